@@ -1,0 +1,41 @@
+/**
+ * The `cairn` command.
+ *   cairn server [--address HOST:PORT] DRIVE...      run the S3 server
+ *   cairn admin rebuild DRIVE...                     rebuild projections from the event log (server stopped)
+ */
+import { runAdminRebuild } from './admin-rebuild.command';
+import { runServer } from './server.command';
+import { VERSION } from './version';
+
+const USAGE = `cairn ${VERSION}: an S3-compatible object store
+
+Usage:
+  cairn server [--address HOST:PORT] DRIVE...   run the server (drives: dirs or MinIO ellipses, e.g. ./data/disk{1...4})
+  cairn admin rebuild DRIVE...                  drop and rebuild the projections from the event log (server stopped)
+
+Environment: CAIRN_ROOT_USER / CAIRN_ROOT_PASSWORD (or MINIO_ROOT_USER / MINIO_ROOT_PASSWORD),
+CAIRN_REGION, CAIRN_DOMAIN, CAIRN_VOLUMES, CAIRN_STORAGE_CLASS_STANDARD (MINIO_* names accepted).`;
+
+export async function runCli(argv: string[]): Promise<number | undefined> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'server':
+      return runServer(rest);
+    case 'admin':
+      if (rest[0] === 'rebuild') return runAdminRebuild(rest.slice(1));
+      console.error(`cairn admin: unknown command "${rest[0] ?? ''}"\n\n${USAGE}`);
+      return 2;
+    case '--version':
+    case 'version':
+      console.log(VERSION);
+      return 0;
+    case undefined:
+    case '--help':
+    case 'help':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`cairn: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}

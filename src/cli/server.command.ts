@@ -1,0 +1,89 @@
+/**
+ * `cairn server`: opens the drives (which may refuse start-up), then starts Nest on Fastify.
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadServerConfig, type ServerConfig, DEFAULT_ROOT_PASSWORD, DEFAULT_ROOT_USER } from '../config/server-config';
+import { describeLayout } from '../domain/rules/erasure-layout';
+import { openErasureSet, StartupRefusal, type OpenedSet } from '../infra/storage/open-erasure-set';
+import { AppModule } from '../modules/app.module';
+import { parseArgs, stringOption } from './args';
+import { VERSION } from './version';
+
+/** Drives are rechecked this often, so that one removed under a running server goes offline. */
+const HEALTH_CHECK_INTERVAL_MS = 5_000;
+
+export async function runServer(argv: string[]): Promise<number | undefined> {
+  const args = parseArgs(argv, ['address']);
+  let config: ServerConfig;
+  try {
+    config = loadServerConfig({ drives: args.positional, address: stringOption(args, 'address') });
+  } catch (error) {
+    console.error(`cairn: ${(error as Error).message}`);
+    return 1;
+  }
+
+  let opened: OpenedSet;
+  try {
+    opened = await openErasureSet(config.drives, { parity: config.parity });
+  } catch (error) {
+    if (error instanceof StartupRefusal) {
+      console.error(`cairn: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  const { set } = opened;
+
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.register(set, config),
+    new FastifyAdapter({ exposeHeadRoutes: false, ignoreDuplicateSlashes: false, bodyLimit: 16 * 1024 * 1024 }),
+    { logger: ['error', 'warn'] },
+  );
+  app.enableShutdownHooks();
+  try {
+    await app.listen({ port: config.port, host: config.host ?? '0.0.0.0' });
+  } catch (error) {
+    await set.close();
+    await opened.unlock();
+    const code = (error as NodeJS.ErrnoException).code;
+    const where = `${config.host ?? '0.0.0.0'}:${config.port}`;
+    console.error(`cairn: cannot listen on ${where}: ${code === 'EADDRINUSE' ? 'the address is already in use' : (error as Error).message}`);
+    return 1;
+  }
+  set.startHealthChecks(HEALTH_CHECK_INTERVAL_MS);
+  printBanner(config, opened);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await app.close();
+  await set.close();
+  await opened.unlock();
+  return 0;
+}
+
+function printBanner(config: ServerConfig, opened: OpenedSet): void {
+  const { set } = opened;
+  const lines = [
+    `cairn ${VERSION}`,
+    `API: ${config.endpoint}   region: ${config.region}`,
+    `${opened.created ? 'Created deployment' : 'Deployment'} ${opened.deploymentId}`,
+    `Drives: ${set.layout.drives} in one erasure set, ${describeLayout(set.layout)}`,
+    ...set.drives.map((d) => `  ${String(d.slot + 1).padStart(2)}  ${d.label}  ${d.state === 'online' ? 'online' : `OFFLINE (${d.offlineReason})`}`),
+  ];
+  const offline = set.offline();
+  if (offline.length > 0) {
+    lines.push(`WARNING: running degraded: ${offline.length} drive(s) offline (${offline.map((d) => d.label).join(', ')}); data stays readable while no more than ${set.layout.parityShards} are lost`);
+  }
+  if (config.usingDefaultCredentials) {
+    lines.push(
+      `WARNING: the default credentials ${DEFAULT_ROOT_USER}/${DEFAULT_ROOT_PASSWORD} are in use. Anyone who can reach this port has full access.`,
+      '         Set CAIRN_ROOT_USER and CAIRN_ROOT_PASSWORD (or MINIO_ROOT_USER and MINIO_ROOT_PASSWORD).',
+    );
+  }
+  console.log(lines.join('\n'));
+}

@@ -1,0 +1,86 @@
+/**
+ * The S3 error catalogue: every error cairn can return, by its AWS code.
+ *
+ * Services throw `S3Error`s built from this table (never HTTP exceptions); the
+ * s3-api error renderer turns them into S3 error XML. Codes, statuses and
+ * messages follow AWS S3 (docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html);
+ * where AWS is silent we follow MinIO. docs/s3-errors.md is generated from this
+ * table and a unit test keeps the two in step.
+ */
+export const S3_ERRORS = {
+  AccessDenied: { status: 403, message: 'Access Denied.' },
+  AuthorizationHeaderMalformed: { status: 400, message: 'The authorization header is malformed.' },
+  AuthorizationQueryParametersError: { status: 400, message: 'Error parsing the X-Amz-Credential parameter.' },
+  BadDigest: { status: 400, message: 'The Content-MD5 or checksum you specified did not match what we received.' },
+  BucketAlreadyExists: {
+    status: 409,
+    message: 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
+  },
+  BucketAlreadyOwnedByYou: { status: 409, message: 'Your previous request to create the named bucket succeeded and you already own it.' },
+  BucketNotEmpty: { status: 409, message: 'The bucket you tried to delete is not empty.' },
+  EntityTooLarge: { status: 400, message: 'Your proposed upload exceeds the maximum allowed object size.' },
+  EntityTooSmall: { status: 400, message: 'Your proposed upload is smaller than the minimum allowed object size.' },
+  ExpiredToken: { status: 400, message: 'The provided token has expired.' },
+  IncompleteBody: { status: 400, message: 'You did not provide the number of bytes specified by the Content-Length HTTP header.' },
+  InternalError: { status: 500, message: 'We encountered an internal error, please try again.' },
+  InvalidAccessKeyId: { status: 403, message: 'The AWS access key ID you provided does not exist in our records.' },
+  InvalidArgument: { status: 400, message: 'Invalid argument.' },
+  InvalidBucketName: { status: 400, message: 'The specified bucket is not valid.' },
+  InvalidDigest: { status: 400, message: 'The Content-MD5 you specified is not valid.' },
+  InvalidLocationConstraint: { status: 400, message: 'The specified location constraint is not valid.' },
+  InvalidRange: { status: 416, message: 'The requested range is not satisfiable.' },
+  InvalidRequest: { status: 400, message: 'Invalid Request.' },
+  InvalidURI: { status: 400, message: "Couldn't parse the specified URI." },
+  KeyTooLongError: { status: 400, message: 'Your key is too long.' },
+  MalformedXML: { status: 400, message: 'The XML you provided was not well-formed or did not validate against our published schema.' },
+  MetadataTooLarge: { status: 400, message: 'Your metadata headers exceed the maximum allowed metadata size.' },
+  MethodNotAllowed: { status: 405, message: 'The specified method is not allowed against this resource.' },
+  MissingContentLength: { status: 411, message: 'You must provide the Content-Length HTTP header.' },
+  MissingSecurityHeader: { status: 400, message: 'Your request was missing a required header.' },
+  NoSuchBucket: { status: 404, message: 'The specified bucket does not exist.' },
+  NoSuchKey: { status: 404, message: 'The specified key does not exist.' },
+  NoSuchUpload: { status: 404, message: 'The specified multipart upload does not exist.' },
+  NoSuchVersion: { status: 404, message: 'The specified version does not exist.' },
+  NotImplemented: { status: 501, message: 'A header you provided implies functionality that is not implemented.' },
+  PreconditionFailed: { status: 412, message: 'At least one of the preconditions you specified did not hold.' },
+  RequestTimeTooSkewed: { status: 403, message: "The difference between the request time and the server's time is too large." },
+  RequestTimeout: { status: 400, message: 'Your socket connection to the server was not read from or written to within the timeout period.' },
+  SignatureDoesNotMatch: {
+    status: 403,
+    message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+  },
+  SlowDownRead: { status: 503, message: 'Resource requested is unreadable, please reduce your request rate' },
+  SlowDownWrite: { status: 503, message: 'Resource requested is unwritable, please reduce your request rate' },
+  UnsupportedMediaType: { status: 415, message: 'The request media type is not supported.' },
+  XAmzContentSHA256Mismatch: { status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed." },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type S3ErrorCode = keyof typeof S3_ERRORS;
+
+/** Extra elements AWS adds to some error documents (BucketName, Key, Region...). */
+export type S3ErrorDetails = Record<string, string | number | undefined>;
+
+export class S3Error extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: S3ErrorCode,
+    message?: string,
+    readonly details: S3ErrorDetails = {},
+    /** Response headers AWS sends with this error (for example Retry-After on 503). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message ?? S3_ERRORS[code].message);
+    this.name = 'S3Error';
+    this.status = S3_ERRORS[code].status;
+  }
+}
+
+/** Shorthand used throughout services: `throw s3Error('NoSuchKey', undefined, { Key: key })`. */
+export function s3Error(code: S3ErrorCode, message?: string, details?: S3ErrorDetails): S3Error {
+  return new S3Error(code, message, details);
+}
+
+export function isS3Error(error: unknown): error is S3Error {
+  return error instanceof S3Error;
+}

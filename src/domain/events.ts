@@ -1,0 +1,71 @@
+/**
+ * Every state change in cairn is one of these events, appended to the log of every drive
+ * of the erasure set. Projections (buckets, object versions) are folds over them.
+ *
+ * Rules for changing this file:
+ * - an event type never changes meaning; add a field with a default, or bump `v` and add an
+ *   upcaster in migrations/ that turns the old shape into the new one;
+ * - payloads are plain JSON (no Dates, no Buffers, no undefined in arrays): the JSON text is
+ *   what the hash chain covers, byte for byte.
+ */
+import type { ObjectVersion } from './object-version';
+
+/** Fields every event carries. `time` is the server clock (ms since the epoch) at decision. */
+export interface EventEnvelope {
+  readonly id: string;
+  readonly time: number;
+  /** Access key of the caller, or 'system' for the server's own actions. */
+  readonly actor: string;
+  /** x-amz-request-id of the request that caused it, '' for system actions. */
+  readonly requestId: string;
+}
+
+export type VersioningState = 'Unversioned' | 'Enabled' | 'Suspended';
+
+export interface BucketCreated extends EventEnvelope {
+  readonly type: 'BucketCreated';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly region: string;
+}
+
+export interface BucketDeleted extends EventEnvelope {
+  readonly type: 'BucketDeleted';
+  readonly v: 1;
+  readonly bucket: string;
+}
+
+/** A new version of an object, with its bytes already durable on a write quorum of drives. */
+export interface ObjectPut extends EventEnvelope {
+  readonly type: 'ObjectPut';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly key: string;
+  /** The version without `eventId` (that is this event's id). */
+  readonly version: Omit<ObjectVersion, 'eventId'>;
+}
+
+/** One version removed for good (DeleteObject on an unversioned bucket, or with a versionId). */
+export interface ObjectVersionDeleted extends EventEnvelope {
+  readonly type: 'ObjectVersionDeleted';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId: string;
+}
+
+export type CairnEvent = BucketCreated | BucketDeleted | ObjectPut | ObjectVersionDeleted;
+export type CairnEventType = CairnEvent['type'];
+
+/** The current schema version of each event type (what new events are written with). */
+export const EVENT_VERSIONS: { readonly [T in CairnEventType]: number } = {
+  BucketCreated: 1,
+  BucketDeleted: 1,
+  ObjectPut: 1,
+  ObjectVersionDeleted: 1,
+};
+
+/** The bucket an event concerns, used by audit export and replay filters. */
+export function eventBucket(event: CairnEvent): string {
+  return event.bucket;
+}

@@ -1,0 +1,62 @@
+/**
+ * The shape of one object version as the projections hold it and events carry it.
+ * Plain data only: it is serialised into events (JSON) and projection records (msgpack).
+ */
+
+/** How an object's bytes were erasure coded and where shard i of each block lives. */
+export interface ShardLayout {
+  readonly dataShards: number;
+  readonly parityShards: number;
+  readonly blockSize: number;
+  /** distribution[slot] = index of the shard stored on the drive in that slot. */
+  readonly distribution: readonly number[];
+}
+
+/**
+ * Where the shards of a version are: inline in the event that created it (small objects:
+ * each drive's record of that event carries the drive's shard), or in shard files named
+ * by a data directory id on every drive.
+ */
+export type ObjectData =
+  | { readonly kind: 'inline'; readonly layout: ShardLayout }
+  | { readonly kind: 'files'; readonly layout: ShardLayout; readonly dataDir: string }
+  | { readonly kind: 'empty' };
+
+export interface ChecksumValue {
+  readonly algorithm: 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
+  /** Base64, as S3 sends it. */
+  readonly value: string;
+}
+
+/** Headers S3 stores with an object and returns on GET/HEAD. */
+export interface SystemMetadata {
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+  readonly contentDisposition?: string;
+  readonly contentLanguage?: string;
+  readonly cacheControl?: string;
+  readonly expires?: string;
+}
+
+export const NULL_VERSION_ID = 'null';
+
+export interface ObjectVersion {
+  /** 'null' for the null version (unversioned and suspended buckets). */
+  readonly versionId: string;
+  /** The event that created this version; orders versions and locates inline shards. */
+  readonly eventId: string;
+  readonly lastModified: number;
+  readonly size: number;
+  /** Hex MD5 for single-part uploads, without quotes. */
+  readonly etag: string;
+  readonly system: SystemMetadata;
+  /** User metadata: lowercase names without the x-amz-meta- prefix. */
+  readonly user: Readonly<Record<string, string>>;
+  readonly checksum?: ChecksumValue;
+  readonly storageClass: 'STANDARD';
+  readonly data: ObjectData;
+}
+
+export function isInline(version: ObjectVersion): boolean {
+  return version.data.kind === 'inline';
+}

@@ -1,0 +1,65 @@
+/**
+ * evolve, in the form storage needs it: given one event and read access to the current
+ * projection state, the writes that bring the projections up to date. Each drive runs this
+ * for every event it appends (live) and for every event in its log (rebuild), so the two
+ * paths cannot disagree.
+ */
+import type { BucketRecord } from '../bucket';
+import type { CairnEvent, ObjectPut, ObjectVersionDeleted } from '../events';
+import { NULL_VERSION_ID, type ObjectVersion } from '../object-version';
+
+export type ProjectionWrite =
+  | { readonly op: 'putBucket'; readonly bucket: BucketRecord }
+  | { readonly op: 'removeBucket'; readonly name: string }
+  | { readonly op: 'putVersion'; readonly bucket: string; readonly key: string; readonly version: ObjectVersion }
+  | { readonly op: 'removeVersion'; readonly bucket: string; readonly key: string; readonly version: ObjectVersion };
+
+/** What evolve may read: the state before the event. */
+export interface ProjectionReader {
+  getBucket(name: string): BucketRecord | undefined;
+  /** All versions of a key, newest first. */
+  versionsOf(bucket: string, key: string): ObjectVersion[];
+}
+
+export function project(event: CairnEvent, state: ProjectionReader): ProjectionWrite[] {
+  switch (event.type) {
+    case 'BucketCreated':
+      return [
+        {
+          op: 'putBucket',
+          bucket: { name: event.bucket, createdAt: event.time, eventId: event.id, region: event.region, versioning: 'Unversioned' },
+        },
+      ];
+    case 'BucketDeleted':
+      return [{ op: 'removeBucket', name: event.bucket }];
+    case 'ObjectPut':
+      return projectObjectPut(event, state.versionsOf(event.bucket, event.key));
+    case 'ObjectVersionDeleted':
+      return projectVersionDeleted(event, state.versionsOf(event.bucket, event.key));
+  }
+}
+
+function projectObjectPut(event: ObjectPut, current: ObjectVersion[]): ProjectionWrite[] {
+  const version: ObjectVersion = { ...event.version, eventId: event.id };
+  const writes: ProjectionWrite[] = [];
+  // There is at most one null version per key: a new one replaces the old.
+  if (version.versionId === NULL_VERSION_ID) {
+    for (const old of current) {
+      if (old.versionId === NULL_VERSION_ID) writes.push({ op: 'removeVersion', bucket: event.bucket, key: event.key, version: old });
+    }
+  }
+  writes.push({ op: 'putVersion', bucket: event.bucket, key: event.key, version });
+  return writes;
+}
+
+function projectVersionDeleted(event: ObjectVersionDeleted, current: ObjectVersion[]): ProjectionWrite[] {
+  const version = current.find((v) => v.versionId === event.versionId);
+  return version ? [{ op: 'removeVersion', bucket: event.bucket, key: event.key, version }] : [];
+}
+
+/** Versions an event's writes remove: their shard data can be reclaimed once the event is durable. */
+export function removedVersions(writes: readonly ProjectionWrite[]): ObjectVersion[] {
+  const removed: ObjectVersion[] = [];
+  for (const write of writes) if (write.op === 'removeVersion') removed.push(write.version);
+  return removed;
+}

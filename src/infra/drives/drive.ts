@@ -1,0 +1,53 @@
+/**
+ * The storage API of one drive, as the erasure set uses it. LocalDrive implements it over a
+ * directory; a drive on another cairn node would implement it over the network, which is
+ * why every method is asynchronous even though LMDB reads are not.
+ */
+import type { BucketRecord } from '../../domain/bucket';
+import type { CairnEvent } from '../../domain/events';
+import type { ObjectVersion } from '../../domain/object-version';
+import type { ListPage, ListParams } from '../../domain/rules/listing';
+import type { ShardFileWriter } from '../shards/shard-file-writer';
+
+export type DriveState = 'online' | 'offline';
+
+export interface ShardReader {
+  /** `length` bytes from `offset` (fewer at the end of the file). */
+  read(offset: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+export interface Drive {
+  /** Position in the erasure set (from format.json). */
+  readonly slot: number;
+  /** How operators know it: the directory (or, later, URL). */
+  readonly label: string;
+  readonly state: DriveState;
+  /** Why the drive is offline, when it is. */
+  readonly offlineReason: string | undefined;
+
+  /** Appends an event (with this drive's inline shard) and updates projections; resolves once durable. */
+  appendEvent(event: CairnEvent, json: string, inlineShard: Buffer | undefined): Promise<void>;
+  lastEventId(): string | undefined;
+
+  getBucket(name: string): Promise<BucketRecord | undefined>;
+  listBuckets(): Promise<BucketRecord[]>;
+  versionsOf(bucket: string, key: string): Promise<ObjectVersion[]>;
+  latestVersion(bucket: string, key: string): Promise<ObjectVersion | undefined>;
+  hasObjects(bucket: string): Promise<boolean>;
+  listObjects(bucket: string, params: ListParams): Promise<ListPage>;
+
+  /** This drive's inline shard of the version created by event `eventId`. */
+  readInlineShard(eventId: string): Promise<Buffer | undefined>;
+  createShardWriter(dataDir: string): Promise<ShardFileWriter>;
+  syncStaging(): Promise<void>;
+  commitShards(dataDir: string): Promise<void>;
+  /** Opens a shard file for reading; rejects when the file is gone. */
+  openShards(dataDir: string): Promise<ShardReader>;
+  removeShards(dataDir: string): Promise<void>;
+
+  /** Rechecks that the drive is still there (its directory can be deleted under us). */
+  checkHealth(): Promise<void>;
+  markOffline(reason: string): void;
+  close(): Promise<void>;
+}

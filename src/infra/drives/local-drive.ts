@@ -1,0 +1,145 @@
+/**
+ * A drive that is a local directory: format.json, one LMDB environment (event log and
+ * projections), and shard files.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { BucketRecord } from '../../domain/bucket';
+import type { CairnEvent } from '../../domain/events';
+import type { ObjectVersion } from '../../domain/object-version';
+import { project } from '../../domain/projections/projection';
+import { listPage, type ListPage, type ListParams } from '../../domain/rules/listing';
+import { DriveDatabase } from '../eventlog/drive-database';
+import { EventLog } from '../eventlog/event-log';
+import { genesisHash } from '../eventlog/event-record';
+import { ProjectionStore } from '../eventlog/projection-store';
+import type { ShardFileWriter } from '../shards/shard-file-writer';
+import { ShardStore } from '../shards/shard-store';
+import type { Drive, DriveState, ShardReader } from './drive';
+import { FORMAT_FILE, slotOf, type DriveFormat } from './drive-format';
+
+export class LocalDrive implements Drive {
+  readonly slot: number;
+  private currentState: DriveState = 'online';
+  private reason: string | undefined;
+
+  private constructor(
+    readonly label: string,
+    readonly format: DriveFormat,
+    readonly database: DriveDatabase,
+    readonly log: EventLog,
+    readonly projections: ProjectionStore,
+    readonly shards: ShardStore,
+  ) {
+    this.slot = slotOf(format);
+  }
+
+  static async open(drivePath: string, format: DriveFormat): Promise<LocalDrive> {
+    const shards = new ShardStore(drivePath);
+    await shards.prepare();
+    const database = DriveDatabase.open(drivePath);
+    const log = new EventLog(database, genesisHash(format.deploymentId, format.driveId));
+    return new LocalDrive(drivePath, format, database, log, new ProjectionStore(database), shards);
+  }
+
+  get state(): DriveState {
+    return this.currentState;
+  }
+
+  get offlineReason(): string | undefined {
+    return this.reason;
+  }
+
+  markOffline(reason: string): void {
+    if (this.currentState === 'offline') return;
+    this.currentState = 'offline';
+    this.reason = reason;
+  }
+
+  appendEvent(event: CairnEvent, json: string, inlineShard: Buffer | undefined): Promise<void> {
+    const writes = project(event, this.projections);
+    return this.log.append(event.id, json, inlineShard, () => this.projections.apply(writes)).catch((error: unknown) => {
+      this.markOffline(`write failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
+    });
+  }
+
+  lastEventId(): string | undefined {
+    return this.log.lastId;
+  }
+
+  async getBucket(name: string): Promise<BucketRecord | undefined> {
+    return this.projections.getBucket(name);
+  }
+
+  async listBuckets(): Promise<BucketRecord[]> {
+    return this.projections.listBuckets();
+  }
+
+  async versionsOf(bucket: string, key: string): Promise<ObjectVersion[]> {
+    return this.projections.versionsOf(bucket, key);
+  }
+
+  async latestVersion(bucket: string, key: string): Promise<ObjectVersion | undefined> {
+    return this.projections.latestVersion(bucket, key);
+  }
+
+  async hasObjects(bucket: string): Promise<boolean> {
+    return this.projections.hasObjects(bucket);
+  }
+
+  async listObjects(bucket: string, params: ListParams): Promise<ListPage> {
+    return listPage(this.projections.cursor(bucket), params);
+  }
+
+  async readInlineShard(eventId: string): Promise<Buffer | undefined> {
+    return this.log.inlineShard(eventId);
+  }
+
+  createShardWriter(dataDir: string): Promise<ShardFileWriter> {
+    return this.shards.createWriter(dataDir);
+  }
+
+  syncStaging(): Promise<void> {
+    return this.shards.syncStaging();
+  }
+
+  commitShards(dataDir: string): Promise<void> {
+    return this.shards.commit(dataDir);
+  }
+
+  async openShards(dataDir: string): Promise<ShardReader> {
+    const handle = await this.shards.open(dataDir);
+    return {
+      async read(offset: number, length: number): Promise<Buffer> {
+        const buffer = Buffer.allocUnsafe(length);
+        let filled = 0;
+        while (filled < length) {
+          const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        return filled === length ? buffer : buffer.subarray(0, filled);
+      },
+      close: () => handle.close(),
+    };
+  }
+
+  removeShards(dataDir: string): Promise<void> {
+    return this.shards.remove(dataDir);
+  }
+
+  async checkHealth(): Promise<void> {
+    if (this.currentState === 'offline') return;
+    try {
+      const text = await fs.readFile(path.join(this.label, FORMAT_FILE), 'utf8');
+      if (!text.includes(this.format.driveId)) this.markOffline('format.json no longer names this drive');
+    } catch (error) {
+      this.markOffline(`drive unreachable: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.database.close();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The one LMDB environment of a drive: its event log and its projections, so that an event
+ * and the projection updates it causes commit in the same transaction.
+ *
+ * Durability: `overlappingSync` is off, so the promise of a write resolves only once its
+ * transaction is committed *and* fsynced. lmdb-js batches every write queued in the same
+ * event turn (and all writes that arrive while the previous commit syncs) into one
+ * transaction: this is the group commit that makes durable small writes affordable.
+ */
+import { open, type Database, type RootDatabase } from 'lmdb';
+import * as path from 'node:path';
+import type { BucketRecord } from '../../domain/bucket';
+import type { ObjectVersion } from '../../domain/object-version';
+
+export const DATABASE_FILE = 'cairn.lmdb';
+
+export class DriveDatabase {
+  private constructor(
+    readonly root: RootDatabase,
+    /** Event id (16 bytes) -> event record bytes. */
+    readonly events: Database<Buffer, Buffer>,
+    /** Bucket name -> bucket record. */
+    readonly buckets: Database<BucketRecord, string>,
+    /** Encoded version key (see object-keys.ts) -> object version. */
+    readonly objects: Database<ObjectVersion, Buffer>,
+  ) {}
+
+  static open(drivePath: string, options: { readOnly?: boolean } = {}): DriveDatabase {
+    const root = open({
+      path: path.join(drivePath, DATABASE_FILE),
+      overlappingSync: false,
+      // Values of projections are JSON: deterministic bytes, so a rebuilt projection can be
+      // compared byte for byte with the one it replaces.
+      encoding: 'json',
+      readOnly: options.readOnly ?? false,
+      maxDbs: 8,
+    });
+    return new DriveDatabase(
+      root,
+      root.openDB<Buffer, Buffer>({ name: 'events', keyEncoding: 'binary', encoding: 'binary' }),
+      root.openDB<BucketRecord, string>({ name: 'buckets', encoding: 'json' }),
+      root.openDB<ObjectVersion, Buffer>({ name: 'objects', keyEncoding: 'binary', encoding: 'json' }),
+    );
+  }
+
+  /** The projection databases, which `cairn admin rebuild` drops and replays. */
+  projectionDatabases(): Array<{ clearSync(): void }> {
+    return [this.buckets, this.objects];
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+}

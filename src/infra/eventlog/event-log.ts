@@ -1,0 +1,95 @@
+/**
+ * One drive's append-only, hash-chained event log.
+ *
+ * Appends are queued into lmdb-js's current write batch as a *conditional* unit: the record
+ * and its projection writes commit only if the drive's previous record is on disk. If a
+ * batch ever fails, every later append conditioned on it fails too, instead of leaving a
+ * gap or a broken link in the chain; the drive is then taken offline (see LocalDrive).
+ */
+import { IF_EXISTS } from 'lmdb';
+import type { DriveDatabase } from './drive-database';
+import { eventIdFromBytes, eventIdToBytes } from './event-id';
+import { decodeEventRecord, encodeEventRecord, inlineShardOf, type EventRecord } from './event-record';
+
+export interface LogHead {
+  readonly seq: number;
+  readonly hash: Buffer;
+  /** Id of the newest event, undefined for an empty log. */
+  readonly lastId: string | undefined;
+}
+
+export class AppendRejectedError extends Error {}
+
+export class EventLog {
+  private head: LogHead;
+
+  constructor(
+    private readonly db: DriveDatabase,
+    private readonly genesis: Buffer,
+  ) {
+    this.head = this.readHead();
+  }
+
+  get lastId(): string | undefined {
+    return this.head.lastId;
+  }
+
+  get lastSeq(): number {
+    return this.head.seq;
+  }
+
+  /**
+   * Appends an event with this drive's inline shard (if any) and runs `projectionWrites`
+   * (which must only queue writes) in the same transaction. Resolves once durable.
+   */
+  append(id: string, json: string, inline: Buffer | undefined, projectionWrites: () => void): Promise<void> {
+    const seq = this.head.seq + 1;
+    const { bytes, hash } = encodeEventRecord(seq, this.head.hash, json, inline);
+    const key = eventIdToBytes(id);
+    const previous = this.head.lastId;
+    this.head = { seq, hash, lastId: id };
+    const writeAll = () => {
+      this.db.events.put(key, bytes);
+      projectionWrites();
+    };
+    const queued = previous
+      ? this.db.events.ifVersion(eventIdToBytes(previous), IF_EXISTS, writeAll)
+      : this.db.events.ifNoExists(key, writeAll);
+    return queued.then((written) => {
+      if (!written) throw new AppendRejectedError(`event ${id} not appended: the previous record ${previous ?? '(none)'} is missing`);
+    });
+  }
+
+  /** Re-reads the head from disk (after a failed append, before the drive is used again). */
+  reloadHead(): void {
+    this.head = this.readHead();
+  }
+
+  get(id: string): EventRecord | undefined {
+    const bytes = this.db.events.get(eventIdToBytes(id));
+    return bytes ? decodeEventRecord(bytes) : undefined;
+  }
+
+  inlineShard(id: string): Buffer | undefined {
+    const bytes = this.db.events.get(eventIdToBytes(id));
+    return bytes ? inlineShardOf(bytes) : undefined;
+  }
+
+  /** Every record in log order (id order), optionally starting after an id. */
+  *records(afterId?: string): Generator<{ id: string; record: EventRecord }> {
+    const start = afterId ? eventIdToBytes(afterId) : undefined;
+    for (const { key, value } of this.db.events.getRange(start ? { start } : {})) {
+      const id = eventIdFromBytes(key);
+      if (id === afterId) continue;
+      yield { id, record: decodeEventRecord(value) };
+    }
+  }
+
+  private readHead(): LogHead {
+    for (const { key, value } of this.db.events.getRange({ reverse: true, limit: 1 })) {
+      const record = decodeEventRecord(value);
+      return { seq: record.seq, hash: Buffer.from(record.hash), lastId: eventIdFromBytes(key) };
+    }
+    return { seq: 0, hash: this.genesis, lastId: undefined };
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The bytes of one event in a drive's log (LMDB key: the 16-byte event id).
+ *
+ *   offset  size  field
+ *   0       1     record format (1)
+ *   1       8     seq: this drive's sequence number, from 1, big-endian
+ *   9       32    prevHash: hash of the drive's previous record (genesis: see genesisHash)
+ *   41      32    hash = SHA-256(prevHash || seq || json)
+ *   73      4     json length, big-endian
+ *   77      n     the event as JSON (identical on every drive)
+ *   77+n    rest  this drive's inline shard of a small object ([8-byte bitrot hash][shard] per block), or nothing
+ *
+ * The chain covers the JSON, which names the object's size, ETag and checksum; the inline
+ * shard is covered by its own bitrot hash, which keeps it outside the chain so the bytes of
+ * a deleted version could one day be dropped without breaking verification.
+ */
+import { createHash } from 'node:crypto';
+
+export const RECORD_FORMAT = 1;
+export const HASH_BYTES = 32;
+const HEADER_BYTES = 1 + 8 + HASH_BYTES + HASH_BYTES + 4;
+
+export interface EventRecord {
+  readonly seq: number;
+  readonly prevHash: Buffer;
+  readonly hash: Buffer;
+  readonly json: string;
+  /** This drive's inline shard (empty when the event carries none). */
+  readonly inline: Buffer;
+}
+
+export function chainHash(prevHash: Buffer, seq: number, json: Buffer): Buffer {
+  const seqBytes = Buffer.allocUnsafe(8);
+  seqBytes.writeBigUInt64BE(BigInt(seq));
+  return createHash('sha256').update(prevHash).update(seqBytes).update(json).digest();
+}
+
+/** The prevHash of a drive's first record: binds the chain to its deployment and drive. */
+export function genesisHash(deploymentId: string, driveId: string): Buffer {
+  return createHash('sha256').update(`cairn-event-log-v1:${deploymentId}:${driveId}`).digest();
+}
+
+export function encodeEventRecord(seq: number, prevHash: Buffer, json: string, inline?: Buffer): { bytes: Buffer; hash: Buffer } {
+  const jsonBytes = Buffer.from(json, 'utf8');
+  const hash = chainHash(prevHash, seq, jsonBytes);
+  const inlineLength = inline ? inline.length : 0;
+  const bytes = Buffer.allocUnsafe(HEADER_BYTES + jsonBytes.length + inlineLength);
+  bytes[0] = RECORD_FORMAT;
+  bytes.writeBigUInt64BE(BigInt(seq), 1);
+  prevHash.copy(bytes, 9);
+  hash.copy(bytes, 41);
+  bytes.writeUInt32BE(jsonBytes.length, 73);
+  jsonBytes.copy(bytes, HEADER_BYTES);
+  if (inline) inline.copy(bytes, HEADER_BYTES + jsonBytes.length);
+  return { bytes, hash };
+}
+
+export class MalformedRecordError extends Error {}
+
+export function decodeEventRecord(bytes: Buffer): EventRecord {
+  if (bytes.length < HEADER_BYTES || bytes[0] !== RECORD_FORMAT) throw new MalformedRecordError('unknown record format');
+  const jsonLength = bytes.readUInt32BE(73);
+  if (HEADER_BYTES + jsonLength > bytes.length) throw new MalformedRecordError('record shorter than its JSON length');
+  return {
+    seq: Number(bytes.readBigUInt64BE(1)),
+    prevHash: bytes.subarray(9, 41),
+    hash: bytes.subarray(41, 73),
+    json: bytes.toString('utf8', HEADER_BYTES, HEADER_BYTES + jsonLength),
+    inline: bytes.subarray(HEADER_BYTES + jsonLength),
+  };
+}
+
+/** The inline shard only, without decoding the JSON (the GET path of small objects). */
+export function inlineShardOf(bytes: Buffer): Buffer {
+  return bytes.subarray(HEADER_BYTES + bytes.readUInt32BE(73));
+}
+
+/** True when the record's hash is what its prevHash, seq and JSON give. */
+export function recordHashIsValid(record: EventRecord): boolean {
+  return chainHash(record.prevHash, record.seq, Buffer.from(record.json, 'utf8')).equals(record.hash);
+}

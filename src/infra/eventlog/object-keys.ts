@@ -1,0 +1,64 @@
+/**
+ * LMDB keys of the object-version projection, in S3 listing order:
+ *
+ *   bucket UTF-8 | 0x00 | object key UTF-8 | 0x00 | 8-byte version order
+ *
+ * The version order is the first 8 bytes of the creating event's id (milliseconds and
+ * counter), inverted, so a key's versions sort newest first and its latest version is the
+ * first entry. Bucket names have no 0x00 and object keys are refused if they contain one,
+ * so the encoding is unambiguous and memcmp order is S3's order (UTF-8 bytes).
+ * Longest key: 63 + 1 + 1024 + 1 + 8 = 1097 bytes, under LMDB's 1978-byte limit.
+ */
+const SEPARATOR = 0x00;
+const ORDER_BYTES = 8;
+
+function versionOrder(eventId: string): Buffer {
+  const order = Buffer.from(eventId.slice(0, ORDER_BYTES * 2), 'hex');
+  for (let i = 0; i < ORDER_BYTES; i++) order[i] = 0xff - order[i];
+  return order;
+}
+
+/** bucket 0x00 — the start of a bucket's range. */
+export function bucketPrefix(bucket: string): Buffer {
+  const bytes = Buffer.allocUnsafe(Buffer.byteLength(bucket) + 1);
+  const n = bytes.write(bucket, 0, 'utf8');
+  bytes[n] = SEPARATOR;
+  return bytes;
+}
+
+/** bucket 0x00 key-or-prefix: where a key, or the first key with that prefix, starts. */
+export function keyStart(bucket: string, keyOrPrefix: string): Buffer {
+  return Buffer.concat([bucketPrefix(bucket), Buffer.from(keyOrPrefix, 'utf8')]);
+}
+
+/** Range [start, end) holding exactly the versions of one key. */
+export function versionsRange(bucket: string, key: string): { start: Buffer; end: Buffer } {
+  const start = Buffer.concat([keyStart(bucket, key), Buffer.of(SEPARATOR)]);
+  const end = Buffer.from(start);
+  end[end.length - 1] = SEPARATOR + 1;
+  return { start, end };
+}
+
+export function versionKey(bucket: string, key: string, eventId: string): Buffer {
+  return Buffer.concat([keyStart(bucket, key), Buffer.of(SEPARATOR), versionOrder(eventId)]);
+}
+
+/** The first key after every key that starts with `prefix` (in bytes). */
+export function pastPrefix(bucket: string, prefix: string): Buffer {
+  const start = keyStart(bucket, prefix);
+  // Valid UTF-8 never contains 0xff, so incrementing the last byte cannot overflow.
+  start[start.length - 1] += 1;
+  return start;
+}
+
+/** The end of a bucket's range (exclusive). */
+export function bucketEnd(bucket: string): Buffer {
+  const end = bucketPrefix(bucket);
+  end[end.length - 1] = SEPARATOR + 1;
+  return end;
+}
+
+/** The object key inside an encoded version key of a known bucket. */
+export function objectKeyOf(encoded: Buffer, bucketPrefixLength: number): string {
+  return encoded.toString('utf8', bucketPrefixLength, encoded.length - ORDER_BYTES - 1);
+}

@@ -1,0 +1,110 @@
+/**
+ * Reads and writes of one drive's projections (buckets and object versions).
+ * Writes are only ever the output of `project()` for an event, applied in the event's
+ * transaction; nothing else writes here.
+ */
+import type { BucketRecord } from '../../domain/bucket';
+import type { ObjectVersion } from '../../domain/object-version';
+import type { ProjectionReader, ProjectionWrite } from '../../domain/projections/projection';
+import type { KeyCursor, ListEntry } from '../../domain/rules/listing';
+import type { DriveDatabase } from './drive-database';
+import { bucketEnd, bucketPrefix, keyStart, objectKeyOf, pastPrefix, versionKey, versionsRange } from './object-keys';
+
+export class ProjectionStore implements ProjectionReader {
+  constructor(private readonly db: DriveDatabase) {}
+
+  getBucket(name: string): BucketRecord | undefined {
+    return this.db.buckets.get(name);
+  }
+
+  listBuckets(): BucketRecord[] {
+    const buckets: BucketRecord[] = [];
+    for (const { value } of this.db.buckets.getRange()) buckets.push(value);
+    return buckets;
+  }
+
+  versionsOf(bucket: string, key: string): ObjectVersion[] {
+    const versions: ObjectVersion[] = [];
+    for (const { value } of this.db.objects.getRange(versionsRange(bucket, key))) versions.push(value);
+    return versions;
+  }
+
+  latestVersion(bucket: string, key: string): ObjectVersion | undefined {
+    for (const { value } of this.db.objects.getRange({ ...versionsRange(bucket, key), limit: 1 })) return value;
+    return undefined;
+  }
+
+  hasObjects(bucket: string): boolean {
+    for (const _ of this.db.objects.getKeys({ start: bucketPrefix(bucket), end: bucketEnd(bucket), limit: 1 })) return true;
+    return false;
+  }
+
+  cursor(bucket: string): KeyCursor {
+    return new ObjectKeyCursor(this.db, bucket);
+  }
+
+  /** Queues the writes in the current transaction (or the current event turn's batch). */
+  apply(writes: readonly ProjectionWrite[]): void {
+    for (const write of writes) {
+      switch (write.op) {
+        case 'putBucket':
+          this.db.buckets.put(write.bucket.name, write.bucket);
+          break;
+        case 'removeBucket':
+          this.db.buckets.remove(write.name);
+          break;
+        case 'putVersion':
+          this.db.objects.put(versionKey(write.bucket, write.key, write.version.eventId), write.version);
+          break;
+        case 'removeVersion':
+          this.db.objects.remove(versionKey(write.bucket, write.key, write.version.eventId));
+          break;
+      }
+    }
+  }
+}
+
+/**
+ * Walks a bucket's keys in S3 order, yielding each key once with its latest version
+ * (the first entry of the key's range) and stepping over older versions.
+ */
+class ObjectKeyCursor implements KeyCursor {
+  private readonly prefixLength: number;
+  private readonly end: Buffer;
+  private iterator: Iterator<{ key: Buffer; value: ObjectVersion }> | undefined;
+  private lastKey: string | undefined;
+
+  constructor(
+    private readonly db: DriveDatabase,
+    private readonly bucket: string,
+  ) {
+    this.prefixLength = bucketPrefix(bucket).length;
+    this.end = bucketEnd(bucket);
+  }
+
+  seek(key: string): void {
+    this.open(keyStart(this.bucket, key));
+  }
+
+  seekPastPrefix(prefix: string): void {
+    this.open(pastPrefix(this.bucket, prefix));
+  }
+
+  next(): ListEntry | undefined {
+    if (!this.iterator) this.open(bucketPrefix(this.bucket));
+    for (;;) {
+      const step = this.iterator!.next();
+      if (step.done) return undefined;
+      const key = objectKeyOf(step.value.key, this.prefixLength);
+      if (key === this.lastKey) continue; // an older version of the key just returned
+      this.lastKey = key;
+      return { key, version: step.value.value };
+    }
+  }
+
+  private open(start: Buffer): void {
+    this.iterator?.return?.();
+    this.iterator = this.db.objects.getRange({ start, end: this.end })[Symbol.iterator]();
+    this.lastKey = undefined;
+  }
+}

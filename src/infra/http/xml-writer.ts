@@ -1,0 +1,49 @@
+/**
+ * Rendering of S3 XML responses. Hand-written string building instead of a generic builder:
+ * a 1000-key listing page renders in about 1 ms this way against about 6 ms with
+ * fast-xml-parser's XMLBuilder, and listing pages have a 10 ms budget (fast-xml-parser still
+ * parses request documents).
+ */
+export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+const NEEDS_ESCAPE = /[&<>"'\u0000-\u0008\u000b\u000c\u000d-\u001f]/;
+const ESCAPABLE = /[&<>"'\u0000-\u0008\u000b\u000c\u000d-\u001f]/g;
+
+function escapeChar(char: string): string {
+  switch (char) {
+    case '&':
+      return '&amp;';
+    case '<':
+      return '&lt;';
+    case '>':
+      return '&gt;';
+    case '"':
+      return '&quot;';
+    case "'":
+      return '&apos;';
+    default:
+      // Control characters (and CR, which XML parsers would normalise away) as references, as AWS does.
+      return `&#${char.charCodeAt(0)};`;
+  }
+}
+
+export function escapeXml(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPABLE, escapeChar) : text;
+}
+
+/** `<name>value</name>`, escaped; nothing when value is undefined. */
+export function tag(name: string, value: string | number | boolean | undefined): string {
+  if (value === undefined) return '';
+  return `<${name}>${typeof value === 'string' ? escapeXml(value) : String(value)}</${name}>`;
+}
+
+/** A whole document with the S3 namespace on its root element. */
+export function s3Document(root: string, body: string): string {
+  return `${XML_DECLARATION}<${root} xmlns="${S3_XMLNS}">${body}</${root}>`;
+}
+
+/** ISO 8601 with milliseconds, as S3 writes timestamps in XML. */
+export function xmlTimestamp(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,126 @@
+/**
+ * Shard files on one drive:
+ *   tmp/<dataDir>.shard            staged: written and fsynced, not yet known to be committed
+ *   shards/<xx>/<dataDir>.shard    committed (xx = last two hex digits of the data dir id)
+ *
+ * A shard file is staged, fsynced, then its ObjectPut event is committed (the commit point),
+ * then it is renamed into shards/. A crash can leave staged files behind; at start-up each
+ * is either committed (the log has its event: finish the rename) or not (delete it). Reads
+ * look in shards/ first and fall back to tmp/ for the instant between commit and rename.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import * as path from 'node:path';
+import { syncDirectory } from '../drives/drive-format';
+import { ShardFileWriter } from './shard-file-writer';
+
+const STAGING_DIR = 'tmp';
+const SHARDS_DIR = 'shards';
+const SUFFIX = '.shard';
+
+/** A new data directory id: creation time (for recovery scans) then randomness (for fan-out). */
+export function newDataDirId(now: number): string {
+  return now.toString(16).padStart(12, '0') + randomBytes(10).toString('hex');
+}
+
+export function dataDirTime(dataDir: string): number {
+  return Number.parseInt(dataDir.slice(0, 12), 16);
+}
+
+export class ShardStore {
+  private readonly stagingSync: CoalescedSync;
+
+  constructor(private readonly root: string) {
+    this.stagingSync = new CoalescedSync(path.join(root, STAGING_DIR));
+  }
+
+  /** Creates the directory layout (idempotent). */
+  async prepare(): Promise<void> {
+    await fs.mkdir(path.join(this.root, STAGING_DIR), { recursive: true });
+    const fanout = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+    await Promise.all(fanout.map((xx) => fs.mkdir(path.join(this.root, SHARDS_DIR, xx), { recursive: true })));
+  }
+
+  stagedPath(dataDir: string): string {
+    return path.join(this.root, STAGING_DIR, dataDir + SUFFIX);
+  }
+
+  committedPath(dataDir: string): string {
+    return path.join(this.root, SHARDS_DIR, dataDir.slice(-2), dataDir + SUFFIX);
+  }
+
+  createWriter(dataDir: string): Promise<ShardFileWriter> {
+    return ShardFileWriter.create(this.stagedPath(dataDir));
+  }
+
+  /** Makes the staging directory's entries durable; concurrent callers share one fsync. */
+  syncStaging(): Promise<void> {
+    return this.stagingSync.sync();
+  }
+
+  /** Moves a staged file into place once its event is committed (idempotent). */
+  async commit(dataDir: string): Promise<void> {
+    try {
+      await fs.rename(this.stagedPath(dataDir), this.committedPath(dataDir));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+
+  /** Opens a shard file for reading: committed, or still staged. */
+  async open(dataDir: string): Promise<FileHandle> {
+    try {
+      return await fs.open(this.committedPath(dataDir), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      return await fs.open(this.stagedPath(dataDir), 'r');
+    }
+  }
+
+  async remove(dataDir: string): Promise<void> {
+    await Promise.all([fs.unlink(this.committedPath(dataDir)), fs.unlink(this.stagedPath(dataDir))].map((p) => p.catch(() => undefined)));
+  }
+
+  /** Data dir ids of every staged file (start-up recovery). */
+  async stagedDataDirs(): Promise<string[]> {
+    const names = await fs.readdir(path.join(this.root, STAGING_DIR));
+    return names.filter((name) => name.endsWith(SUFFIX)).map((name) => name.slice(0, -SUFFIX.length));
+  }
+
+  /** Removes everything else left in the staging directory (partial writes of a crash). */
+  async removeStrays(): Promise<void> {
+    const names = await fs.readdir(path.join(this.root, STAGING_DIR));
+    await Promise.all(
+      names.filter((name) => !name.endsWith(SUFFIX)).map((name) => fs.rm(path.join(this.root, STAGING_DIR, name), { force: true, recursive: true })),
+    );
+  }
+}
+
+/**
+ * fsync of one directory shared by concurrent callers: a caller that arrives while a sync
+ * runs waits for the next one (the running one may have started before its write).
+ */
+class CoalescedSync {
+  private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+
+  constructor(private readonly dir: string) {}
+
+  sync(): Promise<void> {
+    if (!this.running) return (this.running = this.run());
+    this.queued ??= this.running.then(() => {
+      this.queued = undefined;
+      return this.sync();
+    });
+    return this.queued;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      await syncDirectory(this.dir);
+    } finally {
+      this.running = undefined;
+    }
+  }
+}

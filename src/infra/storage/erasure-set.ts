@@ -1,0 +1,119 @@
+/**
+ * An erasure set: N drives that together hold every object, each object's blocks coded into
+ * k data + m parity shards spread one per drive. This class owns drive membership and the
+ * quorum rules; object bytes are written and read by ObjectWriter / ObjectReader over it.
+ */
+import { crc32 } from 'node:zlib';
+import { s3Error } from '../../domain/errors';
+import type { CairnEvent } from '../../domain/events';
+import type { ShardLayout } from '../../domain/object-version';
+import { readQuorum, writeQuorum, type ErasureLayout } from '../../domain/rules/erasure-layout';
+import type { Drive } from '../drives/drive';
+import { ReedSolomonCodec } from '../erasure/reed-solomon';
+import { EventIdClock } from '../eventlog/event-id';
+import { quorum, QuorumError } from './quorum';
+
+export class ErasureSet {
+  readonly codec: ReedSolomonCodec;
+  readonly writeQuorum: number;
+  readonly readQuorum: number;
+  private healthTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    /** One drive per slot, in slot order. */
+    readonly drives: readonly Drive[],
+    readonly layout: ErasureLayout,
+    private readonly clock: EventIdClock = new EventIdClock(),
+  ) {
+    this.codec = new ReedSolomonCodec(layout.dataShards, layout.parityShards);
+    this.writeQuorum = writeQuorum(layout);
+    this.readQuorum = readQuorum(layout);
+    for (const drive of drives) {
+      const last = drive.lastEventId();
+      if (last) clock.observe(last);
+    }
+  }
+
+  online(): Drive[] {
+    return this.drives.filter((drive) => drive.state === 'online');
+  }
+
+  offline(): Drive[] {
+    return this.drives.filter((drive) => drive.state !== 'online');
+  }
+
+  /**
+   * A drive to read metadata (projections) from. Every online drive has applied every event
+   * acknowledged since start-up (a drive that fails an append goes offline), so any online
+   * drive is current; there must be a read quorum of them for the answer to be trusted.
+   */
+  metadataDrive(): Drive {
+    const online = this.online();
+    if (online.length < this.readQuorum) throw s3Error('SlowDownRead');
+    return online[0];
+  }
+
+  assertWritable(): Drive[] {
+    const online = this.online();
+    if (online.length < this.writeQuorum) throw s3Error('SlowDownWrite');
+    return online;
+  }
+
+  /**
+   * Decides and appends one event. `decide` receives the new event's id and time and runs
+   * synchronously, immediately before the event is queued on every online drive: ids are
+   * therefore appended in the order they are issued, on every drive (logs are in id order).
+   * Resolves with the event once a write quorum has made it durable; with undefined when
+   * `decide` found nothing to do.
+   */
+  async appendEvent<E extends CairnEvent>(
+    decide: (stamp: { id: string; time: number }) => E | undefined,
+    inlineShards?: ReadonlyArray<Buffer | undefined>,
+  ): Promise<E | undefined> {
+    const targets = this.assertWritable();
+    const event = decide(this.clock.next());
+    if (!event) return undefined;
+    const json = JSON.stringify(event);
+    // Every drive projects exactly what its log holds (the JSON), never the in-memory object:
+    // a rebuild from the log then cannot come out different from the live projection.
+    const logged = JSON.parse(json) as CairnEvent;
+    const appends = targets.map((drive) => drive.appendEvent(logged, json, inlineShards?.[drive.slot]));
+    try {
+      await quorum(appends, this.writeQuorum);
+    } catch (error) {
+      if (error instanceof QuorumError) throw s3Error('SlowDownWrite');
+      throw error;
+    }
+    return event;
+  }
+
+  /** Which shard index each slot holds for an object: a rotation chosen by the key's hash. */
+  shardLayoutFor(bucket: string, key: string): ShardLayout {
+    const n = this.drives.length;
+    const start = crc32(`${bucket}/${key}`) % n;
+    return {
+      dataShards: this.layout.dataShards,
+      parityShards: this.layout.parityShards,
+      blockSize: this.layout.blockSize,
+      distribution: this.drives.map((_, slot) => (start + slot) % n),
+    };
+  }
+
+  /** The drive holding shard `index` under a layout. */
+  driveForShard(layout: ShardLayout, index: number): Drive {
+    return this.drives[layout.distribution.indexOf(index)];
+  }
+
+  /** Periodically rechecks drives, so that one deleted or unmounted under us goes offline. */
+  startHealthChecks(intervalMs: number): void {
+    this.healthTimer = setInterval(() => {
+      for (const drive of this.drives) void drive.checkHealth();
+    }, intervalMs);
+    this.healthTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    await Promise.all(this.drives.map((drive) => drive.close()));
+  }
+}

@@ -1,0 +1,15 @@
+// The thread pool carries fsyncs, shard file I/O and Reed–Solomon coding; the default of 4
+// threads is easily saturated by fsyncs alone. Must be set before the pool first runs.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
+import { runCli } from './cli/main';
+
+runCli(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`cairn: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exitCode = 1;
+  },
+);

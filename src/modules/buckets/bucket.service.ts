@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import type { BucketRecord } from '../../domain/bucket';
+import { decideCreateBucket, decideDeleteBucket } from '../../domain/deciders/bucket-decider';
+import type { RequestContext } from '../../domain/deciders/decision-context';
+import { s3Error } from '../../domain/errors';
+import { NamespaceLocks } from '../../infra/locks/namespace-locks';
+import { ErasureSet } from '../../infra/storage/erasure-set';
+import { ServerConfig } from '../../config/server-config';
+
+@Injectable()
+export class BucketService {
+  constructor(
+    private readonly set: ErasureSet,
+    private readonly locks: NamespaceLocks,
+    private readonly config: ServerConfig,
+  ) {}
+
+  async createBucket(context: RequestContext, name: string): Promise<void> {
+    const release = await this.locks.lockBucket(name);
+    try {
+      const existing = await this.set.metadataDrive().getBucket(name);
+      await this.set.appendEvent((stamp) => decideCreateBucket(existing, { bucket: name, region: this.config.region }, { ...stamp, ...context }));
+    } finally {
+      release();
+    }
+  }
+
+  async deleteBucket(context: RequestContext, name: string): Promise<void> {
+    const release = await this.locks.lockBucket(name);
+    try {
+      const drive = this.set.metadataDrive();
+      const existing = await drive.getBucket(name);
+      const hasObjects = existing ? await drive.hasObjects(name) : false;
+      await this.set.appendEvent((stamp) => decideDeleteBucket(existing, { hasObjects }, { bucket: name }, { ...stamp, ...context }));
+    } finally {
+      release();
+    }
+  }
+
+  async getBucket(name: string): Promise<BucketRecord> {
+    const bucket = await this.set.metadataDrive().getBucket(name);
+    if (!bucket) throw s3Error('NoSuchBucket', undefined, { BucketName: name });
+    return bucket;
+  }
+
+  listBuckets(): Promise<BucketRecord[]> {
+    return this.set.metadataDrive().listBuckets();
+  }
+}

@@ -1,0 +1,18 @@
+import type { ChecksumValue } from '../../domain/object-version';
+
+/**
+ * The body of a PUT as the object service sees it: decoded bytes of a known size, whatever
+ * the wire form was (plain, aws-chunked, signed chunks). The s3-api layer builds it.
+ */
+export interface ObjectPayload {
+  /** The object's size in bytes, as the request declared it. */
+  readonly size: number;
+  /** The bytes, in order. Iteration throws an S3Error on bad framing, chunk signatures or length. */
+  chunks(): AsyncIterable<Buffer>;
+  /**
+   * Called once every chunk has been consumed: checks every digest the request carried
+   * (x-amz-content-sha256, Content-MD5, x-amz-checksum-*, trailing checksums) and returns
+   * the MD5 for the ETag and the checksum to store. Throws BadDigest & co. on mismatch.
+   */
+  finish(): { md5Hex: string; checksum?: ChecksumValue };
+}

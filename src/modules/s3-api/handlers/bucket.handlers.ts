@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { s3Error } from '../../../domain/errors';
+import { MAX_LIST_KEYS } from '../../../domain/rules/listing';
+import { ServerConfig } from '../../../config/server-config';
+import { BucketService } from '../../buckets/bucket.service';
+import { ObjectService } from '../../objects/object.service';
+import { readSmallBody } from '../small-body';
+import { bucketOf, type S3Call } from '../s3-call';
+import { ownerOf } from '../s3-owner';
+import { parseCreateBucketConfiguration } from '../xml/request-documents';
+import { renderLocation } from '../xml/buckets.xml';
+import { renderListObjectsV1, renderListObjectsV2, type ListRender } from '../xml/list-objects.xml';
+
+@Injectable()
+export class BucketHandlers {
+  constructor(
+    private readonly buckets: BucketService,
+    private readonly objects: ObjectService,
+    private readonly config: ServerConfig,
+  ) {}
+
+  async createBucket(call: S3Call): Promise<void> {
+    const bucket = bucketOf(call);
+    const body = await readSmallBody(call);
+    const location = body.length > 0 ? parseCreateBucketConfiguration(body).locationConstraint : undefined;
+    if (location && this.config.regionEnforced && location !== this.config.region) {
+      throw s3Error('InvalidLocationConstraint', `The ${location} location constraint is not valid; this server's region is ${this.config.region}.`);
+    }
+    await this.buckets.createBucket(call.context, bucket);
+    call.response.send(200, { location: `/${bucket}` });
+  }
+
+  async deleteBucket(call: S3Call): Promise<void> {
+    await this.buckets.deleteBucket(call.context, bucketOf(call));
+    call.response.send(204, {});
+  }
+
+  async headBucket(call: S3Call): Promise<void> {
+    const bucket = await this.buckets.getBucket(bucketOf(call));
+    call.response.send(200, { 'x-amz-bucket-region': bucket.region });
+  }
+
+  async getBucketLocation(call: S3Call): Promise<void> {
+    const bucket = await this.buckets.getBucket(bucketOf(call));
+    call.response.xml(200, renderLocation(bucket.region));
+  }
+
+  async listObjects(call: S3Call): Promise<void> {
+    const query = call.target.query;
+    const marker = query.get('marker') ?? '';
+    const render = this.listRender(call);
+    const page = await this.objects.listObjects(render.bucket, {
+      prefix: render.prefix,
+      delimiter: render.delimiter,
+      after: marker === '' ? undefined : marker,
+      maxKeys: render.maxKeys,
+    });
+    call.response.xml(200, renderListObjectsV1(page, { ...render, owner: ownerOf(this.config.rootUser) }, marker));
+  }
+
+  async listObjectsV2(call: S3Call): Promise<void> {
+    const query = call.target.query;
+    const continuationToken = query.get('continuation-token');
+    const startAfter = query.get('start-after');
+    const render = this.listRender(call);
+    const after = continuationToken !== undefined ? decodeContinuationToken(continuationToken) : startAfter || undefined;
+    const page = await this.objects.listObjects(render.bucket, { prefix: render.prefix, delimiter: render.delimiter, after, maxKeys: render.maxKeys });
+    const owner = query.get('fetch-owner') === 'true' ? ownerOf(this.config.rootUser) : undefined;
+    call.response.xml(
+      200,
+      renderListObjectsV2(
+        page,
+        { ...render, owner },
+        {
+          continuationToken,
+          nextContinuationToken: page.isTruncated && page.last !== undefined ? encodeContinuationToken(page.last) : undefined,
+          startAfter,
+        },
+      ),
+    );
+  }
+
+  private listRender(call: S3Call): ListRender {
+    const query = call.target.query;
+    const encodingType = query.get('encoding-type');
+    if (encodingType !== undefined && encodingType !== 'url') {
+      throw s3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: encodingType });
+    }
+    const delimiter = query.get('delimiter');
+    return {
+      bucket: bucketOf(call),
+      prefix: query.get('prefix') ?? '',
+      delimiter: delimiter === '' ? undefined : delimiter,
+      maxKeys: parseMaxKeys(query.get('max-keys')),
+      urlEncode: encodingType === 'url',
+    };
+  }
+}
+
+function parseMaxKeys(value: string | undefined): number {
+  if (value === undefined) return MAX_LIST_KEYS;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw s3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', { ArgumentName: 'max-keys', ArgumentValue: value });
+  }
+  return Math.min(n, MAX_LIST_KEYS);
+}
+
+/** Continuation tokens are opaque to clients: the base64 of where the next page starts. */
+function encodeContinuationToken(last: string): string {
+  return Buffer.from(`cairn1:${last}`, 'utf8').toString('base64');
+}
+
+function decodeContinuationToken(token: string): string {
+  const text = Buffer.from(token, 'base64').toString('utf8');
+  if (!text.startsWith('cairn1:')) {
+    throw s3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
+  }
+  return text.slice('cairn1:'.length);
+}

@@ -1,0 +1,64 @@
+/**
+ * Writing S3 responses on the raw Node response (the S3 route hijacks Fastify's reply:
+ * bodies are streams of shards, and this path is the hottest in the server).
+ */
+import type { ServerResponse } from 'node:http';
+import { HOST_ID } from './request-id';
+
+export type Headers = Record<string, string | number | undefined>;
+
+export class S3Response {
+  constructor(
+    readonly raw: ServerResponse,
+    readonly requestId: string,
+    /** HEAD responses carry headers only. */
+    readonly headOnly: boolean,
+  ) {}
+
+  get headersSent(): boolean {
+    return this.raw.headersSent;
+  }
+
+  /** Status and headers; `x-amz-request-id` and `x-amz-id-2` on every response. */
+  writeHead(status: number, headers: Headers): void {
+    const all: Record<string, string | number> = { 'x-amz-request-id': this.requestId, 'x-amz-id-2': HOST_ID, server: 'cairn' };
+    for (const name in headers) {
+      const value = headers[name];
+      if (value !== undefined) all[name] = value;
+    }
+    this.raw.writeHead(status, all);
+  }
+
+  /** A complete response with an optional body. */
+  send(status: number, headers: Headers, body?: string | Buffer): void {
+    const bytes = body === undefined ? undefined : typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    this.writeHead(status, { ...headers, 'content-length': bytes ? bytes.length : 0 });
+    this.raw.end(this.headOnly ? undefined : bytes);
+  }
+
+  xml(status: number, xml: string, headers: Headers = {}): void {
+    this.send(status, { 'content-type': 'application/xml', ...headers }, xml);
+  }
+
+  /** Writes body chunks, waiting for the socket to drain when it asks to. */
+  async write(chunks: readonly Buffer[]): Promise<void> {
+    if (this.headOnly) return;
+    let ok = true;
+    for (const chunk of chunks) ok = this.raw.write(chunk);
+    if (!ok && !this.raw.destroyed) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.raw.off('drain', done);
+          this.raw.off('close', done);
+          resolve();
+        };
+        this.raw.on('drain', done);
+        this.raw.on('close', done);
+      });
+    }
+  }
+
+  end(): void {
+    this.raw.end();
+  }
+}

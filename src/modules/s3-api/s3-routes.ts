@@ -1,0 +1,68 @@
+/**
+ * The S3 route table: which operation a request is, from its method, whether it names a
+ * bucket and a key, and its query sub-resources. Query parameters that are not
+ * sub-resources (prefix, versionId, x-id, response-*...) do not select operations; a
+ * sub-resource cairn does not serve yet is NotImplemented, never silently ignored.
+ */
+import { s3Error } from '../../domain/errors';
+import type { S3Target } from './s3-request';
+
+export type S3Operation =
+  | 'ListBuckets'
+  | 'CreateBucket'
+  | 'DeleteBucket'
+  | 'HeadBucket'
+  | 'GetBucketLocation'
+  | 'ListObjects'
+  | 'ListObjectsV2'
+  | 'PutObject'
+  | 'GetObject'
+  | 'HeadObject'
+  | 'DeleteObject';
+
+/** Every S3 sub-resource: a query parameter that changes which operation a request is. */
+export const SUB_RESOURCES = new Set([
+  'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'delete', 'encryption', 'intelligent-tiering',
+  'inventory', 'legal-hold', 'lifecycle', 'location', 'logging', 'metadataConfiguration', 'metrics',
+  'notification', 'object-lock', 'ownershipControls', 'partNumber', 'policy', 'policyStatus',
+  'publicAccessBlock', 'renameObject', 'replication', 'requestPayment', 'restore', 'retention',
+  'select', 'session', 'tagging', 'torrent', 'uploadId', 'uploads', 'versioning', 'versions', 'website',
+]);
+
+type Level = 'service' | 'bucket' | 'object';
+
+interface Route {
+  readonly method: string;
+  readonly level: Level;
+  /** The sub-resource that selects this route; undefined for the plain resource. */
+  readonly subResource?: string;
+  readonly operation: S3Operation;
+}
+
+const ROUTES: readonly Route[] = [
+  { method: 'GET', level: 'service', operation: 'ListBuckets' },
+  { method: 'PUT', level: 'bucket', operation: 'CreateBucket' },
+  { method: 'DELETE', level: 'bucket', operation: 'DeleteBucket' },
+  { method: 'HEAD', level: 'bucket', operation: 'HeadBucket' },
+  { method: 'GET', level: 'bucket', subResource: 'location', operation: 'GetBucketLocation' },
+  { method: 'GET', level: 'bucket', operation: 'ListObjects' },
+  { method: 'PUT', level: 'object', operation: 'PutObject' },
+  { method: 'GET', level: 'object', operation: 'GetObject' },
+  { method: 'HEAD', level: 'object', operation: 'HeadObject' },
+  { method: 'DELETE', level: 'object', operation: 'DeleteObject' },
+];
+
+export function resolveOperation(method: string, target: S3Target): S3Operation {
+  const level: Level = target.bucket === undefined ? 'service' : target.key === '' ? 'bucket' : 'object';
+  const subResources = [...target.query.keys()].filter((name) => SUB_RESOURCES.has(name));
+  if (subResources.length > 1) throw s3Error('NotImplemented', `Combining the sub-resources ${subResources.join(', ')} is not supported.`);
+  const subResource = subResources[0];
+
+  const route = ROUTES.find((r) => r.method === method && r.level === level && r.subResource === subResource);
+  if (route) {
+    if (route.operation === 'ListObjects' && target.query.get('list-type') === '2') return 'ListObjectsV2';
+    return route.operation;
+  }
+  if (subResource) throw s3Error('NotImplemented', `The ${method} ?${subResource} operation is not implemented.`);
+  throw s3Error('MethodNotAllowed');
+}

@@ -1,0 +1,84 @@
+/**
+ * ListObjects (v1) and ListObjectsV2 result documents. With encoding-type=url, keys and
+ * prefixes are URL-encoded (so that any key, even one XML cannot carry, can be listed).
+ */
+import type { ListEntry, ListPage } from '../../../domain/rules/listing';
+import { s3Document, tag, xmlTimestamp } from '../../../infra/http/xml-writer';
+import { uriEncode } from '../../../infra/http/uri-encode';
+import type { Owner } from '../s3-owner';
+import { renderOwner } from './buckets.xml';
+
+export interface ListRender {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly delimiter?: string;
+  readonly maxKeys: number;
+  readonly urlEncode: boolean;
+  /** When set, every entry carries the owner (v1 always, v2 with fetch-owner=true). */
+  readonly owner?: Owner;
+}
+
+function encoder(urlEncode: boolean): (value: string) => string {
+  return urlEncode ? (value) => uriEncode(value, false) : (value) => value;
+}
+
+function renderEntries(page: ListPage, render: ListRender): string {
+  const encode = encoder(render.urlEncode);
+  const owner = render.owner ? renderOwner(render.owner) : '';
+  let xml = '';
+  for (const entry of page.contents) xml += renderContents(entry, encode, owner);
+  for (const prefix of page.commonPrefixes) xml += `<CommonPrefixes>${tag('Prefix', encode(prefix))}</CommonPrefixes>`;
+  return xml;
+}
+
+function renderContents({ key, version }: ListEntry, encode: (value: string) => string, owner: string): string {
+  return (
+    `<Contents>${tag('Key', encode(key))}${tag('LastModified', xmlTimestamp(version.lastModified))}` +
+    `${tag('ETag', `"${version.etag}"`)}` +
+    (version.checksum ? tag('ChecksumAlgorithm', version.checksum.algorithm) : '') +
+    `${tag('Size', version.size)}${owner}${tag('StorageClass', version.storageClass)}</Contents>`
+  );
+}
+
+function renderCommonHead(render: ListRender): string {
+  const encode = encoder(render.urlEncode);
+  return `${tag('Name', render.bucket)}${tag('Prefix', encode(render.prefix))}`;
+}
+
+export function renderListObjectsV1(page: ListPage, render: ListRender, marker: string): string {
+  const encode = encoder(render.urlEncode);
+  // AWS returns NextMarker only with a delimiter; without one, clients continue from the last key.
+  const nextMarker = page.isTruncated && render.delimiter ? page.last : undefined;
+  return s3Document(
+    'ListBucketResult',
+    renderCommonHead(render) +
+      tag('Marker', encode(marker)) +
+      (nextMarker !== undefined ? tag('NextMarker', encode(nextMarker)) : '') +
+      tag('MaxKeys', render.maxKeys) +
+      (render.delimiter !== undefined ? tag('Delimiter', encode(render.delimiter)) : '') +
+      (render.urlEncode ? tag('EncodingType', 'url') : '') +
+      tag('IsTruncated', page.isTruncated) +
+      renderEntries(page, render),
+  );
+}
+
+export function renderListObjectsV2(
+  page: ListPage,
+  render: ListRender,
+  tokens: { continuationToken?: string; nextContinuationToken?: string; startAfter?: string },
+): string {
+  const encode = encoder(render.urlEncode);
+  return s3Document(
+    'ListBucketResult',
+    renderCommonHead(render) +
+      (tokens.continuationToken !== undefined ? tag('ContinuationToken', tokens.continuationToken) : '') +
+      (tokens.nextContinuationToken !== undefined ? tag('NextContinuationToken', tokens.nextContinuationToken) : '') +
+      (tokens.startAfter !== undefined ? tag('StartAfter', encode(tokens.startAfter)) : '') +
+      tag('KeyCount', page.contents.length + page.commonPrefixes.length) +
+      tag('MaxKeys', render.maxKeys) +
+      (render.delimiter !== undefined ? tag('Delimiter', encode(render.delimiter)) : '') +
+      (render.urlEncode ? tag('EncodingType', 'url') : '') +
+      tag('IsTruncated', page.isTruncated) +
+      renderEntries(page, render),
+  );
+}

@@ -1,0 +1,91 @@
+/**
+ * The projections as plain maps, folded with the same `project()` the drives use: what the
+ * domain specs run deciders against, without LMDB.
+ */
+import type { BucketRecord } from '../../src/domain/bucket';
+import type { CairnEvent } from '../../src/domain/events';
+import type { ObjectVersion } from '../../src/domain/object-version';
+import { project, type ProjectionReader } from '../../src/domain/projections/projection';
+import type { KeyCursor, ListEntry } from '../../src/domain/rules/listing';
+import { compareUtf8 } from '../../src/domain/rules/utf8-order';
+
+export class InMemoryProjection implements ProjectionReader {
+  readonly buckets = new Map<string, BucketRecord>();
+  /** `bucket\0key` -> versions, newest first. */
+  readonly objects = new Map<string, ObjectVersion[]>();
+
+  static of(events: readonly CairnEvent[]): InMemoryProjection {
+    const state = new InMemoryProjection();
+    for (const event of events) state.apply(event);
+    return state;
+  }
+
+  apply(event: CairnEvent): void {
+    for (const write of project(event, this)) {
+      switch (write.op) {
+        case 'putBucket':
+          this.buckets.set(write.bucket.name, write.bucket);
+          break;
+        case 'removeBucket':
+          this.buckets.delete(write.name);
+          break;
+        case 'putVersion': {
+          const id = `${write.bucket}\u0000${write.key}`;
+          const versions = [write.version, ...(this.objects.get(id) ?? [])].sort((a, b) => b.eventId.localeCompare(a.eventId));
+          this.objects.set(id, versions);
+          break;
+        }
+        case 'removeVersion': {
+          const id = `${write.bucket}\u0000${write.key}`;
+          const versions = (this.objects.get(id) ?? []).filter((v) => v.eventId !== write.version.eventId);
+          if (versions.length > 0) this.objects.set(id, versions);
+          else this.objects.delete(id);
+          break;
+        }
+      }
+    }
+  }
+
+  getBucket(name: string): BucketRecord | undefined {
+    return this.buckets.get(name);
+  }
+
+  versionsOf(bucket: string, key: string): ObjectVersion[] {
+    return [...(this.objects.get(`${bucket}\u0000${key}`) ?? [])];
+  }
+
+  cursor(bucket: string): KeyCursor {
+    const entries: ListEntry[] = [...this.objects.entries()]
+      .filter(([id]) => id.startsWith(`${bucket}\u0000`))
+      .map(([id, versions]) => ({ key: id.slice(bucket.length + 1), version: versions[0] }))
+      .sort((a, b) => compareUtf8(a.key, b.key));
+    return new ArrayCursor(entries);
+  }
+}
+
+/** A KeyCursor over a sorted array, counting how many entries it visits. */
+export class ArrayCursor implements KeyCursor {
+  private position = 0;
+  visited = 0;
+
+  constructor(private readonly entries: readonly ListEntry[]) {}
+
+  seek(key: string): void {
+    this.position = this.entries.findIndex((e) => compareUtf8(e.key, key) >= 0);
+    if (this.position < 0) this.position = this.entries.length;
+  }
+
+  seekPastPrefix(prefix: string): void {
+    this.position = this.entries.findIndex((e) => compareUtf8(e.key, prefix) > 0 && !e.key.startsWith(prefix));
+    if (this.position < 0) this.position = this.entries.length;
+  }
+
+  next(): ListEntry | undefined {
+    const entry = this.entries[this.position];
+    if (entry) {
+      this.position++;
+      this.visited++;
+    }
+    return entry;
+  }
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { decideDeleteObject, decidePutObject } from '../../../src/domain/deciders/object-decider';
+import { project, removedVersions } from '../../../src/domain/projections/projection';
+import { bucketCreated, objectPut, versionBody } from '../../helpers/events';
+import { ctx, given } from '../../helpers/given-when-then';
+
+describe('PutObject on an unversioned bucket', () => {
+  it('creates the null version, stamped with the decision time', () => {
+    const context = ctx(1_800_000_000_000);
+    const { state } = given(bucketCreated('b'))
+      .when((s) => decidePutObject(s.getBucket('b'), { bucket: 'b', key: 'k', version: versionBody({ size: 11 }) }, context))
+      .then({ type: 'ObjectPut', key: 'k', version: { versionId: 'null', size: 11, lastModified: 1_800_000_000_000 } });
+    const [version] = state.versionsOf('b', 'k');
+    expect(version).toMatchObject({ versionId: 'null', eventId: context.id, size: 11 });
+  });
+
+  it('replaces the previous null version, whose data the projection reports as removed', () => {
+    const first = objectPut('b', 'k', { etag: 'first' });
+    const { state } = given(bucketCreated('b'), first);
+    const event = decidePutObject(state.getBucket('b'), { bucket: 'b', key: 'k', version: versionBody({ etag: 'second' }) }, ctx());
+    const removed = removedVersions(project(event, state));
+    expect(removed.map((v) => v.etag)).toEqual(['first']);
+    state.apply(event);
+    expect(state.versionsOf('b', 'k').map((v) => v.etag)).toEqual(['second']);
+  });
+
+  it('refuses a missing bucket as NoSuchBucket', () => {
+    given()
+      .when((s) => decidePutObject(s.getBucket('b'), { bucket: 'b', key: 'k', version: versionBody() }, ctx()))
+      .thenThrows('NoSuchBucket');
+  });
+
+  it('refuses a key over 1024 bytes as KeyTooLongError, and accepts exactly 1024', () => {
+    const long = 'é'.repeat(512) + 'x'; // 1025 bytes
+    given(bucketCreated('b'))
+      .when((s) => decidePutObject(s.getBucket('b'), { bucket: 'b', key: long, version: versionBody() }, ctx()))
+      .thenThrows('KeyTooLongError');
+    given(bucketCreated('b'))
+      .when((s) => decidePutObject(s.getBucket('b'), { bucket: 'b', key: 'é'.repeat(512), version: versionBody() }, ctx()))
+      .then({ key: 'é'.repeat(512) });
+  });
+});
+
+describe('DeleteObject on an unversioned bucket', () => {
+  it('removes the null version', () => {
+    const { state } = given(bucketCreated('b'), objectPut('b', 'k'))
+      .when((s) => decideDeleteObject(s.getBucket('b'), s.versionsOf('b', 'k'), { bucket: 'b', key: 'k' }, ctx()))
+      .then({ type: 'ObjectVersionDeleted', versionId: 'null' });
+    expect(state.versionsOf('b', 'k')).toEqual([]);
+  });
+
+  it('is a no-op (no event) for a key that does not exist, as S3 answers 204 anyway', () => {
+    given(bucketCreated('b'))
+      .when((s) => decideDeleteObject(s.getBucket('b'), s.versionsOf('b', 'k'), { bucket: 'b', key: 'k' }, ctx()))
+      .then(undefined);
+  });
+
+  it('accepts versionId=null', () => {
+    given(bucketCreated('b'), objectPut('b', 'k'))
+      .when((s) => decideDeleteObject(s.getBucket('b'), s.versionsOf('b', 'k'), { bucket: 'b', key: 'k', versionId: 'null' }, ctx()))
+      .then({ versionId: 'null' });
+  });
+
+  it('refuses a missing bucket as NoSuchBucket', () => {
+    given()
+      .when((s) => decideDeleteObject(s.getBucket('b'), [], { bucket: 'b', key: 'k' }, ctx()))
+      .thenThrows('NoSuchBucket');
+  });
+});

@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+
+// Four tiers, named by the file suffix (see CONVENTIONS.md):
+//   *.unit.spec.ts  pure domain and codec logic, no disk, no server
+//   *.int.spec.ts   real LMDB and real directories in a temp dir
+//   *.e2e.spec.ts   a spawned `cairn server` driven by real S3 clients
+//   *.fault.spec.ts crashes (kill -9), deleted drives, corrupted shards
+// `npm test` builds first (pretest), because e2e and fault tests spawn dist/main.js.
+export default defineConfig({
+  test: {
+    reporters: ['default'],
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.unit.spec.ts'], testTimeout: 20_000 } },
+      { test: { name: 'integration', include: ['test/integration/**/*.int.spec.ts'], testTimeout: 60_000 } },
+      { test: { name: 'e2e', include: ['test/e2e/**/*.e2e.spec.ts'], testTimeout: 120_000, hookTimeout: 60_000 } },
+      { test: { name: 'fault', include: ['test/fault/**/*.fault.spec.ts'], testTimeout: 300_000, hookTimeout: 60_000 } },
+    ],
+  },
+});
