@@ -11,7 +11,10 @@ import { readQuorum, writeQuorum, type ErasureLayout } from '../../domain/rules/
 import type { Drive } from '../drives/drive';
 import { ReedSolomonCodec } from '../erasure/reed-solomon';
 import { EventIdClock } from '../eventlog/event-id';
-import { quorum, QuorumError } from './quorum';
+import { settleWithQuorum } from './quorum';
+
+/** How long a drive may lag behind a decided append before it is taken offline. */
+export const STRAGGLER_GRACE_MS = 10_000;
 
 export class ErasureSet {
   readonly codec: ReedSolomonCodec;
@@ -63,8 +66,9 @@ export class ErasureSet {
    * Decides and appends one event. `decide` receives the new event's id and time and runs
    * synchronously, immediately before the event is queued on every online drive: ids are
    * therefore appended in the order they are issued, on every drive (logs are in id order).
-   * Resolves with the event once a write quorum has made it durable; with undefined when
-   * `decide` found nothing to do.
+   * Resolves with the event once a write quorum has made it durable and every other online
+   * drive has applied it too (or been taken offline: see settleWithQuorum); with undefined
+   * when `decide` found nothing to do.
    */
   async appendEvent<E extends CairnEvent>(
     decide: (stamp: { id: string; time: number }) => E | undefined,
@@ -77,13 +81,12 @@ export class ErasureSet {
     // Every drive projects exactly what its log holds (the JSON), never the in-memory object:
     // a rebuild from the log then cannot come out different from the live projection.
     const logged = JSON.parse(json) as CairnEvent;
-    const appends = targets.map((drive) => drive.appendEvent(logged, json, inlineShards?.[drive.slot]));
-    try {
-      await quorum(appends, this.writeQuorum);
-    } catch (error) {
-      if (error instanceof QuorumError) throw s3Error('SlowDownWrite');
-      throw error;
-    }
+    const appends = targets.map((drive) => ({
+      promise: drive.appendEvent(logged, json, inlineShards?.[drive.slot]),
+      straggle: () => drive.markOffline(`append of event ${event.id} did not complete within ${STRAGGLER_GRACE_MS} ms`),
+    }));
+    const { succeeded } = await settleWithQuorum(appends, this.writeQuorum, STRAGGLER_GRACE_MS);
+    if (succeeded < this.writeQuorum) throw s3Error('SlowDownWrite');
     return event;
   }
 

@@ -1,37 +1,54 @@
 /**
- * Waits for `needed` of several drive operations to succeed. Resolves with the slots that
- * succeeded as soon as there are enough; rejects as soon as too many have failed for
- * quorum to be possible. Operations still running keep running (their failures take their
- * drives offline on their own).
+ * Waiting for drive operations with a quorum.
+ *
+ * An append is not finished when a quorum has acknowledged it: the next decision on the same
+ * key must see it on *every* online drive, or a slower drive would project the next event
+ * against stale state. So we wait for every operation to settle; an operation still
+ * running `graceMs` after the outcome is known (quorum reached or impossible) has its drive
+ * taken offline instead, so one hung drive cannot stall the namespace.
  */
-export class QuorumError extends Error {
-  constructor(
-    readonly succeeded: number,
-    readonly needed: number,
-    readonly failures: readonly unknown[],
-  ) {
-    super(`quorum not met: ${succeeded} of ${needed} needed succeeded`);
-  }
+export interface DriveOperation {
+  readonly promise: Promise<unknown>;
+  /** Called when the operation did not settle in time. */
+  readonly straggle: () => void;
 }
 
-export function quorum(operations: ReadonlyArray<Promise<unknown>>, needed: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let succeeded = 0;
-    const failures: unknown[] = [];
-    if (operations.length < needed) {
-      reject(new QuorumError(0, needed, []));
-      return;
-    }
-    for (const operation of operations) {
-      operation.then(
+export async function settleWithQuorum(operations: readonly DriveOperation[], needed: number, graceMs: number): Promise<{ succeeded: number; failures: unknown[] }> {
+  let succeeded = 0;
+  let settled = 0;
+  const failures: unknown[] = [];
+  const done = new Array<boolean>(operations.length).fill(false);
+  await new Promise<void>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const check = () => {
+      if (settled === operations.length) {
+        if (timer) clearTimeout(timer);
+        resolve();
+        return;
+      }
+      const decided = succeeded >= needed || operations.length - failures.length < needed;
+      if (decided && !timer) {
+        timer = setTimeout(() => {
+          operations.forEach((operation, i) => done[i] || operation.straggle());
+          resolve();
+        }, graceMs);
+      }
+    };
+    if (operations.length === 0) resolve();
+    operations.forEach((operation, i) => {
+      operation.promise.then(
         () => {
-          if (++succeeded === needed) resolve(succeeded);
+          succeeded++;
         },
         (error: unknown) => {
           failures.push(error);
-          if (operations.length - failures.length === needed - 1) reject(new QuorumError(succeeded, needed, failures));
         },
-      );
-    }
+      ).finally(() => {
+        done[i] = true;
+        settled++;
+        check();
+      });
+    });
   });
+  return { succeeded, failures };
 }
