@@ -38,7 +38,7 @@ export async function runServer(argv: string[]): Promise<number | undefined> {
 
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(set, config),
-    new FastifyAdapter({ exposeHeadRoutes: false, ignoreDuplicateSlashes: false, bodyLimit: 16 * 1024 * 1024 }),
+    new FastifyAdapter({ exposeHeadRoutes: false }),
     { logger: ['error', 'warn'] },
   );
   app.enableShutdownHooks();

@@ -24,7 +24,7 @@ export function given(...events: CairnEvent[]) {
     state,
     when(decide: (state: InMemoryProjection) => CairnEvent | undefined) {
       return {
-        then(expected: Partial<CairnEvent> | undefined) {
+        then(expected: Record<string, unknown> | undefined) {
           const event = decide(state);
           if (expected === undefined) expect(event).toBeUndefined();
           else expect(event).toMatchObject(expected);

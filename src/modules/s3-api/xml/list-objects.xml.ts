@@ -4,7 +4,6 @@
  */
 import type { ListEntry, ListPage } from '../../../domain/rules/listing';
 import { s3Document, tag, xmlTimestamp } from '../../../infra/http/xml-writer';
-import { uriEncode } from '../../../infra/http/uri-encode';
 import type { Owner } from '../s3-owner';
 import { renderOwner } from './buckets.xml';
 
@@ -18,8 +17,23 @@ export interface ListRender {
   readonly owner?: Owner;
 }
 
+/**
+ * encoding-type=url as S3 applies it (and MinIO reproduces): query-component escaping,
+ * with a space as '+', except that '/' and '*' stay as they are.
+ */
+export function s3UrlEncode(value: string): string {
+  let out = '';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    if (/[A-Za-z0-9\-_.\/*]/.test(c)) out += c;
+    else if (c === ' ') out += '+';
+    else out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}
+
 function encoder(urlEncode: boolean): (value: string) => string {
-  return urlEncode ? (value) => uriEncode(value, false) : (value) => value;
+  return urlEncode ? s3UrlEncode : (value) => value;
 }
 
 function renderEntries(page: ListPage, render: ListRender): string {
