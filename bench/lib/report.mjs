@@ -1,0 +1,118 @@
+// Turning cells into tables: aligned text for the terminal, Markdown for
+// docs/performance.md, plus the cairn-vs-s3rver comparison against targets.
+const fmtNum = (v, digits) =>
+  v === null || v === undefined || Number.isNaN(v)
+    ? '-'
+    : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** Picks a sensible number of decimals for a value. */
+export function num(v) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '-';
+  const a = Math.abs(v);
+  return fmtNum(v, a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3);
+}
+
+function textTable(head, rows, rightFrom = 1) {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => (i < rightFrom ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ').trimEnd();
+  return [line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
+}
+
+function mdTable(head, rows, rightFrom = 1) {
+  const sep = head.map((_, i) => (i < rightFrom ? '---' : '---:'));
+  const line = (r) => '| ' + r.join(' | ') + ' |';
+  return [line(head), line(sep), ...rows.map(line)].join('\n');
+}
+
+// Cores busy outside server and client during a cell that mark it as disturbed.
+export const DISTURBED = 0.2;
+const FOOTNOTE = `* disturbed: more than ${DISTURBED} cores were busy outside the server and the client during the window`;
+
+const RESULT_HEAD = ['workload', 'server', 'conc', 'ops', 'ops/s', 'MiB/s', 'keys/s', 'p50 ms', 'p99 ms', 'srv CPU ms/op', 'srv cores', 'cli CPU ms/op'];
+
+function resultRows(cells, workloads) {
+  const rows = [];
+  for (const w of workloads)
+    for (const c of cells.filter((c) => c.workload === w.id)) {
+      if (c.error) {
+        rows.push([w.name, c.server, String(w.concurrency), 'FAILED', '', '', '', '', '', '', '', '']);
+        continue;
+      }
+      rows.push([
+        w.name, c.server, String(w.concurrency), String(c.ops), num(c.opsPerSec) + (c.otherCores > DISTURBED ? ' *' : ''), num(c.mibPerSec), c.keysPerSec === null ? '-' : num(c.keysPerSec),
+        num(c.p50Ms), num(c.p99Ms), num(c.serverCpuMsPerOp), num(c.serverCores), num(c.clientCpuMsPerOp),
+      ]);
+    }
+  return rows;
+}
+
+const METRIC = {
+  ops: { label: 'ops/s', get: (c) => c.opsPerSec },
+  mib: { label: 'MiB/s', get: (c) => c.mibPerSec },
+  keys: { label: 'keys/s', get: (c) => c.keysPerSec },
+};
+
+/** cairn vs s3rver per workload, with targets marked met / not met. */
+export function comparisons(cells, workloads) {
+  const find = (server, id) => cells.find((c) => c.server === server && c.workload === id && !c.error);
+  return workloads.map((w) => {
+    const metric = METRIC[w.target?.metric ?? (w.kind === 'list' ? 'keys' : w.label === '4k' ? 'ops' : 'mib')];
+    const cairn = find('cairn', w.id), s3rver = find('s3rver', w.id), nul = find('null', w.id);
+    const ratio = cairn && s3rver ? metric.get(cairn) / metric.get(s3rver) : null;
+    const ofNull = cairn && nul ? metric.get(cairn) / metric.get(nul) : null;
+    const cpu = cairn ? cairn.serverCpuMsPerOp : null;
+    return {
+      workload: w.id, name: w.name, metric: metric.label,
+      cairn: cairn ? metric.get(cairn) : null, s3rver: s3rver ? metric.get(s3rver) : null, null: nul ? metric.get(nul) : null,
+      ratio, ratioTarget: w.target?.ratio ?? null, ratioMet: ratio === null || !w.target?.ratio ? null : ratio >= w.target.ratio,
+      cpuMsPerOp: cpu, cpuTarget: w.target?.cpuMs ?? null, cpuMet: cpu === null || !w.target?.cpuMs ? null : cpu <= w.target.cpuMs,
+      cairnOfNull: ofNull,
+      disturbed: [cairn, s3rver].some((c) => c && c.otherCores > DISTURBED),
+    };
+  });
+}
+
+const met = (v) => (v === null ? '' : v ? 'met' : 'NOT MET');
+
+function comparisonRows(comps) {
+  return comps.map((c) => [
+    c.name, c.metric, num(c.cairn), num(c.s3rver), c.ratio === null ? '-' : num(c.ratio) + '×' + (c.disturbed ? ' *' : ''),
+    c.ratioTarget ? `≥ ${c.ratioTarget}×` : '', met(c.ratioMet),
+    num(c.cpuMsPerOp), c.cpuTarget ? `≤ ${c.cpuTarget}` : '', met(c.cpuMet),
+    c.cairnOfNull === null ? '-' : Math.round(c.cairnOfNull * 100) + '%',
+  ]);
+}
+const COMP_HEAD = ['workload', 'metric', 'cairn', 's3rver', 'cairn/s3rver', 'target', '', 'cairn CPU ms/op', 'target', '', 'cairn/null'];
+
+export function textReport(cells, workloads, comps) {
+  return [
+    'Results (ops = completed in the measured window; list ops are 1000-key pages; srv CPU = server process tree',
+    'utime+stime per op; srv cores = server CPU / wall time; cli = this load generator)',
+    '',
+    textTable(RESULT_HEAD, resultRows(cells, workloads), 2),
+    ...(cells.some((c) => c.otherCores > DISTURBED) ? [FOOTNOTE] : []),
+    '',
+    'cairn vs s3rver (targets)',
+    '',
+    textTable(COMP_HEAD, comparisonRows(comps), 2),
+    ...(comps.some((c) => c.disturbed) ? ['* one of the two cells was disturbed (see above): rerun before trusting this ratio'] : []),
+  ].join('\n');
+}
+
+export function markdownReport(meta, cells, workloads, comps, skipped) {
+  const out = [
+    `### ${meta.date.slice(0, 10)} — ${meta.git}`,
+    '',
+    `Machine: ${meta.machine.cpu}, ${meta.machine.cores} cores, ${meta.machine.memGiB} GiB RAM, Node ${meta.machine.node}, Linux ${meta.machine.kernel}.  `,
+    `Command: \`${meta.command}\` (warm-up ${meta.options.warmup} s, measured ${meta.options.duration} s per cell, ${meta.options.clientThreads} client thread(s), ${meta.options.client} client, ${meta.options.signedPayload ? 'signed payload (SHA-256)' : 'UNSIGNED-PAYLOAD + x-amz-checksum-crc32'}).  `,
+    'Client and servers share the machine; "srv CPU" is the server process tree\'s CPU time per operation (list: per 1000-key page).',
+    '',
+    mdTable(RESULT_HEAD, resultRows(cells, workloads), 2),
+    ...(cells.some((c) => c.otherCores > DISTURBED) ? ['', FOOTNOTE] : []),
+    '',
+    mdTable(COMP_HEAD.map((h, i) => h || (i === 6 ? 'ratio' : 'CPU')), comparisonRows(comps), 2),
+    ...(comps.some((c) => c.disturbed) ? ['', '* one of the two cells was disturbed: rerun before trusting this ratio'] : []),
+  ];
+  for (const [name, why] of Object.entries(skipped)) out.push('', `${name} not measured: ${why}`);
+  return out.join('\n');
+}
