@@ -2,6 +2,7 @@
  * `cairn server`: opens the drives (which may refuse start-up), then starts Nest on Fastify.
  */
 import 'reflect-metadata';
+import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadServerConfig, type ServerConfig, DEFAULT_ROOT_PASSWORD, DEFAULT_ROOT_USER } from '../config/server-config';
@@ -36,14 +37,20 @@ export async function runServer(argv: string[]): Promise<number | undefined> {
   }
   const { set } = opened;
 
+  const logLevels: LogLevel[] = ['error', 'warn'];
+  const logger = new ConsoleLogger({ logLevels });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(set, config),
     new FastifyAdapter({ exposeHeadRoutes: false }),
-    { logger: ['error', 'warn'] },
+    { logger },
   );
-  app.enableShutdownHooks();
+  // No app.enableShutdownHooks(): Nest would re-raise the signal after closing, killing the
+  // process before the drives are closed and unlocked below.
   try {
+    // Nest logs a failed listen itself; the refusal must stay a single line.
+    logger.setLogLevels([]);
     await app.listen({ port: config.port, host: config.host ?? '0.0.0.0' });
+    logger.setLogLevels(logLevels);
   } catch (error) {
     await set.close();
     await opened.unlock();
@@ -75,6 +82,14 @@ function printBanner(config: ServerConfig, opened: OpenedSet): void {
     `Drives: ${set.layout.drives} in one erasure set, ${describeLayout(set.layout)}`,
     ...set.drives.map((d) => `  ${String(d.slot + 1).padStart(2)}  ${d.label}  ${d.state === 'online' ? 'online' : `OFFLINE (${d.offlineReason})`}`),
   ];
+  const { rolledBack, rolledForward, missingShards, divergent } = opened.reconciliation;
+  if (rolledBack + rolledForward > 0 || divergent.length > 0) {
+    lines.push(
+      `Recovered from an interrupted run: ${rolledBack} unacknowledged event(s) rolled back, ${rolledForward} event(s) copied to drives that missed them` +
+        (missingShards > 0 ? ` (${missingShards} inline shard(s) could not be rebuilt yet)` : '') +
+        (divergent.length > 0 ? `; taken offline, logs diverged: ${divergent.join(', ')}` : ''),
+    );
+  }
   const offline = set.offline();
   if (offline.length > 0) {
     lines.push(`WARNING: running degraded: ${offline.length} drive(s) offline (${offline.map((d) => d.label).join(', ')}); data stays readable while no more than ${set.layout.parityShards} are lost`);

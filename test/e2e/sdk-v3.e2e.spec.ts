@@ -14,29 +14,16 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
+
 } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
 import { sdkClient } from '../helpers/s3-clients';
 import { CairnServer } from '../helpers/server';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
-
-async function bytesOf(body: unknown): Promise<Buffer> {
-  return Buffer.from(await (body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-}
-
-async function s3ErrorOf(promise: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(S3ServiceException);
-    return error as S3ServiceException;
-  }
-  throw new Error('expected the request to fail');
-}
 
 describe('AWS SDK v3 against cairn', () => {
   let server: CairnServer;

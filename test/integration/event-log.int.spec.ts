@@ -20,7 +20,7 @@ describe('event log on one drive', () => {
     const clock = new EventIdClock();
     for (let i = 0; i < 50; i++) {
       const { id } = clock.next();
-      await log.append(id, JSON.stringify({ i }), i % 2 ? Buffer.from(`shard-${i}`) : undefined, () => undefined);
+      await log.append(id, JSON.stringify({ i }), i % 2 ? Buffer.from(`shard-${i}`) : undefined, undefined, () => undefined);
     }
     const records = [...log.records()];
     expect(records.map((r) => r.record.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
@@ -36,7 +36,7 @@ describe('event log on one drive', () => {
   it('commits an event and its projection writes together, and reopens at the same head', async () => {
     const { dir, db, log } = open();
     const { id } = new EventIdClock().next();
-    await log.append(id, '{"x":1}', undefined, () => db.buckets.put('b', { name: 'b' } as never));
+    await log.append(id, '{"x":1}', undefined, undefined, () => db.buckets.put('b', { name: 'b' } as never));
     expect(db.buckets.get('b')).toEqual({ name: 'b' });
     await db.close();
     const reopened = DriveDatabase.open(dir.path);
@@ -50,11 +50,11 @@ describe('event log on one drive', () => {
     const { db, log } = open();
     const clock = new EventIdClock();
     const first = clock.next().id;
-    await log.append(first, '{"n":1}', undefined, () => undefined);
+    await log.append(first, '{"n":1}', undefined, undefined, () => undefined);
     // The previous record vanishes (as when its batch failed): the next append must not land.
     await db.events.remove(eventIdToBytes(first));
     const second = clock.next().id;
-    await expect(log.append(second, '{"n":2}', undefined, () => void db.buckets.put('x', { name: 'x' } as never))).rejects.toBeInstanceOf(AppendRejectedError);
+    await expect(log.append(second, '{"n":2}', undefined, undefined, () => void db.buckets.put('x', { name: 'x' } as never))).rejects.toBeInstanceOf(AppendRejectedError);
     await db.root.flushed;
     expect(db.events.get(eventIdToBytes(second))).toBeUndefined();
     expect(db.buckets.get('x')).toBeUndefined();

@@ -63,3 +63,34 @@ export function removedVersions(writes: readonly ProjectionWrite[]): ObjectVersi
   for (const write of writes) if (write.op === 'removeVersion') removed.push(write.version);
   return removed;
 }
+
+/**
+ * The writes that undo `writes` when applied (in the order returned) to the state right
+ * after them; `state` is the state *before* `writes`. Each drive stores this before-image
+ * with the event, so an event that never reached a write quorum can be rolled back exactly.
+ */
+export function invertWrites(writes: readonly ProjectionWrite[], state: ProjectionReader): ProjectionWrite[] {
+  const inverse: ProjectionWrite[] = [];
+  for (const write of writes) {
+    switch (write.op) {
+      case 'putBucket': {
+        const previous = state.getBucket(write.bucket.name);
+        inverse.push(previous ? { op: 'putBucket', bucket: previous } : { op: 'removeBucket', name: write.bucket.name });
+        break;
+      }
+      case 'removeBucket': {
+        const previous = state.getBucket(write.name);
+        if (previous) inverse.push({ op: 'putBucket', bucket: previous });
+        break;
+      }
+      case 'putVersion':
+        // Version keys embed the creating event's id: a put always adds a new entry.
+        inverse.push({ op: 'removeVersion', bucket: write.bucket, key: write.key, version: write.version });
+        break;
+      case 'removeVersion':
+        inverse.push({ op: 'putVersion', bucket: write.bucket, key: write.key, version: write.version });
+        break;
+    }
+  }
+  return inverse.reverse();
+}

@@ -29,6 +29,15 @@ export interface Drive {
   /** Appends an event (with this drive's inline shard) and updates projections; resolves once durable. */
   appendEvent(event: CairnEvent, json: string, inlineShard: Buffer | undefined): Promise<void>;
   lastEventId(): string | undefined;
+  hasEvent(id: string): Promise<boolean>;
+  /** The event's JSON and this drive's inline shard, as logged. */
+  readEvent(id: string): Promise<{ json: string; inline: Buffer } | undefined>;
+  /** Up to `limit` event ids, newest first, before `beforeId` (or from the end). */
+  eventIdsBackward(beforeId: string | undefined, limit: number): Promise<string[]>;
+  /** Up to `limit` event ids after `afterId` (or from the start), in log order. */
+  eventIdsForward(afterId: string | undefined, limit: number): Promise<string[]>;
+  /** Removes the log's newest event and reverts its projection writes (start-up reconciliation only). */
+  rollBackLastEvent(id: string): Promise<void>;
 
   getBucket(name: string): Promise<BucketRecord | undefined>;
   listBuckets(): Promise<BucketRecord[]>;

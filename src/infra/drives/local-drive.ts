@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { BucketRecord } from '../../domain/bucket';
 import type { CairnEvent } from '../../domain/events';
 import type { ObjectVersion } from '../../domain/object-version';
-import { project } from '../../domain/projections/projection';
+import { invertWrites, project, type ProjectionWrite } from '../../domain/projections/projection';
 import { listPage, type ListPage, type ListParams } from '../../domain/rules/listing';
 import { DriveDatabase } from '../eventlog/drive-database';
 import { EventLog } from '../eventlog/event-log';
@@ -58,7 +58,8 @@ export class LocalDrive implements Drive {
 
   appendEvent(event: CairnEvent, json: string, inlineShard: Buffer | undefined): Promise<void> {
     const writes = project(event, this.projections);
-    return this.log.append(event.id, json, inlineShard, () => this.projections.apply(writes)).catch((error: unknown) => {
+    const undo = Buffer.from(JSON.stringify(invertWrites(writes, this.projections)));
+    return this.log.append(event.id, json, inlineShard, undo, () => this.projections.apply(writes)).catch((error: unknown) => {
       this.markOffline(`write failed: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
     });
@@ -66,6 +67,30 @@ export class LocalDrive implements Drive {
 
   lastEventId(): string | undefined {
     return this.log.lastId;
+  }
+
+  async hasEvent(id: string): Promise<boolean> {
+    return this.log.has(id);
+  }
+
+  async readEvent(id: string): Promise<{ json: string; inline: Buffer } | undefined> {
+    const record = this.log.get(id);
+    return record ? { json: record.json, inline: record.inline } : undefined;
+  }
+
+  async eventIdsBackward(beforeId: string | undefined, limit: number): Promise<string[]> {
+    return this.log.idsBackward(beforeId, limit);
+  }
+
+  async eventIdsForward(afterId: string | undefined, limit: number): Promise<string[]> {
+    return this.log.idsForward(afterId, limit);
+  }
+
+  async rollBackLastEvent(id: string): Promise<void> {
+    const record = this.log.get(id);
+    if (!record) throw new Error(`event ${id} is not in the log of ${this.label}`);
+    const undo = record.undo.length > 0 ? (JSON.parse(record.undo.toString('utf8')) as ProjectionWrite[]) : [];
+    this.log.removeLast(id, () => this.projections.applySync(undo));
   }
 
   async getBucket(name: string): Promise<BucketRecord | undefined> {

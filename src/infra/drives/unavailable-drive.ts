@@ -19,6 +19,11 @@ export class UnavailableDrive implements Drive {
 
   appendEvent = () => this.fail();
   lastEventId = () => undefined;
+  hasEvent = () => this.fail();
+  readEvent = () => this.fail();
+  eventIdsBackward = () => this.fail();
+  eventIdsForward = () => this.fail();
+  rollBackLastEvent = () => this.fail();
   getBucket = () => this.fail();
   listBuckets = () => this.fail();
   versionsOf = () => this.fail();

@@ -39,12 +39,13 @@ export class EventLog {
   }
 
   /**
-   * Appends an event with this drive's inline shard (if any) and runs `projectionWrites`
-   * (which must only queue writes) in the same transaction. Resolves once durable.
+   * Appends an event with this drive's inline shard and undo writes (if any) and runs
+   * `projectionWrites` (which must only queue writes) in the same transaction. Resolves
+   * once durable.
    */
-  append(id: string, json: string, inline: Buffer | undefined, projectionWrites: () => void): Promise<void> {
+  append(id: string, json: string, inline: Buffer | undefined, undo: Buffer | undefined, projectionWrites: () => void): Promise<void> {
     const seq = this.head.seq + 1;
-    const { bytes, hash } = encodeEventRecord(seq, this.head.hash, json, inline);
+    const { bytes, hash } = encodeEventRecord(seq, this.head.hash, json, inline, undo);
     const key = eventIdToBytes(id);
     const previous = this.head.lastId;
     this.head = { seq, hash, lastId: id };
@@ -58,6 +59,49 @@ export class EventLog {
     return queued.then((written) => {
       if (!written) throw new AppendRejectedError(`event ${id} not appended: the previous record ${previous ?? '(none)'} is missing`);
     });
+  }
+
+  /**
+   * Removes the newest record and runs `revert` (synchronous writes) in the same
+   * transaction. Only start-up reconciliation does this, for events that never reached a
+   * write quorum; the chain stays intact because only the tail is removed.
+   */
+  removeLast(id: string, revert: () => void): void {
+    if (this.head.lastId !== id) throw new Error(`event ${id} is not the last of the log (${this.head.lastId ?? 'empty'})`);
+    this.db.root.transactionSync(() => {
+      revert();
+      this.db.events.removeSync(eventIdToBytes(id));
+    });
+    this.head = this.readHead();
+  }
+
+  has(id: string): boolean {
+    return this.db.events.doesExist(eventIdToBytes(id));
+  }
+
+  /** Up to `limit` event ids, newest first, starting before `beforeId` (or at the end). */
+  idsBackward(beforeId: string | undefined, limit: number): string[] {
+    const ids: string[] = [];
+    const range = beforeId ? { start: eventIdToBytes(beforeId), reverse: true } : { reverse: true };
+    for (const key of this.db.events.getKeys(range)) {
+      const id = eventIdFromBytes(key as Buffer);
+      if (id === beforeId) continue;
+      ids.push(id);
+      if (ids.length === limit) break;
+    }
+    return ids;
+  }
+
+  /** Up to `limit` event ids after `afterId` (or from the start), in log order. */
+  idsForward(afterId: string | undefined, limit: number): string[] {
+    const ids: string[] = [];
+    for (const key of this.db.events.getKeys(afterId ? { start: eventIdToBytes(afterId) } : {})) {
+      const id = eventIdFromBytes(key as Buffer);
+      if (id === afterId) continue;
+      ids.push(id);
+      if (ids.length === limit) break;
+    }
+    return ids;
   }
 
   /** Re-reads the head from disk (after a failed append, before the drive is used again). */

@@ -6,19 +6,23 @@
  *   1       8     seq: this drive's sequence number, from 1, big-endian
  *   9       32    prevHash: hash of the drive's previous record (genesis: see genesisHash)
  *   41      32    hash = SHA-256(prevHash || seq || json)
- *   73      4     json length, big-endian
- *   77      n     the event as JSON (identical on every drive)
- *   77+n    rest  this drive's inline shard of a small object ([8-byte bitrot hash][shard] per block), or nothing
+ *   73      4     json length n, big-endian
+ *   77      4     inline shard length i, big-endian
+ *   81      n     the event as JSON (identical on every drive)
+ *   81+n    i     this drive's inline shard of a small object ([8-byte bitrot hash][shard] per block)
+ *   81+n+i  rest  undo: the projection writes that revert this event on this drive (JSON), or nothing
  *
- * The chain covers the JSON, which names the object's size, ETag and checksum; the inline
- * shard is covered by its own bitrot hash, which keeps it outside the chain so the bytes of
- * a deleted version could one day be dropped without breaking verification.
+ * The chain covers the JSON, which names the object's size, ETag and checksum. The inline
+ * shard is covered by its own bitrot hash; keeping it outside the chain means the bytes of a
+ * deleted version could one day be dropped without breaking verification. The undo section
+ * is this drive's before-image of what the event changed: start-up reconciliation uses it
+ * to roll back an event that never reached a write quorum (see log-reconciliation.ts).
  */
 import { createHash } from 'node:crypto';
 
 export const RECORD_FORMAT = 1;
 export const HASH_BYTES = 32;
-const HEADER_BYTES = 1 + 8 + HASH_BYTES + HASH_BYTES + 4;
+const HEADER_BYTES = 1 + 8 + HASH_BYTES + HASH_BYTES + 4 + 4;
 
 export interface EventRecord {
   readonly seq: number;
@@ -27,6 +31,8 @@ export interface EventRecord {
   readonly json: string;
   /** This drive's inline shard (empty when the event carries none). */
   readonly inline: Buffer;
+  /** This drive's undo writes as JSON (empty when none were recorded). */
+  readonly undo: Buffer;
 }
 
 export function chainHash(prevHash: Buffer, seq: number, json: Buffer): Buffer {
@@ -40,39 +46,56 @@ export function genesisHash(deploymentId: string, driveId: string): Buffer {
   return createHash('sha256').update(`cairn-event-log-v1:${deploymentId}:${driveId}`).digest();
 }
 
-export function encodeEventRecord(seq: number, prevHash: Buffer, json: string, inline?: Buffer): { bytes: Buffer; hash: Buffer } {
+export function encodeEventRecord(
+  seq: number,
+  prevHash: Buffer,
+  json: string,
+  inline?: Buffer,
+  undo?: Buffer,
+): { bytes: Buffer; hash: Buffer } {
   const jsonBytes = Buffer.from(json, 'utf8');
   const hash = chainHash(prevHash, seq, jsonBytes);
   const inlineLength = inline ? inline.length : 0;
-  const bytes = Buffer.allocUnsafe(HEADER_BYTES + jsonBytes.length + inlineLength);
+  const bytes = Buffer.allocUnsafe(HEADER_BYTES + jsonBytes.length + inlineLength + (undo ? undo.length : 0));
   bytes[0] = RECORD_FORMAT;
   bytes.writeBigUInt64BE(BigInt(seq), 1);
   prevHash.copy(bytes, 9);
   hash.copy(bytes, 41);
   bytes.writeUInt32BE(jsonBytes.length, 73);
+  bytes.writeUInt32BE(inlineLength, 77);
   jsonBytes.copy(bytes, HEADER_BYTES);
   if (inline) inline.copy(bytes, HEADER_BYTES + jsonBytes.length);
+  if (undo) undo.copy(bytes, HEADER_BYTES + jsonBytes.length + inlineLength);
   return { bytes, hash };
 }
 
 export class MalformedRecordError extends Error {}
 
-export function decodeEventRecord(bytes: Buffer): EventRecord {
+/** Where the inline shard of a record starts and ends (also used by fault tests). */
+export function inlineShardRange(bytes: Buffer): { start: number; end: number } {
   if (bytes.length < HEADER_BYTES || bytes[0] !== RECORD_FORMAT) throw new MalformedRecordError('unknown record format');
-  const jsonLength = bytes.readUInt32BE(73);
-  if (HEADER_BYTES + jsonLength > bytes.length) throw new MalformedRecordError('record shorter than its JSON length');
+  const start = HEADER_BYTES + bytes.readUInt32BE(73);
+  const end = start + bytes.readUInt32BE(77);
+  if (end > bytes.length) throw new MalformedRecordError('record shorter than its declared sections');
+  return { start, end };
+}
+
+export function decodeEventRecord(bytes: Buffer): EventRecord {
+  const { start, end } = inlineShardRange(bytes);
   return {
     seq: Number(bytes.readBigUInt64BE(1)),
     prevHash: bytes.subarray(9, 41),
     hash: bytes.subarray(41, 73),
-    json: bytes.toString('utf8', HEADER_BYTES, HEADER_BYTES + jsonLength),
-    inline: bytes.subarray(HEADER_BYTES + jsonLength),
+    json: bytes.toString('utf8', HEADER_BYTES, start),
+    inline: bytes.subarray(start, end),
+    undo: bytes.subarray(end),
   };
 }
 
 /** The inline shard only, without decoding the JSON (the GET path of small objects). */
 export function inlineShardOf(bytes: Buffer): Buffer {
-  return bytes.subarray(HEADER_BYTES + bytes.readUInt32BE(73));
+  const { start, end } = inlineShardRange(bytes);
+  return bytes.subarray(start, end);
 }
 
 /** True when the record's hash is what its prevHash, seq and JSON give. */

@@ -25,7 +25,7 @@ export async function rebuildProjections(db: DriveDatabase, log: EventLog): Prom
     const page = readPage(log, after);
     if (page.length === 0) break;
     db.root.transactionSync(() => {
-      for (const { record } of page) store.apply(project(upcastEvent(JSON.parse(record.json)), store));
+      for (const { record } of page) store.applySync(project(upcastEvent(JSON.parse(record.json)), store));
     });
     events += page.length;
     after = page[page.length - 1].id;

@@ -45,20 +45,34 @@ export class ProjectionStore implements ProjectionReader {
 
   /** Queues the writes in the current transaction (or the current event turn's batch). */
   apply(writes: readonly ProjectionWrite[]): void {
+    this.write(writes, false);
+  }
+
+  /** Applies writes immediately; must run inside a synchronous transaction. */
+  applySync(writes: readonly ProjectionWrite[]): void {
+    this.write(writes, true);
+  }
+
+  private write(writes: readonly ProjectionWrite[], sync: boolean): void {
+    const { buckets, objects } = this.db;
     for (const write of writes) {
       switch (write.op) {
         case 'putBucket':
-          this.db.buckets.put(write.bucket.name, write.bucket);
+          void (sync ? buckets.putSync(write.bucket.name, write.bucket) : buckets.put(write.bucket.name, write.bucket));
           break;
         case 'removeBucket':
-          this.db.buckets.remove(write.name);
+          void (sync ? buckets.removeSync(write.name) : buckets.remove(write.name));
           break;
-        case 'putVersion':
-          this.db.objects.put(versionKey(write.bucket, write.key, write.version.eventId), write.version);
+        case 'putVersion': {
+          const key = versionKey(write.bucket, write.key, write.version.eventId);
+          void (sync ? objects.putSync(key, write.version) : objects.put(key, write.version));
           break;
-        case 'removeVersion':
-          this.db.objects.remove(versionKey(write.bucket, write.key, write.version.eventId));
+        }
+        case 'removeVersion': {
+          const key = versionKey(write.bucket, write.key, write.version.eventId);
+          void (sync ? objects.removeSync(key) : objects.remove(key));
           break;
+        }
       }
     }
   }

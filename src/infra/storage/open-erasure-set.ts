@@ -12,6 +12,7 @@ import { probeDrive, type DriveProbe } from '../drives/drive-probe';
 import { LocalDrive } from '../drives/local-drive';
 import { UnavailableDrive } from '../drives/unavailable-drive';
 import { ErasureSet } from './erasure-set';
+import { reconcileLogs, type ReconciliationReport } from './log-reconciliation';
 import { recoverStagedShards } from './staging-recovery';
 
 export class StartupRefusal extends Error {}
@@ -20,6 +21,8 @@ export interface OpenedSet {
   readonly set: ErasureSet;
   readonly deploymentId: string;
   readonly created: boolean;
+  /** What start-up reconciliation of the drives' logs did. */
+  readonly reconciliation: ReconciliationReport;
   /** Releases the drive locks (after the set is closed). */
   readonly unlock: () => Promise<void>;
 }
@@ -69,10 +72,17 @@ export async function openErasureSet(paths: readonly string[], options: { parity
     const list = offline.map((d) => `${d.label} (${d.offlineReason})`).join(', ');
     throw new StartupRefusal(`${offline.length} of ${layout.drives} drives are offline, at most ${layout.parityShards} may be: ${list}`);
   }
+  const set = new ErasureSet(drives, layout);
+  // Logs first (which events exist), then each drive's staged files (decided by its log).
+  const reconciliation = await reconcileLogs(set);
+  for (const drive of set.online()) {
+    if (drive instanceof LocalDrive) await recoverStagedShards(drive);
+  }
   return {
-    set: new ErasureSet(drives, layout),
+    set,
     deploymentId,
     created,
+    reconciliation,
     unlock: async () => {
       await Promise.all(unlocks.map((unlock) => unlock()));
     },
@@ -136,9 +146,7 @@ function checkDeployment(probes: DriveProbe[]): { layout: ErasureLayout; deploym
 
 async function openLocal(drivePath: string, format: DriveFormat): Promise<Drive> {
   try {
-    const drive = await LocalDrive.open(drivePath, format);
-    await recoverStagedShards(drive);
-    return drive;
+    return await LocalDrive.open(drivePath, format);
   } catch (error) {
     return new UnavailableDrive(slotOf(format), drivePath, `cannot open: ${error instanceof Error ? error.message : String(error)}`);
   }
