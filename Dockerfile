@@ -17,7 +17,7 @@ COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
-RUN ln -s /opt/cairn/bin/cairn.js /usr/local/bin/cairn
+RUN ln -s /opt/cairn/bin/cairn /usr/local/bin/cairn
 VOLUME ["/data"]
 EXPOSE 9000
 ENTRYPOINT ["cairn"]

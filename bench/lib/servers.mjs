@@ -26,16 +26,16 @@ const DEFS = {
     creds: { accessKey: 'benchadmin', secretKey: 'benchadmin-secret' },
     env: { CAIRN_ROOT_USER: 'benchadmin', CAIRN_ROOT_PASSWORD: 'benchadmin-secret' },
     prepare(dataDir) {
-      // bin/cairn.js is the package's own launcher: it finds the compiled
-      // entry point wherever the build puts it (dist/src/main.js today).
+      // bin/cairn is the package's launcher: it execs node with cairn's runtime
+      // flags, so the server measured is the server users run.
       const main = path.join(REPO_DIR, 'dist', 'src', 'main.js');
       if (!existsSync(main)) return `${main} does not exist (run \`npm run build\`)`;
       for (let i = 1; i <= 4; i++) mkdirSync(path.join(dataDir, `d${i}`), { recursive: true });
       return null;
     },
     cmd: (port, dataDir) => [
-      process.execPath,
-      [path.join(REPO_DIR, 'bin', 'cairn.js'), 'server', ...[1, 2, 3, 4].map((i) => path.join(dataDir, `d${i}`)), '--address', `127.0.0.1:${port}`],
+      path.join(REPO_DIR, 'bin', 'cairn'),
+      ['server', ...[1, 2, 3, 4].map((i) => path.join(dataDir, `d${i}`)), '--address', `127.0.0.1:${port}`],
     ],
     startTimeoutMs: 30_000,
   },

@@ -299,17 +299,23 @@ describe('cairn server', () => {
     for (const drive of drives) expect(existsSync(path.join(drive, 'cairn.pid')), drive).toBe(false);
   });
 
-  it('prints its usage for --help (node bin/cairn.js --help) and exits 0', () => {
-    const result = spawnSync(process.execPath, ['bin/cairn.js', '--help'], { cwd: ROOT, encoding: 'utf8' });
+  it('runs as `npx cairn` in the checkout after npm install', () => {
+    const result = spawnSync('npx', ['cairn', '--version'], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('prints its usage for --help (bin/cairn --help) and exits 0', () => {
+    const result = spawnSync('bin/cairn', ['--help'], { cwd: ROOT, encoding: 'utf8' });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('Usage:');
     expect(result.stdout).toContain('cairn server [--address HOST:PORT] DRIVE...');
     expect(result.stdout).toContain('cairn admin rebuild DRIVE...');
     expect(result.stdout).toContain('MINIO_ROOT_USER');
-    const version = spawnSync(process.execPath, ['bin/cairn.js', '--version'], { cwd: ROOT, encoding: 'utf8' });
+    const version = spawnSync('bin/cairn', ['--version'], { cwd: ROOT, encoding: 'utf8' });
     expect(version.status).toBe(0);
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
-    const unknown = spawnSync(process.execPath, ['bin/cairn.js', 'frobnicate'], { cwd: ROOT, encoding: 'utf8' });
+    const unknown = spawnSync('bin/cairn', ['frobnicate'], { cwd: ROOT, encoding: 'utf8' });
     expect(unknown.status).not.toBe(0);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
   });

@@ -5,6 +5,7 @@
 import type { ObjectVersion } from '../../src/domain/object-version';
 import { decideCreateBucket } from '../../src/domain/deciders/bucket-decider';
 import { decidePutObject } from '../../src/domain/deciders/object-decider';
+import { decisionState } from '../../src/domain/projections/projection';
 import type { ErasureSet } from '../../src/infra/storage/erasure-set';
 import { ObjectReader } from '../../src/infra/storage/object-reader';
 import { encodeInline, INLINE_LIMIT, ShardedObjectWriter } from '../../src/infra/storage/object-writer';
@@ -16,7 +17,7 @@ const who = { actor: 'test', requestId: 'TEST' };
 
 export async function createBucket(set: ErasureSet, bucket: string): Promise<void> {
   const existing = await set.metadataDrive().getBucket(bucket);
-  await set.appendEvent((stamp) => decideCreateBucket(existing, { bucket, region: 'us-east-1' }, { ...stamp, ...who }));
+  await set.appendEvent((stamp) => decideCreateBucket(existing, { bucket, region: 'us-east-1' }, { ...stamp, ...who }), { state: decisionState(bucket, existing) });
 }
 
 /** Stores an object the way ObjectService does (inline or shard files), without HTTP. */
@@ -37,7 +38,8 @@ export async function putObject(set: ErasureSet, bucket: string, key: string, bo
     data = { kind: 'files', layout, dataDir: writer.dataDir };
   }
   const bucketRecord = await set.metadataDrive().getBucket(bucket);
-  const event = await set.appendEvent(
+  const current = await set.metadataDrive().versionsOf(bucket, key);
+  const appended = await set.appendEvent(
     (stamp) =>
       decidePutObject(
         bucketRecord,
@@ -48,10 +50,10 @@ export async function putObject(set: ErasureSet, bucket: string, key: string, bo
         },
         { ...stamp, ...who },
       ),
-    inline,
+    { state: decisionState(bucket, bucketRecord, key, current), inlineShards: inline },
   );
   await writer?.publish();
-  return (await set.metadataDrive().versionsOf(bucket, key)).find((v) => v.eventId === event!.id)!;
+  return (await set.metadataDrive().versionsOf(bucket, key)).find((v) => v.eventId === appended!.event.id)!;
 }
 
 export async function readObject(set: ErasureSet, version: ObjectVersion, start = 0, end = version.size - 1): Promise<Buffer> {

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { drivePaths, tempDir } from './temp-dirs';
 
 export const ROOT = path.resolve(__dirname, '../..');
-export const CAIRN = path.join(ROOT, 'dist/src/main.js');
+/** The launcher (sets cairn's node flags and execs node: the pid is the server's). */
+export const CAIRN = path.join(ROOT, 'bin/cairn');
 export const ACCESS_KEY = 'cairn-test-admin';
 export const SECRET_KEY = 'cairn-test-secret-key';
 
@@ -62,7 +63,7 @@ export class CairnServer {
 
   /** Starts the process and resolves once it listens (or rejects with its output if it exits). */
   async launch(): Promise<void> {
-    const child = spawn(process.execPath, [CAIRN, 'server', ...this.drives, '--address', `127.0.0.1:${this.port}`], {
+    const child = spawn(CAIRN, ['server', ...this.drives, '--address', `127.0.0.1:${this.port}`], {
       env: { ...process.env, CAIRN_ROOT_USER: ACCESS_KEY, CAIRN_ROOT_PASSWORD: SECRET_KEY, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -116,7 +117,7 @@ export class CairnServer {
 /** Runs `cairn <args>` to completion. */
 export function runCairn(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CAIRN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(CAIRN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -57,7 +57,7 @@ describe('log reconciliation at start-up', () => {
     const before = paths.map(dumpProjections);
     const { event, json, shards } = await strandedPut(opened, 'k', randomBytes(7000));
     const lone = opened.set.drives[0];
-    await lone.appendEvent(JSON.parse(json), json, shards[lone.slot]);
+    await lone.appendEvent(await lone.entryFor(JSON.parse(json), json), shards[lone.slot]);
     expect(dumpProjections(paths[0])).not.toEqual(before[0]);
     await close(opened);
 
@@ -75,7 +75,7 @@ describe('log reconciliation at start-up', () => {
     const { paths, opened } = await setUp();
     const v2 = randomBytes(9000);
     const { event, json, shards } = await strandedPut(opened, 'k', v2);
-    for (const drive of opened.set.drives.slice(0, 3)) await drive.appendEvent(JSON.parse(json), json, shards[drive.slot]);
+    for (const drive of opened.set.drives.slice(0, 3)) await drive.appendEvent(await drive.entryFor(JSON.parse(json), json), shards[drive.slot]);
     await close(opened);
 
     const reopened = await openErasureSet(paths);
@@ -95,7 +95,7 @@ describe('log reconciliation at start-up', () => {
   it('keeps an event held by few drives when the drives that could confirm it are offline', async () => {
     const { paths, opened } = await setUp();
     const { event, json, shards } = await strandedPut(opened, 'k', randomBytes(4000));
-    for (const drive of opened.set.drives.slice(0, 2)) await drive.appendEvent(JSON.parse(json), json, shards[drive.slot]);
+    for (const drive of opened.set.drives.slice(0, 2)) await drive.appendEvent(await drive.entryFor(JSON.parse(json), json), shards[drive.slot]);
     await close(opened);
     // Drives 3 and 4 are gone: 2 online, 2 offline, write quorum 3. An event on one online drive
     // could have been acknowledged by drives now out of sight, so nothing may be rolled back.

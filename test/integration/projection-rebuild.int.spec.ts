@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decideDeleteBucket } from '../../src/domain/deciders/bucket-decider';
 import { decideDeleteObject } from '../../src/domain/deciders/object-decider';
+import { decisionState } from '../../src/domain/projections/projection';
 import { readFormat } from '../../src/infra/drives/drive-format';
 import { DriveDatabase } from '../../src/infra/eventlog/drive-database';
 import { EventLog } from '../../src/infra/eventlog/event-log';
@@ -35,7 +36,9 @@ describe('projection rebuild', () => {
         const drive = set.metadataDrive();
         const bucketRecord = await drive.getBucket(bucket);
         const current = await drive.versionsOf(bucket, key);
-        await set.appendEvent((stamp) => decideDeleteObject(bucketRecord, current, { bucket, key }, { ...stamp, ...who }));
+        await set.appendEvent((stamp) => decideDeleteObject(bucketRecord, current, { bucket, key }, { ...stamp, ...who }), {
+          state: decisionState(bucket, bucketRecord, key, current),
+        });
       }
     }
     // Empty two buckets completely and delete them.
@@ -44,10 +47,12 @@ describe('projection rebuild', () => {
       for (const { key } of (await drive.listObjects(bucket, { prefix: '', maxKeys: 10_000 })).contents) {
         const bucketRecord = await drive.getBucket(bucket);
         const current = await drive.versionsOf(bucket, key);
-        await set.appendEvent((stamp) => decideDeleteObject(bucketRecord, current, { bucket, key }, { ...stamp, ...who }));
+        await set.appendEvent((stamp) => decideDeleteObject(bucketRecord, current, { bucket, key }, { ...stamp, ...who }), {
+          state: decisionState(bucket, bucketRecord, key, current),
+        });
       }
       const existing = await drive.getBucket(bucket);
-      await set.appendEvent((stamp) => decideDeleteBucket(existing, { hasObjects: false }, { bucket }, { ...stamp, ...who }));
+      await set.appendEvent((stamp) => decideDeleteBucket(existing, { hasObjects: false }, { bucket }, { ...stamp, ...who }), { state: decisionState(bucket, existing) });
     }
     await set.close();
     await unlock();

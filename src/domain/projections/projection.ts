@@ -57,6 +57,18 @@ function projectVersionDeleted(event: ObjectVersionDeleted, current: ObjectVersi
   return version ? [{ op: 'removeVersion', bucket: event.bucket, key: event.key, version }] : [];
 }
 
+/**
+ * The projection state a decision was taken on: one bucket and, for object events, the
+ * versions of one key. Passed back to `project` so the event's writes are computed from
+ * exactly what the decider saw (the key is locked, so that is the committed state).
+ */
+export function decisionState(bucket: string, record: BucketRecord | undefined, key?: string, versions: readonly ObjectVersion[] = []): ProjectionReader {
+  return {
+    getBucket: (name) => (name === bucket ? record : undefined),
+    versionsOf: (b, k) => (b === bucket && k === key ? [...versions] : []),
+  };
+}
+
 /** Versions an event's writes remove: their shard data can be reclaimed once the event is durable. */
 export function removedVersions(writes: readonly ProjectionWrite[]): ObjectVersion[] {
   const removed: ObjectVersion[] = [];

@@ -6,6 +6,7 @@
 import type { BucketRecord } from '../../domain/bucket';
 import type { CairnEvent } from '../../domain/events';
 import type { ObjectVersion } from '../../domain/object-version';
+import type { ProjectionWrite } from '../../domain/projections/projection';
 import type { ListPage, ListParams } from '../../domain/rules/listing';
 import type { ShardFileWriter } from '../shards/shard-file-writer';
 
@@ -17,6 +18,15 @@ export interface ShardReader {
   close(): Promise<void>;
 }
 
+/** One event as a drive stores it: the event, its JSON, its projection writes and their undo. */
+export interface LogEntry {
+  readonly event: CairnEvent;
+  readonly json: string;
+  readonly writes: readonly ProjectionWrite[];
+  /** JSON of the writes that revert `writes` (the before-image). */
+  readonly undo: Buffer;
+}
+
 export interface Drive {
   /** Position in the erasure set (from format.json). */
   readonly slot: number;
@@ -26,8 +36,10 @@ export interface Drive {
   /** Why the drive is offline, when it is. */
   readonly offlineReason: string | undefined;
 
-  /** Appends an event (with this drive's inline shard) and updates projections; resolves once durable. */
-  appendEvent(event: CairnEvent, json: string, inlineShard: Buffer | undefined): Promise<void>;
+  /** Appends an event (with this drive's inline shard) and applies its writes; resolves once durable. */
+  appendEvent(entry: LogEntry, inlineShard: Buffer | undefined): Promise<void>;
+  /** The log entry of `event` projected against this drive's own current state. */
+  entryFor(event: CairnEvent, json: string): Promise<LogEntry>;
   lastEventId(): string | undefined;
   hasEvent(id: string): Promise<boolean>;
   /** The event's JSON and this drive's inline shard, as logged. */

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import type { BucketRecord } from '../../domain/bucket';
 import type { CairnEvent } from '../../domain/events';
 import type { ObjectVersion } from '../../domain/object-version';
-import { invertWrites, project, type ProjectionWrite } from '../../domain/projections/projection';
+import type { ProjectionWrite } from '../../domain/projections/projection';
+import { logEntry } from './log-entry';
 import { listPage, type ListPage, type ListParams } from '../../domain/rules/listing';
 import { DriveDatabase } from '../eventlog/drive-database';
 import { EventLog } from '../eventlog/event-log';
@@ -15,7 +16,7 @@ import { genesisHash } from '../eventlog/event-record';
 import { ProjectionStore } from '../eventlog/projection-store';
 import type { ShardFileWriter } from '../shards/shard-file-writer';
 import { ShardStore } from '../shards/shard-store';
-import type { Drive, DriveState, ShardReader } from './drive';
+import type { Drive, DriveState, LogEntry, ShardReader } from './drive';
 import { FORMAT_FILE, slotOf, type DriveFormat } from './drive-format';
 
 export class LocalDrive implements Drive {
@@ -56,13 +57,16 @@ export class LocalDrive implements Drive {
     this.reason = reason;
   }
 
-  appendEvent(event: CairnEvent, json: string, inlineShard: Buffer | undefined): Promise<void> {
-    const writes = project(event, this.projections);
-    const undo = Buffer.from(JSON.stringify(invertWrites(writes, this.projections)));
+  appendEvent(entry: LogEntry, inlineShard: Buffer | undefined): Promise<void> {
+    const { event, json, writes, undo } = entry;
     return this.log.append(event.id, json, inlineShard, undo, () => this.projections.apply(writes)).catch((error: unknown) => {
       this.markOffline(`write failed: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
     });
+  }
+
+  async entryFor(event: CairnEvent, json: string): Promise<LogEntry> {
+    return logEntry(event, json, this.projections);
   }
 
   lastEventId(): string | undefined {

@@ -18,6 +18,7 @@ export class UnavailableDrive implements Drive {
   }
 
   appendEvent = () => this.fail();
+  entryFor = () => this.fail();
   lastEventId = () => undefined;
   hasEvent = () => this.fail();
   readEvent = () => this.fail();

@@ -8,7 +8,9 @@ import { s3Error } from '../../domain/errors';
 import type { CairnEvent } from '../../domain/events';
 import type { ShardLayout } from '../../domain/object-version';
 import { readQuorum, writeQuorum, type ErasureLayout } from '../../domain/rules/erasure-layout';
+import type { ProjectionReader, ProjectionWrite } from '../../domain/projections/projection';
 import type { Drive } from '../drives/drive';
+import { logEntry } from '../drives/log-entry';
 import { ReedSolomonCodec } from '../erasure/reed-solomon';
 import { EventIdClock } from '../eventlog/event-id';
 import { settleWithQuorum } from './quorum';
@@ -66,28 +68,32 @@ export class ErasureSet {
    * Decides and appends one event. `decide` receives the new event's id and time and runs
    * synchronously, immediately before the event is queued on every online drive: ids are
    * therefore appended in the order they are issued, on every drive (logs are in id order).
-   * Resolves with the event once a write quorum has made it durable and every other online
-   * drive has applied it too (or been taken offline: see settleWithQuorum); with undefined
-   * when `decide` found nothing to do.
+   * The projection writes are computed once, from `state` — what the decision was taken on,
+   * which is every online drive's committed state (the caller holds the key's lock, and
+   * online drives never differ: see log-reconciliation.ts and settleWithQuorum).
+   *
+   * Resolves with the event and its writes once a write quorum has made it durable and every
+   * other online drive has applied it too (or been taken offline); with undefined when
+   * `decide` found nothing to do.
    */
   async appendEvent<E extends CairnEvent>(
     decide: (stamp: { id: string; time: number }) => E | undefined,
-    inlineShards?: ReadonlyArray<Buffer | undefined>,
-  ): Promise<E | undefined> {
+    options: { state: ProjectionReader; inlineShards?: ReadonlyArray<Buffer | undefined> },
+  ): Promise<{ event: E; writes: readonly ProjectionWrite[] } | undefined> {
     const targets = this.assertWritable();
     const event = decide(this.clock.next());
     if (!event) return undefined;
     const json = JSON.stringify(event);
-    // Every drive projects exactly what its log holds (the JSON), never the in-memory object:
+    // Projected from exactly what the log holds (the JSON), never the in-memory object:
     // a rebuild from the log then cannot come out different from the live projection.
-    const logged = JSON.parse(json) as CairnEvent;
+    const entry = logEntry(JSON.parse(json) as CairnEvent, json, options.state);
     const appends = targets.map((drive) => ({
-      promise: drive.appendEvent(logged, json, inlineShards?.[drive.slot]),
+      promise: drive.appendEvent(entry, options.inlineShards?.[drive.slot]),
       straggle: () => drive.markOffline(`append of event ${event.id} did not complete within ${STRAGGLER_GRACE_MS} ms`),
     }));
     const { succeeded } = await settleWithQuorum(appends, this.writeQuorum, STRAGGLER_GRACE_MS);
     if (succeeded < this.writeQuorum) throw s3Error('SlowDownWrite');
-    return event;
+    return { event, writes: entry.writes };
   }
 
   /** Which shard index each slot holds for an object: a rotation chosen by the key's hash. */

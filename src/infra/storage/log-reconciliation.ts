@@ -138,6 +138,6 @@ async function rollForward(set: ErasureSet, drive: Drive, id: string, holders: D
     shard = await rebuildShardStream(set.codec, layout, event.version.size, streams, layout.distribution[drive.slot]);
     shardMissing = shard === undefined;
   }
-  await drive.appendEvent(event, logged.json, shard);
+  await drive.appendEvent(await drive.entryFor(event, logged.json), shard);
   return shardMissing;
 }

@@ -12,6 +12,7 @@ import { s3Error } from '../../domain/errors';
 import type { ShardLayout } from '../../domain/object-version';
 import { encodeBlock, frameOf, type EncodedBlock } from '../erasure/block-coder';
 import { shardSizeFor } from '../erasure/block-layout';
+import { poolFor, type BufferPool } from '../erasure/buffer-pool';
 import type { Drive } from '../drives/drive';
 import type { ShardFileWriter } from '../shards/shard-file-writer';
 import type { ErasureSet } from './erasure-set';
@@ -41,6 +42,9 @@ export class ShardedObjectWriter {
   private spare: BlockBuffers;
   private writing: Promise<void> = Promise.resolve();
   private failure: unknown;
+  private readonly blockPool: BufferPool;
+  private readonly parityPool: BufferPool;
+  private released = false;
 
   private constructor(
     private readonly set: ErasureSet,
@@ -49,10 +53,11 @@ export class ShardedObjectWriter {
     /** The staging file on each drive, by slot; undefined once a drive failed. */
     private readonly writers: Array<ShardFileWriter | undefined>,
   ) {
-    const capacity = layout.dataShards * shardSizeFor(layout.blockSize, layout.dataShards);
-    const parityCapacity = layout.parityShards * shardSizeFor(layout.blockSize, layout.dataShards);
-    this.current = { block: Buffer.allocUnsafe(capacity), parity: Buffer.allocUnsafe(parityCapacity) };
-    this.spare = { block: Buffer.allocUnsafe(capacity), parity: Buffer.allocUnsafe(parityCapacity) };
+    const shardSize = shardSizeFor(layout.blockSize, layout.dataShards);
+    this.blockPool = poolFor(layout.dataShards * shardSize);
+    this.parityPool = poolFor(Math.max(1, layout.parityShards * shardSize));
+    this.current = { block: this.blockPool.acquire(), parity: this.parityPool.acquire() };
+    this.spare = { block: this.blockPool.acquire(), parity: this.parityPool.acquire() };
   }
 
   static async open(set: ErasureSet, layout: ShardLayout, dataDir: string): Promise<ShardedObjectWriter> {
@@ -93,6 +98,7 @@ export class ShardedObjectWriter {
   async finish(): Promise<void> {
     if (this.fill > 0) await this.flushBlock();
     await this.writing;
+    this.releaseBuffers();
     this.throwIfFailed();
     await this.forEachWriter(async (writer, drive) => {
       await writer.finish();
@@ -109,7 +115,18 @@ export class ShardedObjectWriter {
 
   async abort(): Promise<void> {
     await this.writing.catch(() => undefined);
+    this.releaseBuffers();
     await Promise.all(this.writers.map((writer) => writer?.abort().catch(() => undefined)));
+  }
+
+  /** Gives the block buffers back once no write uses them (after `writing` settled). */
+  private releaseBuffers(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const buffers of [this.current, this.spare]) {
+      this.blockPool.release(buffers.block);
+      this.parityPool.release(buffers.parity);
+    }
   }
 
   /** Codes the current block and starts writing it, once the previous block is written. */

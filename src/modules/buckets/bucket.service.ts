@@ -3,6 +3,7 @@ import type { BucketRecord } from '../../domain/bucket';
 import { decideCreateBucket, decideDeleteBucket } from '../../domain/deciders/bucket-decider';
 import type { RequestContext } from '../../domain/deciders/decision-context';
 import { s3Error } from '../../domain/errors';
+import { decisionState } from '../../domain/projections/projection';
 import { NamespaceLocks } from '../../infra/locks/namespace-locks';
 import { ErasureSet } from '../../infra/storage/erasure-set';
 import { ServerConfig } from '../../config/server-config';
@@ -19,7 +20,9 @@ export class BucketService {
     const release = await this.locks.lockBucket(name);
     try {
       const existing = await this.set.metadataDrive().getBucket(name);
-      await this.set.appendEvent((stamp) => decideCreateBucket(existing, { bucket: name, region: this.config.region }, { ...stamp, ...context }));
+      await this.set.appendEvent((stamp) => decideCreateBucket(existing, { bucket: name, region: this.config.region }, { ...stamp, ...context }), {
+        state: decisionState(name, existing),
+      });
     } finally {
       release();
     }
@@ -31,7 +34,9 @@ export class BucketService {
       const drive = this.set.metadataDrive();
       const existing = await drive.getBucket(name);
       const hasObjects = existing ? await drive.hasObjects(name) : false;
-      await this.set.appendEvent((stamp) => decideDeleteBucket(existing, { hasObjects }, { bucket: name }, { ...stamp, ...context }));
+      await this.set.appendEvent((stamp) => decideDeleteBucket(existing, { hasObjects }, { bucket: name }, { ...stamp, ...context }), {
+        state: decisionState(name, existing),
+      });
     } finally {
       release();
     }

@@ -11,7 +11,7 @@ import { assertBucketExists, decideDeleteObject, decidePutObject } from '../../d
 import { s3Error } from '../../domain/errors';
 import type { ObjectData, ObjectVersion, ShardLayout, SystemMetadata } from '../../domain/object-version';
 import { NULL_VERSION_ID } from '../../domain/object-version';
-import { project, removedVersions } from '../../domain/projections/projection';
+import { decisionState, removedVersions } from '../../domain/projections/projection';
 import { MAX_LIST_KEYS, type ListPage, type ListParams } from '../../domain/rules/listing';
 import { assertValidObjectKey } from '../../domain/rules/names';
 import { parseRange, type ByteRange } from '../../domain/rules/range';
@@ -72,7 +72,6 @@ export class ObjectService {
 
     const layout = this.set.shardLayoutFor(bucket, key);
     const staged = payload.size <= INLINE_LIMIT ? await this.stageInline(layout, payload) : await this.stageShards(layout, payload);
-    let superseded: ObjectVersion[] = [];
     try {
       const { md5Hex, checksum } = payload.finish();
       const release = await this.locks.lockObject(bucket, key);
@@ -80,7 +79,7 @@ export class ObjectService {
         const drive = this.set.metadataDrive();
         const bucketRecord = await drive.getBucket(bucket);
         const current = await drive.versionsOf(bucket, key);
-        const event = await this.set.appendEvent(
+        const appended = await this.set.appendEvent(
           (stamp) =>
             decidePutObject(
               bucketRecord,
@@ -99,12 +98,11 @@ export class ObjectService {
               },
               { ...stamp, ...context },
             ),
-          staged.inlineShards,
+          { state: decisionState(bucket, bucketRecord, key, current), inlineShards: staged.inlineShards },
         );
-        superseded = removedVersions(project(event!, { getBucket: () => bucketRecord, versionsOf: () => current }));
         await staged.publish();
-        this.reclaim(superseded);
-        return { etag: md5Hex, versionId: event!.version.versionId, checksum };
+        this.reclaim(removedVersions(appended!.writes));
+        return { etag: md5Hex, versionId: appended!.event.version.versionId, checksum };
       } finally {
         release();
       }
@@ -140,8 +138,10 @@ export class ObjectService {
       const drive = this.set.metadataDrive();
       const bucketRecord = await drive.getBucket(bucket);
       const current = await drive.versionsOf(bucket, key);
-      const event = await this.set.appendEvent((stamp) => decideDeleteObject(bucketRecord, current, { bucket, key, versionId }, { ...stamp, ...context }));
-      if (event) this.reclaim(removedVersions(project(event, { getBucket: () => bucketRecord, versionsOf: () => current })));
+      const appended = await this.set.appendEvent((stamp) => decideDeleteObject(bucketRecord, current, { bucket, key, versionId }, { ...stamp, ...context }), {
+        state: decisionState(bucket, bucketRecord, key, current),
+      });
+      if (appended) this.reclaim(removedVersions(appended.writes));
     } finally {
       release();
     }
