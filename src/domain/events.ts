@@ -8,7 +8,8 @@
  * - payloads are plain JSON (no Dates, no Buffers, no undefined in arrays): the JSON text is
  *   what the hash chain covers, byte for byte.
  */
-import type { ObjectVersion } from './object-version';
+import type { ChecksumAlgorithm, UploadedPart } from './multipart-upload';
+import type { ObjectVersion, SystemMetadata } from './object-version';
 
 /** Fields every event carries. `time` is the server clock (ms since the epoch) at decision. */
 export interface EventEnvelope {
@@ -54,7 +55,56 @@ export interface ObjectVersionDeleted extends EventEnvelope {
   readonly versionId: string;
 }
 
-export type CairnEvent = BucketCreated | BucketDeleted | ObjectPut | ObjectVersionDeleted;
+/** CreateMultipartUpload: the upload's id is this event's id. */
+export interface MultipartUploadCreated extends EventEnvelope {
+  readonly type: 'MultipartUploadCreated';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly key: string;
+  readonly system: SystemMetadata;
+  readonly user: Readonly<Record<string, string>>;
+  readonly checksumAlgorithm?: ChecksumAlgorithm;
+  readonly storageClass: 'STANDARD';
+}
+
+/** UploadPart: a part's bytes, already durable; replaces an earlier part with the same number. */
+export interface MultipartPartUploaded extends EventEnvelope {
+  readonly type: 'MultipartPartUploaded';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly key: string;
+  readonly uploadId: string;
+  readonly part: Omit<UploadedPart, 'uploadId' | 'lastModified'>;
+}
+
+/** CompleteMultipartUpload: the upload becomes an object version made of the listed parts. */
+export interface MultipartUploadCompleted extends EventEnvelope {
+  readonly type: 'MultipartUploadCompleted';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly key: string;
+  readonly uploadId: string;
+  readonly version: Omit<ObjectVersion, 'eventId'>;
+}
+
+/** AbortMultipartUpload: the upload and all its parts are gone. */
+export interface MultipartUploadAborted extends EventEnvelope {
+  readonly type: 'MultipartUploadAborted';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly key: string;
+  readonly uploadId: string;
+}
+
+export type CairnEvent =
+  | BucketCreated
+  | BucketDeleted
+  | ObjectPut
+  | ObjectVersionDeleted
+  | MultipartUploadCreated
+  | MultipartPartUploaded
+  | MultipartUploadCompleted
+  | MultipartUploadAborted;
 export type CairnEventType = CairnEvent['type'];
 
 /** The current schema version of each event type (what new events are written with). */
@@ -63,6 +113,10 @@ export const EVENT_VERSIONS: { readonly [T in CairnEventType]: number } = {
   BucketDeleted: 1,
   ObjectPut: 1,
   ObjectVersionDeleted: 1,
+  MultipartUploadCreated: 1,
+  MultipartPartUploaded: 1,
+  MultipartUploadCompleted: 1,
+  MultipartUploadAborted: 1,
 };
 
 /** The bucket an event concerns, used by audit export and replay filters. */

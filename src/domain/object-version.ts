@@ -2,6 +2,7 @@
  * The shape of one object version as the projections hold it and events carry it.
  * Plain data only: it is serialised into events (JSON) and projection records (msgpack).
  */
+import type { ObjectPart } from './multipart-upload';
 
 /** How an object's bytes were erasure coded and where shard i of each block lives. */
 export interface ShardLayout {
@@ -20,7 +21,9 @@ export interface ShardLayout {
 export type ObjectData =
   | { readonly kind: 'inline'; readonly layout: ShardLayout }
   | { readonly kind: 'files'; readonly layout: ShardLayout; readonly dataDir: string }
-  | { readonly kind: 'empty' };
+  | { readonly kind: 'empty' }
+  /** A completed multipart upload: its parts in order, each with its own shards. */
+  | { readonly kind: 'multipart'; readonly parts: readonly ObjectPart[] };
 
 export interface ChecksumValue {
   readonly algorithm: 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';

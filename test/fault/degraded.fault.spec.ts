@@ -185,7 +185,7 @@ describe('degraded reads on a 2 data + 2 parity set', () => {
     objects = bodies.map(({ key, body }) => {
       const { version } = versions.find((v) => v.bucket === BUCKET && v.key === key)!;
       const data = version.data;
-      return { key, body, eventId: version.eventId, layout: data.kind === 'empty' ? undefined : data.layout, dataDir: data.kind === 'files' ? data.dataDir : undefined };
+      return { key, body, eventId: version.eventId, layout: data.kind === 'inline' || data.kind === 'files' ? data.layout : undefined, dataDir: data.kind === 'files' ? data.dataDir : undefined };
     });
     expect(objects.filter((o) => o.dataDir).length).toBe(5); // the sizes above INLINE_LIMIT
   });

@@ -12,6 +12,7 @@ import { encodeInline, INLINE_LIMIT, ShardedObjectWriter } from '../../src/infra
 import { newDataDirId } from '../../src/infra/shards/shard-store';
 import { createHash } from 'node:crypto';
 import type { ObjectData } from '../../src/domain/object-version';
+import type { ObjectPayload } from '../../src/modules/objects/object-payload';
 
 const who = { actor: 'test', requestId: 'TEST' };
 
@@ -62,4 +63,15 @@ export async function readObject(set: ErasureSet, version: ObjectVersion, start 
     chunks.push(...pieces.map((p) => Buffer.from(p)));
   });
   return Buffer.concat(chunks);
+}
+
+/** A request body that is already in memory, as ObjectService and MultipartService take it. */
+export function bufferPayload(body: Buffer): ObjectPayload {
+  return {
+    size: body.length,
+    async *chunks() {
+      for (let offset = 0; offset < body.length; offset += 65_536) yield body.subarray(offset, offset + 65_536);
+    },
+    finish: () => ({ md5Hex: createHash('md5').update(body).digest('hex') }),
+  };
 }

@@ -4,6 +4,7 @@
  */
 import type { BucketRecord } from '../../src/domain/bucket';
 import type { CairnEvent } from '../../src/domain/events';
+import type { MultipartUpload, UploadedPart } from '../../src/domain/multipart-upload';
 import type { ObjectVersion } from '../../src/domain/object-version';
 import { project, type ProjectionReader } from '../../src/domain/projections/projection';
 import type { KeyCursor, ListEntry } from '../../src/domain/rules/listing';
@@ -13,6 +14,10 @@ export class InMemoryProjection implements ProjectionReader {
   readonly buckets = new Map<string, BucketRecord>();
   /** `bucket\0key` -> versions, newest first. */
   readonly objects = new Map<string, ObjectVersion[]>();
+  /** upload id -> upload in progress. */
+  readonly uploads = new Map<string, MultipartUpload>();
+  /** upload id -> part number -> part. */
+  readonly parts = new Map<string, Map<number, UploadedPart>>();
 
   static of(events: readonly CairnEvent[]): InMemoryProjection {
     const state = new InMemoryProjection();
@@ -42,6 +47,24 @@ export class InMemoryProjection implements ProjectionReader {
           else this.objects.delete(id);
           break;
         }
+        case 'putUpload':
+          this.uploads.set(write.upload.uploadId, write.upload);
+          break;
+        case 'removeUpload':
+          this.uploads.delete(write.upload.uploadId);
+          break;
+        case 'putPart': {
+          const parts = this.parts.get(write.part.uploadId) ?? new Map<number, UploadedPart>();
+          parts.set(write.part.partNumber, write.part);
+          this.parts.set(write.part.uploadId, parts);
+          break;
+        }
+        case 'removePart': {
+          const parts = this.parts.get(write.part.uploadId);
+          parts?.delete(write.part.partNumber);
+          if (parts?.size === 0) this.parts.delete(write.part.uploadId);
+          break;
+        }
       }
     }
   }
@@ -52,6 +75,19 @@ export class InMemoryProjection implements ProjectionReader {
 
   versionsOf(bucket: string, key: string): ObjectVersion[] {
     return [...(this.objects.get(`${bucket}\u0000${key}`) ?? [])];
+  }
+
+  getUpload(bucket: string, key: string, uploadId: string): MultipartUpload | undefined {
+    const upload = this.uploads.get(uploadId);
+    return upload && upload.bucket === bucket && upload.key === key ? upload : undefined;
+  }
+
+  partsOf(uploadId: string): UploadedPart[] {
+    return [...(this.parts.get(uploadId)?.values() ?? [])].sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  uploadsIn(bucket: string): MultipartUpload[] {
+    return [...this.uploads.values()].filter((upload) => upload.bucket === bucket);
   }
 
   cursor(bucket: string): KeyCursor {

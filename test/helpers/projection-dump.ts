@@ -11,6 +11,8 @@ export function dumpProjections(drivePath: string): string[] {
     for (const [name, database] of [
       ['buckets', db.buckets],
       ['objects', db.objects],
+      ['uploads', db.uploads],
+      ['parts', db.parts],
     ] as const) {
       for (const { key } of (database as { getRange(): Iterable<{ key: unknown }> }).getRange()) {
         const raw = (database as unknown as { getBinary(key: unknown): Buffer | undefined }).getBinary(key);

@@ -13,8 +13,8 @@ export function sdkClient(server: CairnServer, overrides: Partial<ConstructorPar
   });
 }
 
-export function minioClient(server: CairnServer): Minio.Client {
-  return new Minio.Client({ endPoint: '127.0.0.1', port: server.port, useSSL: false, accessKey: ACCESS_KEY, secretKey: SECRET_KEY });
+export function minioClient(server: CairnServer, options: { partSize?: number } = {}): Minio.Client {
+  return new Minio.Client({ endPoint: '127.0.0.1', port: server.port, useSSL: false, accessKey: ACCESS_KEY, secretKey: SECRET_KEY, ...options });
 }
 
 /** Environment for the aws cli (installed with python3) against a test server. */

@@ -4,7 +4,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decideDeleteBucket } from '../../src/domain/deciders/bucket-decider';
 import { decideDeleteObject } from '../../src/domain/deciders/object-decider';
 import { decisionState } from '../../src/domain/projections/projection';
 import { readFormat } from '../../src/infra/drives/drive-format';
@@ -13,7 +12,12 @@ import { EventLog } from '../../src/infra/eventlog/event-log';
 import { genesisHash } from '../../src/infra/eventlog/event-record';
 import { rebuildProjections } from '../../src/infra/eventlog/projection-rebuild';
 import { openErasureSet } from '../../src/infra/storage/open-erasure-set';
-import { createBucket, putObject } from '../helpers/engine';
+import { ServerConfig } from '../../src/config/server-config';
+import { NamespaceLocks } from '../../src/infra/locks/namespace-locks';
+import { BucketService } from '../../src/modules/buckets/bucket.service';
+import { MultipartService } from '../../src/modules/objects/multipart.service';
+import { ShardReclaimer } from '../../src/modules/storage/shard-reclaimer';
+import { bufferPayload, createBucket, putObject } from '../helpers/engine';
 import { dumpProjections } from '../helpers/projection-dump';
 import { drivePaths, tempDir } from '../helpers/temp-dirs';
 
@@ -21,7 +25,7 @@ describe('projection rebuild', () => {
   const root = tempDir();
   afterAll(() => root.remove());
 
-  it('rebuilds byte-identical projections after puts, overwrites, deletes and many buckets', async () => {
+  it('rebuilds byte-identical projections after puts, overwrites, deletes, multipart uploads and many buckets', async () => {
     const paths = drivePaths(root.path, 4);
     const { set, unlock } = await openErasureSet(paths);
     const who = { actor: 'test', requestId: 'T' };
@@ -41,6 +45,30 @@ describe('projection rebuild', () => {
         });
       }
     }
+    // Multipart uploads: completed, aborted, with replaced parts, left in progress, and in a
+    // bucket that is then deleted with its uploads.
+    const locks = new NamespaceLocks();
+    const reclaimer = new ShardReclaimer(set);
+    const multipart = new MultipartService(set, locks, reclaimer);
+    let uploads = 0;
+    for (const bucket of ['bucket-3', 'bucket-4', 'bucket-11']) {
+      for (let u = 0; u < 4; u++) {
+        const key = `mp/${u}`;
+        const uploadId = await multipart.createUpload(who, { bucket, key, system: { contentType: 'video/mp4' }, user: { take: String(u) } });
+        uploads++;
+        const etags: string[] = [];
+        for (let part = 1; part <= 3; part++) {
+          const size = part < 3 ? 5 * 1024 * 1024 : 1000 + u;
+          if (part === 2) await multipart.uploadPart(who, { bucket, key, uploadId, partNumber: part, payload: bufferPayload(randomBytes(10)) });
+          etags.push((await multipart.uploadPart(who, { bucket, key, uploadId, partNumber: part, payload: bufferPayload(randomBytes(size)) })).etag);
+        }
+        if (u === 0) await multipart.completeUpload(who, { bucket, key, uploadId, parts: etags.map((etag, i) => ({ partNumber: i + 1, etag })) });
+        if (u === 1) await multipart.abortUpload(who, { bucket, key, uploadId });
+      }
+    }
+    expect(uploads).toBe(12);
+    const buckets = new BucketService(set, locks, new ServerConfig(undefined, 9000, paths, 'root', 'password', 'us-east-1', false, [], undefined), reclaimer);
+
     // Empty two buckets completely and delete them.
     for (const bucket of ['bucket-10', 'bucket-11']) {
       const drive = set.metadataDrive();
@@ -51,8 +79,7 @@ describe('projection rebuild', () => {
           state: decisionState(bucket, bucketRecord, key, current),
         });
       }
-      const existing = await drive.getBucket(bucket);
-      await set.appendEvent((stamp) => decideDeleteBucket(existing, { hasObjects: false }, { bucket }, { ...stamp, ...who }), { state: decisionState(bucket, existing) });
+      await buckets.deleteBucket(who, bucket);
     }
     await set.close();
     await unlock();
@@ -62,6 +89,9 @@ describe('projection rebuild', () => {
       const before = dumpProjections(drivePath);
       expect(before.length).toBeGreaterThan(250);
       expect(before.filter((line) => line.startsWith('buckets ')).length).toBe(10);
+      // bucket-3 and bucket-4 each keep two uploads in progress (one completed, one aborted).
+      expect(before.filter((line) => line.startsWith('uploads ')).length).toBe(4);
+      expect(before.filter((line) => line.startsWith('parts ')).length).toBe(12);
       const format = (await readFormat(drivePath))!;
       const db = DriveDatabase.open(drivePath);
       const report = await rebuildProjections(db, new EventLog(db, genesisHash(format.deploymentId, format.driveId)));

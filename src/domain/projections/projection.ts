@@ -5,20 +5,30 @@
  * paths cannot disagree.
  */
 import type { BucketRecord } from '../bucket';
-import type { CairnEvent, ObjectPut, ObjectVersionDeleted } from '../events';
-import { NULL_VERSION_ID, type ObjectVersion } from '../object-version';
+import type { CairnEvent, MultipartPartUploaded, MultipartUploadCompleted, ObjectPut, ObjectVersionDeleted } from '../events';
+import type { MultipartUpload, UploadedPart } from '../multipart-upload';
+import { NULL_VERSION_ID, type ObjectData, type ObjectVersion } from '../object-version';
 
 export type ProjectionWrite =
   | { readonly op: 'putBucket'; readonly bucket: BucketRecord }
   | { readonly op: 'removeBucket'; readonly name: string }
   | { readonly op: 'putVersion'; readonly bucket: string; readonly key: string; readonly version: ObjectVersion }
-  | { readonly op: 'removeVersion'; readonly bucket: string; readonly key: string; readonly version: ObjectVersion };
+  | { readonly op: 'removeVersion'; readonly bucket: string; readonly key: string; readonly version: ObjectVersion }
+  | { readonly op: 'putUpload'; readonly upload: MultipartUpload }
+  | { readonly op: 'removeUpload'; readonly upload: MultipartUpload }
+  | { readonly op: 'putPart'; readonly part: UploadedPart }
+  | { readonly op: 'removePart'; readonly part: UploadedPart };
 
 /** What evolve may read: the state before the event. */
 export interface ProjectionReader {
   getBucket(name: string): BucketRecord | undefined;
   /** All versions of a key, newest first. */
   versionsOf(bucket: string, key: string): ObjectVersion[];
+  getUpload(bucket: string, key: string, uploadId: string): MultipartUpload | undefined;
+  /** The parts of an upload, by part number. */
+  partsOf(uploadId: string): UploadedPart[];
+  /** Every upload in progress in a bucket. */
+  uploadsIn(bucket: string): MultipartUpload[];
 }
 
 export function project(event: CairnEvent, state: ProjectionReader): ProjectionWrite[] {
@@ -31,15 +41,60 @@ export function project(event: CairnEvent, state: ProjectionReader): ProjectionW
         },
       ];
     case 'BucketDeleted':
-      return [{ op: 'removeBucket', name: event.bucket }];
+      // Uploads in progress go with their bucket (a bucket of the same name starts empty).
+      return [...state.uploadsIn(event.bucket).flatMap((upload) => removeUpload(upload, state)), { op: 'removeBucket', name: event.bucket }];
     case 'ObjectPut':
       return projectObjectPut(event, state.versionsOf(event.bucket, event.key));
     case 'ObjectVersionDeleted':
       return projectVersionDeleted(event, state.versionsOf(event.bucket, event.key));
+    case 'MultipartUploadCreated':
+      return [
+        {
+          op: 'putUpload',
+          upload: {
+            bucket: event.bucket,
+            key: event.key,
+            uploadId: event.id,
+            initiated: event.time,
+            system: event.system,
+            user: event.user,
+            ...(event.checksumAlgorithm ? { checksumAlgorithm: event.checksumAlgorithm } : {}),
+            storageClass: event.storageClass,
+          },
+        },
+      ];
+    case 'MultipartPartUploaded':
+      return projectPartUploaded(event, state);
+    case 'MultipartUploadCompleted':
+      return projectUploadCompleted(event, state);
+    case 'MultipartUploadAborted': {
+      const upload = state.getUpload(event.bucket, event.key, event.uploadId);
+      return upload ? removeUpload(upload, state) : [];
+    }
   }
 }
 
-function projectObjectPut(event: ObjectPut, current: ObjectVersion[]): ProjectionWrite[] {
+function removeUpload(upload: MultipartUpload, state: ProjectionReader): ProjectionWrite[] {
+  return [...state.partsOf(upload.uploadId).map((part): ProjectionWrite => ({ op: 'removePart', part })), { op: 'removeUpload', upload }];
+}
+
+function projectPartUploaded(event: MultipartPartUploaded, state: ProjectionReader): ProjectionWrite[] {
+  if (!state.getUpload(event.bucket, event.key, event.uploadId)) return [];
+  const writes: ProjectionWrite[] = [];
+  const previous = state.partsOf(event.uploadId).find((p) => p.partNumber === event.part.partNumber);
+  if (previous) writes.push({ op: 'removePart', part: previous });
+  writes.push({ op: 'putPart', part: { ...event.part, uploadId: event.uploadId, lastModified: event.time } });
+  return writes;
+}
+
+function projectUploadCompleted(event: MultipartUploadCompleted, state: ProjectionReader): ProjectionWrite[] {
+  const upload = state.getUpload(event.bucket, event.key, event.uploadId);
+  if (!upload) return [];
+  const put = projectObjectPut({ id: event.id, bucket: event.bucket, key: event.key, version: event.version }, state.versionsOf(event.bucket, event.key));
+  return [...removeUpload(upload, state), ...put];
+}
+
+function projectObjectPut(event: Pick<ObjectPut, 'id' | 'bucket' | 'key' | 'version'>, current: ObjectVersion[]): ProjectionWrite[] {
   const version: ObjectVersion = { ...event.version, eventId: event.id };
   const writes: ProjectionWrite[] = [];
   // There is at most one null version per key: a new one replaces the old.
@@ -66,7 +121,51 @@ export function decisionState(bucket: string, record: BucketRecord | undefined, 
   return {
     getBucket: (name) => (name === bucket ? record : undefined),
     versionsOf: (b, k) => (b === bucket && k === key ? [...versions] : []),
+    getUpload: () => undefined,
+    partsOf: () => [],
+    uploadsIn: () => [],
   };
+}
+
+/** decisionState for a decision about one multipart upload (its parts included). */
+export function uploadDecisionState(
+  base: ProjectionReader,
+  upload: MultipartUpload | undefined,
+  parts: readonly UploadedPart[],
+): ProjectionReader {
+  return {
+    ...base,
+    getUpload: (b, k, id) => (upload && upload.bucket === b && upload.key === k && upload.uploadId === id ? upload : undefined),
+    partsOf: (id) => (upload && upload.uploadId === id ? [...parts] : []),
+  };
+}
+
+/** The data directories a piece of object data keeps shard files in. */
+export function dataDirsOf(data: ObjectData): string[] {
+  switch (data.kind) {
+    case 'files':
+      return [data.dataDir];
+    case 'multipart':
+      return data.parts.flatMap((part) => dataDirsOf(part.data));
+    default:
+      return [];
+  }
+}
+
+/**
+ * Shard data an event's writes stop referencing (removed versions and parts, minus the parts a
+ * completed upload moved into its new version): it can be reclaimed once the event is durable.
+ */
+export function releasedDataDirs(writes: readonly ProjectionWrite[]): string[] {
+  const released = new Set<string>();
+  const kept = new Set<string>();
+  for (const write of writes) {
+    if (write.op === 'removeVersion') dataDirsOf(write.version.data).forEach((dir) => released.add(dir));
+    else if (write.op === 'removePart') dataDirsOf(write.part.data).forEach((dir) => released.add(dir));
+    else if (write.op === 'putVersion') dataDirsOf(write.version.data).forEach((dir) => kept.add(dir));
+    else if (write.op === 'putPart') dataDirsOf(write.part.data).forEach((dir) => kept.add(dir));
+  }
+  return [...released].filter((dir) => !kept.has(dir));
 }
 
 /** Versions an event's writes remove: their shard data can be reclaimed once the event is durable. */
@@ -101,6 +200,20 @@ export function invertWrites(writes: readonly ProjectionWrite[], state: Projecti
         break;
       case 'removeVersion':
         inverse.push({ op: 'putVersion', bucket: write.bucket, key: write.key, version: write.version });
+        break;
+      case 'putUpload':
+        // Upload ids are event ids: a put always adds a new entry.
+        inverse.push({ op: 'removeUpload', upload: write.upload });
+        break;
+      case 'removeUpload':
+        inverse.push({ op: 'putUpload', upload: write.upload });
+        break;
+      case 'putPart':
+        // A replaced part is removed by an earlier write of the same event, whose inverse restores it.
+        inverse.push({ op: 'removePart', part: write.part });
+        break;
+      case 'removePart':
+        inverse.push({ op: 'putPart', part: write.part });
         break;
     }
   }

@@ -5,9 +5,11 @@
  */
 import type { BucketRecord } from '../../domain/bucket';
 import type { CairnEvent } from '../../domain/events';
+import type { MultipartUpload, UploadedPart } from '../../domain/multipart-upload';
 import type { ObjectVersion } from '../../domain/object-version';
 import type { ProjectionWrite } from '../../domain/projections/projection';
 import type { ListPage, ListParams } from '../../domain/rules/listing';
+import type { UploadListPage, UploadListParams } from '../../domain/rules/upload-listing';
 import type { ShardFileWriter } from '../shards/shard-file-writer';
 
 export type DriveState = 'online' | 'offline';
@@ -57,6 +59,11 @@ export interface Drive {
   latestVersion(bucket: string, key: string): Promise<ObjectVersion | undefined>;
   hasObjects(bucket: string): Promise<boolean>;
   listObjects(bucket: string, params: ListParams): Promise<ListPage>;
+  getUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUpload | undefined>;
+  partsOf(uploadId: string): Promise<UploadedPart[]>;
+  listUploads(bucket: string, params: UploadListParams): Promise<UploadListPage>;
+  /** Every upload in progress in a bucket (DeleteBucket takes them with it). */
+  uploadsIn(bucket: string): Promise<MultipartUpload[]>;
 
   /** This drive's inline shard of the version created by event `eventId`. */
   readInlineShard(eventId: string): Promise<Buffer | undefined>;

@@ -6,10 +6,12 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { BucketRecord } from '../../domain/bucket';
 import type { CairnEvent } from '../../domain/events';
+import type { MultipartUpload, UploadedPart } from '../../domain/multipart-upload';
 import type { ObjectVersion } from '../../domain/object-version';
 import type { ProjectionWrite } from '../../domain/projections/projection';
 import { logEntry } from './log-entry';
 import { listPage, type ListPage, type ListParams } from '../../domain/rules/listing';
+import { listUploadsPage, uploadScanStart, type UploadListPage, type UploadListParams } from '../../domain/rules/upload-listing';
 import { DriveDatabase } from '../eventlog/drive-database';
 import { EventLog } from '../eventlog/event-log';
 import { genesisHash } from '../eventlog/event-record';
@@ -119,6 +121,22 @@ export class LocalDrive implements Drive {
 
   async listObjects(bucket: string, params: ListParams): Promise<ListPage> {
     return listPage(this.projections.cursor(bucket), params);
+  }
+
+  async getUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUpload | undefined> {
+    return this.projections.getUpload(bucket, key, uploadId);
+  }
+
+  async partsOf(uploadId: string): Promise<UploadedPart[]> {
+    return this.projections.partsOf(uploadId);
+  }
+
+  async listUploads(bucket: string, params: UploadListParams): Promise<UploadListPage> {
+    return listUploadsPage(this.projections.uploadsFrom(bucket, uploadScanStart(params)), params);
+  }
+
+  async uploadsIn(bucket: string): Promise<MultipartUpload[]> {
+    return this.projections.uploadsIn(bucket);
   }
 
   async readInlineShard(eventId: string): Promise<Buffer | undefined> {

@@ -31,6 +31,10 @@ export class UnavailableDrive implements Drive {
   latestVersion = () => this.fail();
   hasObjects = () => this.fail();
   listObjects = () => this.fail();
+  getUpload = () => this.fail();
+  partsOf = () => this.fail();
+  listUploads = () => this.fail();
+  uploadsIn = () => this.fail();
   readInlineShard = () => this.fail();
   createShardWriter = () => this.fail();
   syncStaging = () => this.fail();

@@ -10,6 +10,7 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
 import * as path from 'node:path';
 import type { BucketRecord } from '../../domain/bucket';
+import type { MultipartUpload, UploadedPart } from '../../domain/multipart-upload';
 import type { ObjectVersion } from '../../domain/object-version';
 
 export const DATABASE_FILE = 'cairn.lmdb';
@@ -23,6 +24,10 @@ export class DriveDatabase {
     readonly buckets: Database<BucketRecord, string>,
     /** Encoded version key (see object-keys.ts) -> object version. */
     readonly objects: Database<ObjectVersion, Buffer>,
+    /** Encoded upload key (see upload-keys.ts) -> multipart upload in progress. */
+    readonly uploads: Database<MultipartUpload, Buffer>,
+    /** Upload id + part number -> uploaded part. */
+    readonly parts: Database<UploadedPart, Buffer>,
   ) {}
 
   static open(drivePath: string, options: { readOnly?: boolean } = {}): DriveDatabase {
@@ -40,12 +45,14 @@ export class DriveDatabase {
       root.openDB<Buffer, Buffer>({ name: 'events', keyEncoding: 'binary', encoding: 'binary' }),
       root.openDB<BucketRecord, string>({ name: 'buckets', encoding: 'json' }),
       root.openDB<ObjectVersion, Buffer>({ name: 'objects', keyEncoding: 'binary', encoding: 'json' }),
+      root.openDB<MultipartUpload, Buffer>({ name: 'uploads', keyEncoding: 'binary', encoding: 'json' }),
+      root.openDB<UploadedPart, Buffer>({ name: 'parts', keyEncoding: 'binary', encoding: 'json' }),
     );
   }
 
   /** The projection databases, which `cairn admin rebuild` drops and replays. */
   projectionDatabases(): Array<{ clearSync(): void }> {
-    return [this.buckets, this.objects];
+    return [this.buckets, this.objects, this.uploads, this.parts];
   }
 
   async close(): Promise<void> {

@@ -1,14 +1,16 @@
 /**
- * Reads and writes of one drive's projections (buckets and object versions).
+ * Reads and writes of one drive's projections (buckets, object versions, multipart uploads).
  * Writes are only ever the output of `project()` for an event, applied in the event's
  * transaction; nothing else writes here.
  */
 import type { BucketRecord } from '../../domain/bucket';
+import type { MultipartUpload, UploadedPart } from '../../domain/multipart-upload';
 import type { ObjectVersion } from '../../domain/object-version';
 import type { ProjectionReader, ProjectionWrite } from '../../domain/projections/projection';
 import type { KeyCursor, ListEntry } from '../../domain/rules/listing';
 import type { DriveDatabase } from './drive-database';
 import { bucketEnd, bucketPrefix, keyStart, objectKeyOf, pastPrefix, versionKey, versionsRange } from './object-keys';
+import { isUploadId, partKey, partsRange, uploadKey } from './upload-keys';
 
 export class ProjectionStore implements ProjectionReader {
   constructor(private readonly db: DriveDatabase) {}
@@ -39,6 +41,26 @@ export class ProjectionStore implements ProjectionReader {
     return false;
   }
 
+  getUpload(bucket: string, key: string, uploadId: string): MultipartUpload | undefined {
+    return isUploadId(uploadId) ? this.db.uploads.get(uploadKey(bucket, key, uploadId)) : undefined;
+  }
+
+  partsOf(uploadId: string): UploadedPart[] {
+    if (!isUploadId(uploadId)) return [];
+    const parts: UploadedPart[] = [];
+    for (const { value } of this.db.parts.getRange(partsRange(uploadId))) parts.push(value);
+    return parts;
+  }
+
+  uploadsIn(bucket: string): MultipartUpload[] {
+    return [...this.uploadsFrom(bucket, '')];
+  }
+
+  /** A bucket's uploads in S3 order (key, then initiation), from the first key >= `fromKey`. */
+  *uploadsFrom(bucket: string, fromKey: string): Generator<MultipartUpload> {
+    for (const { value } of this.db.uploads.getRange({ start: keyStart(bucket, fromKey), end: bucketEnd(bucket) })) yield value;
+  }
+
   cursor(bucket: string): KeyCursor {
     return new ObjectKeyCursor(this.db, bucket);
   }
@@ -54,7 +76,7 @@ export class ProjectionStore implements ProjectionReader {
   }
 
   private write(writes: readonly ProjectionWrite[], sync: boolean): void {
-    const { buckets, objects } = this.db;
+    const { buckets, objects, uploads, parts } = this.db;
     for (const write of writes) {
       switch (write.op) {
         case 'putBucket':
@@ -71,6 +93,26 @@ export class ProjectionStore implements ProjectionReader {
         case 'removeVersion': {
           const key = versionKey(write.bucket, write.key, write.version.eventId);
           void (sync ? objects.removeSync(key) : objects.remove(key));
+          break;
+        }
+        case 'putUpload': {
+          const key = uploadKey(write.upload.bucket, write.upload.key, write.upload.uploadId);
+          void (sync ? uploads.putSync(key, write.upload) : uploads.put(key, write.upload));
+          break;
+        }
+        case 'removeUpload': {
+          const key = uploadKey(write.upload.bucket, write.upload.key, write.upload.uploadId);
+          void (sync ? uploads.removeSync(key) : uploads.remove(key));
+          break;
+        }
+        case 'putPart': {
+          const key = partKey(write.part.uploadId, write.part.partNumber);
+          void (sync ? parts.putSync(key, write.part) : parts.put(key, write.part));
+          break;
+        }
+        case 'removePart': {
+          const key = partKey(write.part.uploadId, write.part.partNumber);
+          void (sync ? parts.removeSync(key) : parts.remove(key));
           break;
         }
       }

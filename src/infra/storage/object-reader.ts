@@ -6,7 +6,7 @@
  * or damaged. Bytes that fail verification are never returned: with fewer than k good
  * shards the read fails. Damaged shards are reported to `onDamage` (healing queue).
  */
-import type { ObjectVersion, ShardLayout } from '../../domain/object-version';
+import type { ObjectData, ObjectVersion, ShardLayout } from '../../domain/object-version';
 import type { ByteRange } from '../../domain/rules/range';
 import { decodeBlock, NotEnoughShardsError, sliceShards, verifiedShard } from '../erasure/block-coder';
 import { BITROT_HASH_SIZE } from '../erasure/bitrot';
@@ -23,6 +23,9 @@ export interface DamageReport {
   readonly shards: readonly number[];
 }
 
+/** Data stored under one erasure layout (multipart objects are a sequence of these). */
+type StoredData = Exclude<ObjectData, { kind: 'multipart' }>;
+
 /** Where a shard frame comes from: an inline shard (whole stream in memory) or a file. */
 type FrameSource = (span: BlockSpan) => Promise<Buffer | undefined>;
 
@@ -34,9 +37,25 @@ export class ObjectReader {
 
   async read(version: ObjectVersion, range: ByteRange, sink: ByteSink): Promise<void> {
     const data = version.data;
-    if (data.kind === 'empty' || version.size === 0) return;
+    if (data.kind !== 'multipart') return this.readStored(version, data, version.size, range, sink);
+    // A multipart object: each part has its own shards; read the parts the range touches.
+    let partStart = 0;
+    for (const part of data.parts) {
+      const partEnd = partStart + part.size - 1;
+      if (partStart > range.end) break;
+      if (part.size > 0 && partEnd >= range.start) {
+        const within = { start: Math.max(range.start, partStart) - partStart, end: Math.min(range.end, partEnd) - partStart };
+        await this.readStored(version, part.data, part.size, within, sink);
+      }
+      partStart += part.size;
+    }
+  }
+
+  /** A range of one stored piece of data (a whole single-part object, or one part). */
+  private async readStored(version: ObjectVersion, data: StoredData, size: number, range: ByteRange, sink: ByteSink): Promise<void> {
+    if (data.kind === 'empty' || size === 0) return;
     const layout = data.layout;
-    const spans = blocksForRange(version.size, range.start, range.end, layout);
+    const spans = blocksForRange(size, range.start, range.end, layout);
     const sources = data.kind === 'inline' ? this.inlineSources(layout, version.eventId) : this.fileSources(layout, data.dataDir);
     const damaged = new Set<number>();
     try {

@@ -1,11 +1,14 @@
 /**
  * Start-up recovery of shard files left in a drive's staging directory by a crash.
- * A staged file whose ObjectPut event is in the log and whose version still exists was
- * committed: its rename into place is finished. Any other staged file belongs to an upload
- * that never committed (nothing was acknowledged) and is deleted.
+ * A staged file whose event (ObjectPut or MultipartPartUploaded) is in the log and whose data
+ * is still referenced (by a version or by an upload's part) was committed: its rename into
+ * place is finished. Any other staged file belongs to an upload that never committed (nothing
+ * was acknowledged) or to data superseded since, and is deleted.
  */
 import type { LocalDrive } from '../drives/local-drive';
 import { upcastEvent } from '../../../migrations/upcasters';
+import type { CairnEvent } from '../../domain/events';
+import { dataDirsOf } from '../../domain/projections/projection';
 import { dataDirTime } from '../shards/shard-store';
 
 /** Staged files older than their event by more than this are not expected (clock slack). */
@@ -27,18 +30,32 @@ export async function recoverStagedShards(drive: LocalDrive): Promise<RecoveryRe
   let rolledForward = 0;
   for (const { record } of drive.log.records(startId)) {
     const event = upcastEvent(JSON.parse(record.json));
-    if (event.type !== 'ObjectPut' || event.version.data.kind !== 'files') continue;
-    const dataDir = event.version.data.dataDir;
-    if (!staged.has(dataDir)) continue;
-    const stillExists = drive.projections.versionsOf(event.bucket, event.key).some((v) => v.eventId === event.id);
-    if (stillExists) {
-      await drive.shards.commit(dataDir);
-      rolledForward++;
-    } else {
-      await drive.shards.remove(dataDir);
+    for (const dataDir of stagedDataOf(event)) {
+      if (!staged.has(dataDir)) continue;
+      if (isReferenced(drive, event, dataDir)) {
+        await drive.shards.commit(dataDir);
+        rolledForward++;
+      } else {
+        await drive.shards.remove(dataDir);
+      }
+      staged.delete(dataDir);
     }
-    staged.delete(dataDir);
   }
   for (const dataDir of staged) await drive.shards.remove(dataDir);
   return { rolledForward, removed: staged.size };
+}
+
+/** Data directories an event commits from staging. */
+function stagedDataOf(event: CairnEvent): string[] {
+  if (event.type === 'ObjectPut') return dataDirsOf(event.version.data);
+  if (event.type === 'MultipartPartUploaded') return dataDirsOf(event.part.data);
+  return [];
+}
+
+/** Whether committed state still uses the data (it may have been overwritten or aborted since). */
+function isReferenced(drive: LocalDrive, event: CairnEvent, dataDir: string): boolean {
+  if (event.type !== 'ObjectPut' && event.type !== 'MultipartPartUploaded') return false;
+  const inVersion = drive.projections.versionsOf(event.bucket, event.key).some((v) => dataDirsOf(v.data).includes(dataDir));
+  if (inVersion || event.type !== 'MultipartPartUploaded') return inVersion;
+  return drive.projections.partsOf(event.uploadId).some((part) => dataDirsOf(part.data).includes(dataDir));
 }

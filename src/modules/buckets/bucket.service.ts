@@ -3,10 +3,11 @@ import type { BucketRecord } from '../../domain/bucket';
 import { decideCreateBucket, decideDeleteBucket } from '../../domain/deciders/bucket-decider';
 import type { RequestContext } from '../../domain/deciders/decision-context';
 import { s3Error } from '../../domain/errors';
-import { decisionState } from '../../domain/projections/projection';
+import { decisionState, releasedDataDirs } from '../../domain/projections/projection';
 import { NamespaceLocks } from '../../infra/locks/namespace-locks';
 import { ErasureSet } from '../../infra/storage/erasure-set';
 import { ServerConfig } from '../../config/server-config';
+import { ShardReclaimer } from '../storage/shard-reclaimer';
 
 @Injectable()
 export class BucketService {
@@ -14,6 +15,7 @@ export class BucketService {
     private readonly set: ErasureSet,
     private readonly locks: NamespaceLocks,
     private readonly config: ServerConfig,
+    private readonly reclaimer: ShardReclaimer,
   ) {}
 
   async createBucket(context: RequestContext, name: string): Promise<void> {
@@ -34,9 +36,13 @@ export class BucketService {
       const drive = this.set.metadataDrive();
       const existing = await drive.getBucket(name);
       const hasObjects = existing ? await drive.hasObjects(name) : false;
-      await this.set.appendEvent((stamp) => decideDeleteBucket(existing, { hasObjects }, { bucket: name }, { ...stamp, ...context }), {
-        state: decisionState(name, existing),
+      // Uploads in progress are deleted with the bucket (their parts' shards reclaimed after).
+      const uploads = existing ? await drive.uploadsIn(name) : [];
+      const parts = new Map(await Promise.all(uploads.map(async (u) => [u.uploadId, await drive.partsOf(u.uploadId)] as const)));
+      const appended = await this.set.appendEvent((stamp) => decideDeleteBucket(existing, { hasObjects }, { bucket: name }, { ...stamp, ...context }), {
+        state: { ...decisionState(name, existing), uploadsIn: () => uploads, partsOf: (id) => [...(parts.get(id) ?? [])] },
       });
+      if (appended) this.reclaimer.reclaim(releasedDataDirs(appended.writes));
     } finally {
       release();
     }

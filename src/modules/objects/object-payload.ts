@@ -1,3 +1,4 @@
+import { s3Error } from '../../domain/errors';
 import type { ChecksumValue } from '../../domain/object-version';
 
 /**
@@ -15,4 +16,16 @@ export interface ObjectPayload {
    * the MD5 for the ETag and the checksum to store. Throws BadDigest & co. on mismatch.
    */
   finish(): { md5Hex: string; checksum?: ChecksumValue };
+}
+
+/** The whole body in memory (small bodies only); IncompleteBody when it ends short. */
+export async function readPayload(payload: ObjectPayload): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of payload.chunks()) {
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  if (size !== payload.size) throw s3Error('IncompleteBody');
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 }

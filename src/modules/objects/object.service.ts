@@ -4,23 +4,24 @@
  * lock, the decision is taken on committed state and its event appended (the commit point);
  * then superseded data is reclaimed.
  */
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { BucketRecord } from '../../domain/bucket';
 import type { RequestContext } from '../../domain/deciders/decision-context';
 import { assertBucketExists, decideDeleteObject, decidePutObject } from '../../domain/deciders/object-decider';
 import { s3Error } from '../../domain/errors';
-import type { ObjectData, ObjectVersion, ShardLayout, SystemMetadata } from '../../domain/object-version';
+import type { ObjectVersion, SystemMetadata } from '../../domain/object-version';
 import { NULL_VERSION_ID } from '../../domain/object-version';
-import { decisionState, removedVersions } from '../../domain/projections/projection';
+import { decisionState, releasedDataDirs } from '../../domain/projections/projection';
 import { MAX_LIST_KEYS, type ListPage, type ListParams } from '../../domain/rules/listing';
 import { assertValidObjectKey } from '../../domain/rules/names';
 import { parseRange, type ByteRange } from '../../domain/rules/range';
 import { NamespaceLocks } from '../../infra/locks/namespace-locks';
-import { newDataDirId } from '../../infra/shards/shard-store';
 import { ErasureSet } from '../../infra/storage/erasure-set';
 import { NotEnoughShardsError, ObjectReader, type ByteSink } from '../../infra/storage/object-reader';
-import { encodeInline, INLINE_LIMIT, ShardedObjectWriter } from '../../infra/storage/object-writer';
+import { INLINE_LIMIT } from '../../infra/storage/object-writer';
 import type { ObjectPayload } from './object-payload';
+import { ShardReclaimer } from '../storage/shard-reclaimer';
+import { stageFiles, stageInline } from './staged-data';
 
 export interface PutObjectInput {
   readonly bucket: string;
@@ -45,22 +46,13 @@ export interface ObjectRead {
   pipe(sink: ByteSink): Promise<void>;
 }
 
-/** Bytes written but not yet committed, and how to commit or discard them. */
-interface StagedData {
-  readonly data: ObjectData;
-  readonly inlineShards?: Buffer[];
-  publish(): Promise<void>;
-  abort(): Promise<void>;
-}
-
 @Injectable()
 export class ObjectService {
-  private readonly logger = new Logger('objects');
-
   constructor(
     private readonly set: ErasureSet,
     private readonly locks: NamespaceLocks,
     private readonly reader: ObjectReader,
+    private readonly reclaimer: ShardReclaimer,
   ) {}
 
   async putObject(context: RequestContext, input: PutObjectInput): Promise<PutObjectResult> {
@@ -71,7 +63,7 @@ export class ObjectService {
     this.set.assertWritable();
 
     const layout = this.set.shardLayoutFor(bucket, key);
-    const staged = payload.size <= INLINE_LIMIT ? await this.stageInline(layout, payload) : await this.stageShards(layout, payload);
+    const staged = payload.size <= INLINE_LIMIT ? await stageInline(this.set, layout, payload) : await stageFiles(this.set, layout, payload);
     try {
       const { md5Hex, checksum } = payload.finish();
       const release = await this.locks.lockObject(bucket, key);
@@ -101,7 +93,7 @@ export class ObjectService {
           { state: decisionState(bucket, bucketRecord, key, current), inlineShards: staged.inlineShards },
         );
         await staged.publish();
-        this.reclaim(removedVersions(appended!.writes));
+        this.reclaimer.reclaim(releasedDataDirs(appended!.writes));
         return { etag: md5Hex, versionId: appended!.event.version.versionId, checksum };
       } finally {
         release();
@@ -141,7 +133,7 @@ export class ObjectService {
       const appended = await this.set.appendEvent((stamp) => decideDeleteObject(bucketRecord, current, { bucket, key, versionId }, { ...stamp, ...context }), {
         state: decisionState(bucket, bucketRecord, key, current),
       });
-      if (appended) this.reclaim(removedVersions(appended.writes));
+      if (appended) this.reclaimer.reclaim(releasedDataDirs(appended.writes));
     } finally {
       release();
     }
@@ -180,47 +172,4 @@ export class ObjectService {
       throw s3Error('SlowDownRead');
     }
   }
-
-  private async stageInline(layout: ShardLayout, payload: ObjectPayload): Promise<StagedData> {
-    const body = await readWhole(payload);
-    if (body.length === 0) return { data: { kind: 'empty' }, publish: async () => undefined, abort: async () => undefined };
-    const inlineShards = await encodeInline(this.set, layout, body);
-    return { data: { kind: 'inline', layout }, inlineShards, publish: async () => undefined, abort: async () => undefined };
-  }
-
-  private async stageShards(layout: ShardLayout, payload: ObjectPayload): Promise<StagedData> {
-    const dataDir = newDataDirId(Date.now());
-    const writer = await ShardedObjectWriter.open(this.set, layout, dataDir);
-    try {
-      for await (const chunk of payload.chunks()) await writer.write(chunk);
-      if (writer.bytesWritten !== payload.size) throw s3Error('IncompleteBody');
-      await writer.finish();
-    } catch (error) {
-      await writer.abort();
-      throw error;
-    }
-    return { data: { kind: 'files', layout, dataDir }, publish: () => writer.publish(), abort: () => writer.abort() };
-  }
-
-  /** Frees the shard files of versions that no longer exist (inline shards stay in the log). */
-  private reclaim(versions: readonly ObjectVersion[]): void {
-    for (const version of versions) {
-      const data = version.data;
-      if (data.kind !== 'files') continue;
-      for (const drive of this.set.online()) {
-        drive.removeShards(data.dataDir).catch((error: unknown) => this.logger.warn(`could not remove shards ${data.dataDir} on ${drive.label}: ${String(error)}`));
-      }
-    }
-  }
-}
-
-async function readWhole(payload: ObjectPayload): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of payload.chunks()) {
-    chunks.push(chunk);
-    size += chunk.length;
-  }
-  if (size !== payload.size) throw s3Error('IncompleteBody');
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 }

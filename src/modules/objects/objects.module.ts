@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { MultipartService } from './multipart.service';
 import { ObjectService } from './object.service';
 
-@Module({ providers: [ObjectService], exports: [ObjectService] })
+@Module({ providers: [ObjectService, MultipartService], exports: [ObjectService, MultipartService] })
 export class ObjectsModule {}

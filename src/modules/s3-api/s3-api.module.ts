@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { BucketsModule } from '../buckets/buckets.module';
 import { ObjectsModule } from '../objects/objects.module';
 import { BucketHandlers } from './handlers/bucket.handlers';
+import { MultipartHandlers } from './handlers/multipart.handlers';
 import { ObjectHandlers } from './handlers/object.handlers';
 import { ServiceHandlers } from './handlers/service.handlers';
 import { S3Authenticator } from './s3-authenticator';
@@ -9,6 +10,6 @@ import { S3Gateway } from './s3-gateway';
 
 @Module({
   imports: [BucketsModule, ObjectsModule],
-  providers: [S3Gateway, S3Authenticator, ServiceHandlers, BucketHandlers, ObjectHandlers],
+  providers: [S3Gateway, S3Authenticator, ServiceHandlers, BucketHandlers, ObjectHandlers, MultipartHandlers],
 })
 export class S3ApiModule {}

@@ -13,6 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServerConfig } from '../../config/server-config';
 import { isS3Error, s3Error, S3Error } from '../../domain/errors';
 import { BucketHandlers } from './handlers/bucket.handlers';
+import { MultipartHandlers } from './handlers/multipart.handlers';
 import { ObjectHandlers } from './handlers/object.handlers';
 import { ServiceHandlers } from './handlers/service.handlers';
 import { HOST_ID, newRequestId } from './request-id';
@@ -37,6 +38,7 @@ export class S3Gateway implements OnModuleInit {
     service: ServiceHandlers,
     buckets: BucketHandlers,
     objects: ObjectHandlers,
+    multipart: MultipartHandlers,
   ) {
     this.handlers = {
       ListBuckets: (call) => service.listBuckets(call),
@@ -50,6 +52,12 @@ export class S3Gateway implements OnModuleInit {
       GetObject: (call) => objects.getObject(call),
       HeadObject: (call) => objects.headObject(call),
       DeleteObject: (call) => objects.deleteObject(call),
+      CreateMultipartUpload: (call) => multipart.createMultipartUpload(call),
+      UploadPart: (call) => multipart.uploadPart(call),
+      CompleteMultipartUpload: (call) => multipart.completeMultipartUpload(call),
+      AbortMultipartUpload: (call) => multipart.abortMultipartUpload(call),
+      ListParts: (call) => multipart.listParts(call),
+      ListMultipartUploads: (call) => multipart.listMultipartUploads(call),
     };
   }
 

@@ -18,7 +18,13 @@ export type S3Operation =
   | 'PutObject'
   | 'GetObject'
   | 'HeadObject'
-  | 'DeleteObject';
+  | 'DeleteObject'
+  | 'CreateMultipartUpload'
+  | 'UploadPart'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload'
+  | 'ListParts'
+  | 'ListMultipartUploads';
 
 /** Every S3 sub-resource: a query parameter that changes which operation a request is. */
 export const SUB_RESOURCES = new Set([
@@ -50,11 +56,19 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', level: 'object', operation: 'GetObject' },
   { method: 'HEAD', level: 'object', operation: 'HeadObject' },
   { method: 'DELETE', level: 'object', operation: 'DeleteObject' },
+  { method: 'GET', level: 'bucket', subResource: 'uploads', operation: 'ListMultipartUploads' },
+  { method: 'POST', level: 'object', subResource: 'uploads', operation: 'CreateMultipartUpload' },
+  { method: 'PUT', level: 'object', subResource: 'uploadId', operation: 'UploadPart' },
+  { method: 'POST', level: 'object', subResource: 'uploadId', operation: 'CompleteMultipartUpload' },
+  { method: 'DELETE', level: 'object', subResource: 'uploadId', operation: 'AbortMultipartUpload' },
+  { method: 'GET', level: 'object', subResource: 'uploadId', operation: 'ListParts' },
 ];
 
 export function resolveOperation(method: string, target: S3Target): S3Operation {
   const level: Level = target.bucket === undefined ? 'service' : target.key === '' ? 'bucket' : 'object';
-  const subResources = [...target.query.keys()].filter((name) => SUB_RESOURCES.has(name));
+  let subResources = [...target.query.keys()].filter((name) => SUB_RESOURCES.has(name));
+  // UploadPart names both: the upload selects the operation, the part number is its argument.
+  if (subResources.includes('uploadId')) subResources = subResources.filter((name) => name !== 'partNumber');
   if (subResources.length > 1) throw s3Error('NotImplemented', `Combining the sub-resources ${subResources.join(', ')} is not supported.`);
   const subResource = subResources[0];
 

@@ -4,6 +4,7 @@
  * Content-MD5, checksums) before anyone parses it.
  */
 import { s3Error } from '../../domain/errors';
+import { readPayload } from '../objects/object-payload';
 import { payloadOf } from './request-body';
 import type { S3Call } from './s3-call';
 
@@ -13,13 +14,7 @@ export const MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
 export async function readSmallBody(call: S3Call, limit = MAX_DOCUMENT_BYTES): Promise<Buffer> {
   const payload = payloadOf(call);
   if (payload.size > limit) throw s3Error('EntityTooLarge', `Request documents are limited to ${limit} bytes.`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of payload.chunks()) {
-    chunks.push(chunk);
-    size += chunk.length;
-  }
-  if (size !== payload.size) throw s3Error('IncompleteBody');
+  const body = await readPayload(payload);
   payload.finish();
-  return Buffer.concat(chunks, size);
+  return body;
 }

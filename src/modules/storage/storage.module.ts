@@ -8,6 +8,7 @@ import { ErasureSet } from '../../infra/storage/erasure-set';
 import { ObjectReader } from '../../infra/storage/object-reader';
 import { ServerConfig } from '../../config/server-config';
 import { HealQueue } from './heal-queue';
+import { ShardReclaimer } from './shard-reclaimer';
 
 @Global()
 @Module({})
@@ -20,13 +21,14 @@ export class StorageModule {
         { provide: ServerConfig, useValue: config },
         NamespaceLocks,
         HealQueue,
+        ShardReclaimer,
         {
           provide: ObjectReader,
           inject: [ErasureSet, HealQueue],
           useFactory: (erasureSet: ErasureSet, heal: HealQueue) => new ObjectReader(erasureSet, (report) => heal.report(report)),
         },
       ],
-      exports: [ErasureSet, ServerConfig, NamespaceLocks, HealQueue, ObjectReader],
+      exports: [ErasureSet, ServerConfig, NamespaceLocks, HealQueue, ObjectReader, ShardReclaimer],
     };
   }
 }

@@ -70,6 +70,8 @@ export class ObjectHandlers {
       headers['content-length'] = version.size;
       if (version.checksum && header(call, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
         headers[checksumHeaderName(version.checksum.algorithm)] = version.checksum.value;
+        // A multipart upload's checksum is of its parts' checksums ("<checksum>-<parts>").
+        headers['x-amz-checksum-type'] = version.checksum.value.includes('-') ? 'COMPOSITE' : 'FULL_OBJECT';
       }
     }
     if (read.bucket.versioning !== 'Unversioned') headers['x-amz-version-id'] = version.versionId;

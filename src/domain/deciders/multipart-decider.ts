@@ -1,0 +1,166 @@
+/**
+ * CreateMultipartUpload, UploadPart, CompleteMultipartUpload and AbortMultipartUpload as
+ * decisions over the upload's committed state.
+ */
+import type { BucketRecord } from '../bucket';
+import { s3Error } from '../errors';
+import type { MultipartPartUploaded, MultipartUploadAborted, MultipartUploadCompleted, MultipartUploadCreated } from '../events';
+import {
+  MAX_PART_NUMBER,
+  MIN_PART_SIZE,
+  type ChecksumAlgorithm,
+  type MultipartUpload,
+  type ObjectPart,
+  type UploadedPart,
+} from '../multipart-upload';
+import { NULL_VERSION_ID, type ChecksumValue, type SystemMetadata } from '../object-version';
+import { multipartEtag } from '../rules/multipart-etag';
+import { assertValidObjectKey } from '../rules/names';
+import type { DecisionContext } from './decision-context';
+import { assertBucketExists } from './object-decider';
+
+export function decideCreateUpload(
+  bucket: BucketRecord | undefined,
+  command: {
+    bucket: string;
+    key: string;
+    system: SystemMetadata;
+    user: Readonly<Record<string, string>>;
+    checksumAlgorithm?: ChecksumAlgorithm;
+  },
+  context: DecisionContext,
+): MultipartUploadCreated {
+  assertBucketExists(bucket, command.bucket);
+  assertValidObjectKey(command.key);
+  return {
+    type: 'MultipartUploadCreated',
+    v: 1,
+    ...context,
+    bucket: command.bucket,
+    key: command.key,
+    system: command.system,
+    user: command.user,
+    ...(command.checksumAlgorithm ? { checksumAlgorithm: command.checksumAlgorithm } : {}),
+    storageClass: 'STANDARD',
+  };
+}
+
+export function assertValidPartNumber(partNumber: number): void {
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+    throw s3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, {
+      ArgumentName: 'partNumber',
+      ArgumentValue: String(partNumber),
+    });
+  }
+}
+
+export function assertUploadExists(upload: MultipartUpload | undefined, uploadId: string): asserts upload is MultipartUpload {
+  if (!upload) throw s3Error('NoSuchUpload', undefined, { UploadId: uploadId });
+}
+
+/** A part's checksum must be of the algorithm its upload was created with. */
+export function assertPartChecksum(upload: MultipartUpload, checksum: ChecksumValue | undefined): void {
+  if (!upload.checksumAlgorithm) return;
+  if (checksum?.algorithm !== upload.checksumAlgorithm) {
+    throw s3Error(
+      'InvalidRequest',
+      `The upload was created using a ${upload.checksumAlgorithm} checksum. The part must include a ${upload.checksumAlgorithm} checksum.`,
+    );
+  }
+}
+
+export function decideUploadPart(
+  upload: MultipartUpload | undefined,
+  command: { bucket: string; key: string; uploadId: string; part: Omit<UploadedPart, 'uploadId' | 'lastModified'> },
+  context: DecisionContext,
+): MultipartPartUploaded {
+  assertUploadExists(upload, command.uploadId);
+  assertValidPartNumber(command.part.partNumber);
+  assertPartChecksum(upload, command.part.checksum);
+  return { type: 'MultipartPartUploaded', v: 1, ...context, bucket: command.bucket, key: command.key, uploadId: command.uploadId, part: command.part };
+}
+
+/** One entry of the CompleteMultipartUpload document. */
+export interface CompletedPartRequest {
+  readonly partNumber: number;
+  /** As the client sent it, quotes or not. */
+  readonly etag: string;
+  readonly checksum?: ChecksumValue;
+}
+
+export function decideCompleteUpload(
+  bucket: BucketRecord | undefined,
+  upload: MultipartUpload | undefined,
+  uploaded: readonly UploadedPart[],
+  command: {
+    bucket: string;
+    key: string;
+    uploadId: string;
+    parts: readonly CompletedPartRequest[];
+    /** The upload's composite checksum over the chosen parts (computed by the caller: it needs the algorithm's code). */
+    compositeChecksum?: (algorithm: ChecksumAlgorithm, parts: readonly ObjectPart[]) => ChecksumValue;
+  },
+  context: DecisionContext,
+): MultipartUploadCompleted {
+  assertBucketExists(bucket, command.bucket);
+  assertUploadExists(upload, command.uploadId);
+  if (command.parts.length === 0) throw s3Error('MalformedXML', 'You must specify at least one part.');
+  const byNumber = new Map(uploaded.map((part) => [part.partNumber, part]));
+  const parts: ObjectPart[] = [];
+  let previousNumber = 0;
+  for (const requested of command.parts) {
+    if (requested.partNumber <= previousNumber) throw s3Error('InvalidPartOrder');
+    previousNumber = requested.partNumber;
+    const part = byNumber.get(requested.partNumber);
+    if (!part || unquote(requested.etag) !== part.etag) {
+      throw s3Error('InvalidPart', undefined, { UploadId: command.uploadId, PartNumber: requested.partNumber, ETag: requested.etag });
+    }
+    if (requested.checksum && (requested.checksum.algorithm !== part.checksum?.algorithm || requested.checksum.value !== part.checksum.value)) {
+      throw s3Error('InvalidPart', `The ${requested.checksum.algorithm} checksum of part ${requested.partNumber} does not match the uploaded part.`, {
+        UploadId: command.uploadId,
+        PartNumber: requested.partNumber,
+      });
+    }
+    parts.push({ partNumber: part.partNumber, size: part.size, etag: part.etag, ...(part.checksum ? { checksum: part.checksum } : {}), data: part.data });
+  }
+  parts.slice(0, -1).forEach((part) => {
+    if (part.size < MIN_PART_SIZE) {
+      throw s3Error('EntityTooSmall', undefined, { ProposedSize: part.size, MinSizeAllowed: MIN_PART_SIZE, PartNumber: part.partNumber, ETag: part.etag });
+    }
+  });
+
+  const checksum = upload.checksumAlgorithm && command.compositeChecksum ? command.compositeChecksum(upload.checksumAlgorithm, parts) : undefined;
+  return {
+    type: 'MultipartUploadCompleted',
+    v: 1,
+    ...context,
+    bucket: command.bucket,
+    key: command.key,
+    uploadId: command.uploadId,
+    version: {
+      versionId: bucket.versioning === 'Enabled' ? context.id : NULL_VERSION_ID,
+      lastModified: context.time,
+      size: parts.reduce((sum, part) => sum + part.size, 0),
+      etag: multipartEtag(parts.map((part) => part.etag)),
+      system: upload.system,
+      user: upload.user,
+      ...(checksum ? { checksum } : {}),
+      storageClass: upload.storageClass,
+      data: { kind: 'multipart', parts },
+    },
+  };
+}
+
+export function decideAbortUpload(
+  upload: MultipartUpload | undefined,
+  command: { bucket: string; key: string; uploadId: string },
+  context: DecisionContext,
+): MultipartUploadAborted {
+  assertUploadExists(upload, command.uploadId);
+  return { type: 'MultipartUploadAborted', v: 1, ...context, bucket: command.bucket, key: command.key, uploadId: command.uploadId };
+}
+
+function unquote(etag: string): string {
+  const trimmed = etag.trim();
+  return trimmed.startsWith('"') && trimmed.endsWith('"') && trimmed.length >= 2 ? trimmed.slice(1, -1) : trimmed;
+}

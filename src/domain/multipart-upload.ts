@@ -1,0 +1,49 @@
+/**
+ * Multipart uploads as the projections hold them: an upload in progress and its parts.
+ * Parts are always stored as shard files (or nothing, when empty); CompleteMultipartUpload
+ * turns the chosen parts into one object version whose data lists them in order.
+ */
+import type { ChecksumValue, ObjectData, SystemMetadata } from './object-version';
+
+/** The data of one part: shard files under the erasure layout of the part, or no bytes. */
+export type PartData = Extract<ObjectData, { kind: 'files' } | { kind: 'empty' }>;
+
+export type ChecksumAlgorithm = ChecksumValue['algorithm'];
+
+export interface MultipartUpload {
+  readonly bucket: string;
+  readonly key: string;
+  /** The id of the event that created the upload. */
+  readonly uploadId: string;
+  readonly initiated: number;
+  readonly system: SystemMetadata;
+  readonly user: Readonly<Record<string, string>>;
+  /** x-amz-checksum-algorithm given at creation: every part must then carry that checksum. */
+  readonly checksumAlgorithm?: ChecksumAlgorithm;
+  readonly storageClass: 'STANDARD';
+}
+
+export interface UploadedPart {
+  readonly uploadId: string;
+  readonly partNumber: number;
+  readonly size: number;
+  /** Hex MD5 of the part, without quotes. */
+  readonly etag: string;
+  readonly lastModified: number;
+  readonly checksum?: ChecksumValue;
+  readonly data: PartData;
+}
+
+/** A part of a completed object, as its version records it (in part-number order). */
+export interface ObjectPart {
+  readonly partNumber: number;
+  readonly size: number;
+  readonly etag: string;
+  readonly checksum?: ChecksumValue;
+  readonly data: PartData;
+}
+
+/** S3's limits on multipart uploads. */
+export const MAX_PART_NUMBER = 10_000;
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;

@@ -1,0 +1,161 @@
+/**
+ * Multipart uploads: CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
+ * AbortMultipartUpload, ListParts and ListMultipartUploads. Upload state lives in the event
+ * log like everything else. Parts follow PutObject's order: bytes durable first, then the
+ * part's event under the key's lock (the commit point), then reclaim what it replaced.
+ */
+import { Injectable } from '@nestjs/common';
+import type { RequestContext } from '../../domain/deciders/decision-context';
+import {
+  assertUploadExists,
+  assertValidPartNumber,
+  decideAbortUpload,
+  decideCompleteUpload,
+  decideCreateUpload,
+  decideUploadPart,
+  type CompletedPartRequest,
+} from '../../domain/deciders/multipart-decider';
+import { assertBucketExists } from '../../domain/deciders/object-decider';
+import { s3Error } from '../../domain/errors';
+import { MAX_PART_SIZE, type ChecksumAlgorithm, type MultipartUpload, type ObjectPart, type UploadedPart } from '../../domain/multipart-upload';
+import type { ChecksumValue, SystemMetadata } from '../../domain/object-version';
+import { decisionState, releasedDataDirs, uploadDecisionState } from '../../domain/projections/projection';
+import { assertValidObjectKey } from '../../domain/rules/names';
+import { MAX_LIST_UPLOADS, type UploadListPage, type UploadListParams } from '../../domain/rules/upload-listing';
+import { checksumBase64 } from '../../infra/http/checksums';
+import { NamespaceLocks } from '../../infra/locks/namespace-locks';
+import { ErasureSet } from '../../infra/storage/erasure-set';
+import type { ObjectPayload } from './object-payload';
+import { ShardReclaimer } from '../storage/shard-reclaimer';
+import { stageFiles } from './staged-data';
+
+export const MAX_LIST_PARTS = 1000;
+
+export interface PartsPage {
+  readonly upload: MultipartUpload;
+  readonly parts: UploadedPart[];
+  readonly isTruncated: boolean;
+  readonly nextPartNumberMarker?: number;
+}
+
+@Injectable()
+export class MultipartService {
+  constructor(
+    private readonly set: ErasureSet,
+    private readonly locks: NamespaceLocks,
+    private readonly reclaimer: ShardReclaimer,
+  ) {}
+
+  async createUpload(
+    context: RequestContext,
+    command: { bucket: string; key: string; system: SystemMetadata; user: Readonly<Record<string, string>>; checksumAlgorithm?: ChecksumAlgorithm },
+  ): Promise<string> {
+    const bucketRecord = await this.set.metadataDrive().getBucket(command.bucket);
+    const appended = await this.set.appendEvent((stamp) => decideCreateUpload(bucketRecord, command, { ...stamp, ...context }), {
+      state: decisionState(command.bucket, bucketRecord),
+    });
+    return appended!.event.id;
+  }
+
+  async uploadPart(
+    context: RequestContext,
+    command: { bucket: string; key: string; uploadId: string; partNumber: number; payload: ObjectPayload },
+  ): Promise<{ etag: string; checksum?: ChecksumValue }> {
+    const { bucket, key, uploadId, partNumber, payload } = command;
+    assertValidPartNumber(partNumber);
+    // Refuse early, before reading a body that could not be stored.
+    assertUploadExists(await this.findUpload(bucket, key, uploadId), uploadId);
+    if (payload.size > MAX_PART_SIZE) throw s3Error('EntityTooLarge', undefined, { ProposedSize: payload.size, MaxSizeAllowed: MAX_PART_SIZE });
+    this.set.assertWritable();
+
+    const staged = await stageFiles(this.set, this.set.shardLayoutFor(bucket, key), payload);
+    try {
+      const { md5Hex, checksum } = payload.finish();
+      const part = { partNumber, size: payload.size, etag: md5Hex, ...(checksum ? { checksum } : {}), data: staged.data as UploadedPart['data'] };
+      const appended = await this.withUpload(bucket, key, uploadId, (state, upload) =>
+        this.set.appendEvent((stamp) => decideUploadPart(upload, { bucket, key, uploadId, part }, { ...stamp, ...context }), { state }),
+      );
+      await staged.publish();
+      this.reclaimer.reclaim(releasedDataDirs(appended!.writes));
+      return { etag: md5Hex, ...(checksum ? { checksum } : {}) };
+    } catch (error) {
+      await staged.abort();
+      throw error;
+    }
+  }
+
+  async completeUpload(
+    context: RequestContext,
+    command: { bucket: string; key: string; uploadId: string; parts: readonly CompletedPartRequest[] },
+  ): Promise<{ etag: string; versionId: string; checksum?: ChecksumValue }> {
+    const { bucket, key, uploadId } = command;
+    const appended = await this.withUpload(bucket, key, uploadId, async (state, upload, parts) => {
+      const bucketRecord = state.getBucket(bucket);
+      return this.set.appendEvent(
+        (stamp) => decideCompleteUpload(bucketRecord, upload, parts, { ...command, compositeChecksum }, { ...stamp, ...context }),
+        { state },
+      );
+    });
+    this.reclaimer.reclaim(releasedDataDirs(appended!.writes));
+    const version = appended!.event.version;
+    return { etag: version.etag, versionId: version.versionId, ...(version.checksum ? { checksum: version.checksum } : {}) };
+  }
+
+  async abortUpload(context: RequestContext, command: { bucket: string; key: string; uploadId: string }): Promise<void> {
+    const appended = await this.withUpload(command.bucket, command.key, command.uploadId, (state, upload) =>
+      this.set.appendEvent((stamp) => decideAbortUpload(upload, command, { ...stamp, ...context }), { state }),
+    );
+    this.reclaimer.reclaim(releasedDataDirs(appended!.writes));
+  }
+
+  async listParts(bucket: string, key: string, uploadId: string, options: { partNumberMarker: number; maxParts: number }): Promise<PartsPage> {
+    const upload = await this.findUpload(bucket, key, uploadId);
+    assertUploadExists(upload, uploadId);
+    const after = (await this.set.metadataDrive().partsOf(uploadId)).filter((part) => part.partNumber > options.partNumberMarker);
+    const maxParts = Math.min(options.maxParts, MAX_LIST_PARTS);
+    const parts = after.slice(0, maxParts);
+    const isTruncated = after.length > maxParts;
+    return { upload, parts, isTruncated, ...(isTruncated ? { nextPartNumberMarker: parts[parts.length - 1].partNumber } : {}) };
+  }
+
+  async listUploads(bucket: string, params: UploadListParams): Promise<UploadListPage> {
+    const drive = this.set.metadataDrive();
+    assertBucketExists(await drive.getBucket(bucket), bucket);
+    return drive.listUploads(bucket, { ...params, maxUploads: Math.min(params.maxUploads, MAX_LIST_UPLOADS) });
+  }
+
+  private async findUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUpload | undefined> {
+    assertValidObjectKey(key);
+    const drive = this.set.metadataDrive();
+    assertBucketExists(await drive.getBucket(bucket), bucket);
+    return drive.getUpload(bucket, key, uploadId);
+  }
+
+  /** Runs `decide` under the key's lock with the upload's committed state. */
+  private async withUpload<T>(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    decide: (state: ReturnType<typeof uploadDecisionState>, upload: MultipartUpload | undefined, parts: UploadedPart[]) => Promise<T>,
+  ): Promise<T> {
+    assertValidObjectKey(key);
+    const release = await this.locks.lockObject(bucket, key);
+    try {
+      const drive = this.set.metadataDrive();
+      const bucketRecord = await drive.getBucket(bucket);
+      assertBucketExists(bucketRecord, bucket);
+      const upload = await drive.getUpload(bucket, key, uploadId);
+      const parts = upload ? await drive.partsOf(uploadId) : [];
+      const versions = await drive.versionsOf(bucket, key);
+      return await decide(uploadDecisionState(decisionState(bucket, bucketRecord, key, versions), upload, parts), upload, parts);
+    } finally {
+      release();
+    }
+  }
+}
+
+/** S3's composite checksum: the checksum of the parts' binary checksums, then `-` and the part count. */
+function compositeChecksum(algorithm: ChecksumAlgorithm, parts: readonly ObjectPart[]): ChecksumValue {
+  const digests = parts.map((part) => Buffer.from(part.checksum?.value ?? '', 'base64'));
+  return { algorithm, value: `${checksumBase64(algorithm, Buffer.concat(digests))}-${parts.length}` };
+}

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { ServerConfig } from '../../../config/server-config';
+import { s3Error } from '../../../domain/errors';
+import { NULL_VERSION_ID } from '../../../domain/object-version';
+import { MAX_LIST_UPLOADS } from '../../../domain/rules/upload-listing';
+import { checksumHeaderName, parseChecksumAlgorithm } from '../../../infra/http/checksums';
+import { MAX_LIST_PARTS, MultipartService } from '../../objects/multipart.service';
+import { systemMetadataFrom, userMetadataFrom } from '../object-metadata';
+import { payloadOf } from '../request-body';
+import { readSmallBody } from '../small-body';
+import { bucketOf, header, type S3Call } from '../s3-call';
+import { ownerOf } from '../s3-owner';
+import type { Headers } from '../s3-response';
+import { renderCompleteMultipartUpload, renderInitiateMultipartUpload, renderListMultipartUploads, renderListParts } from '../xml/multipart.xml';
+import { parseCompleteMultipartUpload } from '../xml/request-documents';
+
+@Injectable()
+export class MultipartHandlers {
+  constructor(
+    private readonly multipart: MultipartService,
+    private readonly config: ServerConfig,
+  ) {}
+
+  async createMultipartUpload(call: S3Call): Promise<void> {
+    const headers = call.request.headers;
+    const algorithmHeader = header(call, 'x-amz-checksum-algorithm');
+    const checksumAlgorithm = algorithmHeader === undefined ? undefined : parseChecksumAlgorithm(algorithmHeader);
+    if (algorithmHeader !== undefined && !checksumAlgorithm) {
+      throw s3Error('InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]');
+    }
+    const bucket = bucketOf(call);
+    const key = call.target.key;
+    const uploadId = await this.multipart.createUpload(call.context, {
+      bucket,
+      key,
+      system: systemMetadataFrom(headers),
+      user: userMetadataFrom(headers),
+      ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
+    });
+    const response: Headers = checksumAlgorithm ? { 'x-amz-checksum-algorithm': checksumAlgorithm } : {};
+    call.response.xml(200, renderInitiateMultipartUpload(bucket, key, uploadId), response);
+  }
+
+  async uploadPart(call: S3Call): Promise<void> {
+    const result = await this.multipart.uploadPart(call.context, {
+      bucket: bucketOf(call),
+      key: call.target.key,
+      uploadId: uploadIdOf(call),
+      partNumber: partNumberOf(call),
+      payload: payloadOf(call),
+    });
+    const response: Headers = { etag: `"${result.etag}"` };
+    if (result.checksum) response[checksumHeaderName(result.checksum.algorithm)] = result.checksum.value;
+    call.response.send(200, response);
+  }
+
+  async completeMultipartUpload(call: S3Call): Promise<void> {
+    const bucket = bucketOf(call);
+    const key = call.target.key;
+    const parts = parseCompleteMultipartUpload(await readSmallBody(call));
+    const result = await this.multipart.completeUpload(call.context, { bucket, key, uploadId: uploadIdOf(call), parts });
+    const response: Headers = {};
+    if (result.versionId !== NULL_VERSION_ID) response['x-amz-version-id'] = result.versionId;
+    const location = `http://${header(call, 'host') ?? 'localhost'}/${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
+    call.response.xml(200, renderCompleteMultipartUpload({ location, bucket, key, etag: result.etag, checksum: result.checksum }), response);
+  }
+
+  async abortMultipartUpload(call: S3Call): Promise<void> {
+    await this.multipart.abortUpload(call.context, { bucket: bucketOf(call), key: call.target.key, uploadId: uploadIdOf(call) });
+    call.response.send(204, {});
+  }
+
+  async listParts(call: S3Call): Promise<void> {
+    const query = call.target.query;
+    const partNumberMarker = parseCount(query.get('part-number-marker'), 'part-number-marker', 0);
+    const maxParts = Math.min(parseCount(query.get('max-parts'), 'max-parts', MAX_LIST_PARTS), MAX_LIST_PARTS);
+    const bucket = bucketOf(call);
+    const page = await this.multipart.listParts(bucket, call.target.key, uploadIdOf(call), { partNumberMarker, maxParts });
+    call.response.xml(200, renderListParts(page, { bucket, partNumberMarker, maxParts }, ownerOf(this.config.rootUser)));
+  }
+
+  async listMultipartUploads(call: S3Call): Promise<void> {
+    const query = call.target.query;
+    const encodingType = query.get('encoding-type');
+    if (encodingType !== undefined && encodingType !== 'url') {
+      throw s3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: encodingType });
+    }
+    const delimiter = query.get('delimiter') || undefined;
+    const keyMarker = query.get('key-marker') || undefined;
+    // AWS ignores upload-id-marker without key-marker.
+    const uploadIdMarker = keyMarker !== undefined ? query.get('upload-id-marker') || undefined : undefined;
+    const render = {
+      bucket: bucketOf(call),
+      prefix: query.get('prefix') ?? '',
+      delimiter,
+      keyMarker,
+      uploadIdMarker,
+      maxUploads: Math.min(parseCount(query.get('max-uploads'), 'max-uploads', MAX_LIST_UPLOADS), MAX_LIST_UPLOADS),
+      urlEncode: encodingType === 'url',
+    };
+    const page = await this.multipart.listUploads(render.bucket, render);
+    call.response.xml(200, renderListMultipartUploads(page, render, ownerOf(this.config.rootUser)));
+  }
+}
+
+function uploadIdOf(call: S3Call): string {
+  return call.target.query.get('uploadId') ?? '';
+}
+
+function partNumberOf(call: S3Call): number {
+  const value = call.target.query.get('partNumber') ?? '';
+  if (!/^\d{1,5}$/.test(value)) {
+    throw s3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: value });
+  }
+  return Number(value);
+}
+
+function parseCount(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d{1,10}$/.test(value)) throw s3Error('InvalidArgument', `Provided ${name} not an integer or within integer range`, { ArgumentName: name, ArgumentValue: value });
+  return Number(value);
+}

@@ -1,0 +1,279 @@
+/**
+ * Multipart uploads driven by real clients with their defaults: SDK v3 commands and
+ * lib-storage's Upload (CRC32 part checksums), the aws cli's `s3 cp` of a large file, boto3's
+ * upload_file with a small threshold, and minio-js streaming a large file.
+ */
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
+import { awsCliEnv, minioClient, sdkClient } from '../helpers/s3-clients';
+import { ACCESS_KEY, CairnServer, SECRET_KEY } from '../helpers/server';
+import { tempDir } from '../helpers/temp-dirs';
+
+const MiB = 1024 * 1024;
+const md5 = (b: Buffer) => createHash('md5').update(b).digest();
+/** The ETag S3 gives a multipart object, computed independently of cairn's code. */
+const multipartEtag = (parts: Buffer[]) => `"${createHash('md5').update(Buffer.concat(parts.map(md5))).digest('hex')}-${parts.length}"`;
+
+describe('multipart uploads', () => {
+  let server: CairnServer;
+  let s3: S3Client;
+  const files = tempDir('cairn-multipart-');
+  const BUCKET = 'multipart';
+
+  beforeAll(async () => {
+    server = await CairnServer.start();
+    s3 = sdkClient(server);
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  });
+  afterAll(async () => {
+    s3?.destroy();
+    await server?.dispose();
+    files.remove();
+  });
+
+  async function create(key: string): Promise<string> {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+    expect(UploadId).toMatch(/^[0-9a-f]{32}$/);
+    return UploadId!;
+  }
+
+  async function uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer): Promise<string> {
+    const { ETag } = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body }));
+    expect(ETag).toBe(`"${md5(body).toString('hex')}"`);
+    return ETag!;
+  }
+
+  it('uploads parts, lists them, completes with the multipart ETag and reads back every byte and range', async () => {
+    const key = 'photos/raw/large.bin';
+    const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB + 17), randomBytes(1234)];
+    const uploadId = await create(key);
+    const etags: string[] = [];
+    for (const [i, body] of parts.entries()) etags.push(await uploadPart(key, uploadId, i + 1, body));
+
+    const listed = await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
+    expect(listed.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag])).toEqual(parts.map((body, i) => [i + 1, body.length, etags[i]]));
+    // Uploads in progress are not objects.
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'photos/' }))).KeyCount).toBe(0);
+
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+      }),
+    );
+    expect(done.ETag).toBe(multipartEtag(parts));
+    expect(done.Key).toBe(key);
+
+    const whole = Buffer.concat(parts);
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(got.ETag).toBe(multipartEtag(parts));
+    expect(got.ContentLength).toBe(whole.length);
+    expect((await bytesOf(got.Body)).equals(whole)).toBe(true);
+    // Ranges inside one part and across part boundaries.
+    for (const [start, end] of [
+      [0, 9],
+      [5 * MiB - 5, 5 * MiB + 5],
+      [10 * MiB + 10, whole.length - 1],
+      [MiB, 10 * MiB + 100],
+    ]) {
+      const range = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, Range: `bytes=${start}-${end}` }));
+      expect((await bytesOf(range.Body)).equals(whole.subarray(start, end + 1)), `range ${start}-${end}`).toBe(true);
+    }
+    // The upload is gone once completed.
+    expect((await s3ErrorOf(s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId })))).name).toBe('NoSuchUpload');
+  });
+
+  it('replaces a part uploaded twice with the same number and completes with a subset of parts', async () => {
+    const key = 'replaced';
+    const uploadId = await create(key);
+    await uploadPart(key, uploadId, 1, randomBytes(5 * MiB));
+    const first = randomBytes(5 * MiB);
+    const etag1 = await uploadPart(key, uploadId, 1, first);
+    await uploadPart(key, uploadId, 2, randomBytes(100)); // left out of the completion
+    const last = randomBytes(200);
+    const etag3 = await uploadPart(key, uploadId, 3, last);
+    const listed = await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
+    expect(listed.Parts?.map((p) => p.ETag)).toEqual([etag1, expect.any(String), etag3]);
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: etag1 }, { PartNumber: 3, ETag: etag3 }] },
+      }),
+    );
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect((await bytesOf(got.Body)).equals(Buffer.concat([first, last]))).toBe(true);
+    expect(got.ETag).toBe(multipartEtag([first, last]));
+  });
+
+  it('refuses bad completions with AWS error codes and leaves the upload intact', async () => {
+    const key = 'refusals';
+    const uploadId = await create(key);
+    const small = randomBytes(1000);
+    const etag1 = await uploadPart(key, uploadId, 1, small);
+    const etag2 = await uploadPart(key, uploadId, 2, randomBytes(1000));
+    const complete = (Parts: Array<{ PartNumber: number; ETag: string }>) =>
+      s3ErrorOf(s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, MultipartUpload: { Parts } })));
+
+    expect((await complete([{ PartNumber: 2, ETag: etag2 }, { PartNumber: 1, ETag: etag1 }])).name).toBe('InvalidPartOrder');
+    expect((await complete([{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }])).name).toBe('InvalidPart');
+    expect((await complete([{ PartNumber: 7, ETag: etag1 }])).name).toBe('InvalidPart');
+    const tooSmall = await complete([{ PartNumber: 1, ETag: etag1 }, { PartNumber: 2, ETag: etag2 }]);
+    expect(tooSmall.name).toBe('EntityTooSmall');
+    expect(tooSmall.$metadata.httpStatusCode).toBe(400);
+
+    // Nothing was created, the upload is still there with both parts.
+    expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })))).$metadata.httpStatusCode).toBe(404);
+    const listed = await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
+    expect(listed.Parts?.length).toBe(2);
+
+    // A single small part is a valid upload (the last part has no minimum).
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: etag1 }] } }));
+    expect((await bytesOf((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body)).equals(small)).toBe(true);
+  });
+
+  it('refuses parts of unknown uploads and out-of-range part numbers', async () => {
+    const unknown = await s3ErrorOf(
+      s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'k', UploadId: 'ffffffffffffffffffffffffffffffff', PartNumber: 1, Body: randomBytes(10) })),
+    );
+    expect([unknown.name, unknown.$metadata.httpStatusCode]).toEqual(['NoSuchUpload', 404]);
+    expect((await s3ErrorOf(s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'k', UploadId: 'not-an-id', PartNumber: 1, Body: 'x' })))).name).toBe(
+      'NoSuchUpload',
+    );
+    const uploadId = await create('numbers');
+    for (const PartNumber of [0, 10001]) {
+      const error = await s3ErrorOf(s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'numbers', UploadId: uploadId, PartNumber, Body: 'x' })));
+      expect(error.name, `part ${PartNumber}`).toBe('InvalidArgument');
+    }
+    // An upload belongs to its key.
+    expect((await s3ErrorOf(s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: 'other-key', UploadId: uploadId })))).name).toBe('NoSuchUpload');
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'numbers', UploadId: uploadId }));
+  });
+
+  it('aborts uploads: parts are gone and the upload no longer lists', async () => {
+    const uploadId = await create('aborted');
+    await uploadPart('aborted', uploadId, 1, randomBytes(300 * 1024));
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'aborted', UploadId: uploadId }));
+    expect((await s3ErrorOf(s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: 'aborted', UploadId: uploadId })))).name).toBe('NoSuchUpload');
+    const again = await s3ErrorOf(s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'aborted', UploadId: uploadId })));
+    expect(again.name).toBe('NoSuchUpload');
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: 'aborted' }));
+    expect(uploads.Uploads ?? []).toEqual([]);
+  });
+
+  it('lists uploads in key order with prefix, delimiter and pagination by key and upload id markers', async () => {
+    const bucket = 'uploads-listing';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const started: Array<[string, string]> = [];
+    for (const key of ['b/2', 'a', 'b/1', 'a', 'c', 'b/1']) {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+      started.push([key, UploadId!]);
+    }
+    // Key order, then initiation order within a key.
+    const expected = [...started].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : 1));
+    const all = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    expect(all.Uploads?.map((u) => [u.Key, u.UploadId])).toEqual(expected);
+
+    const seen: Array<[string, string]> = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, MaxUploads: 2, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+      seen.push(...(page.Uploads ?? []).map((u): [string, string] => [u.Key!, u.UploadId!]));
+      if (!page.IsTruncated) break;
+      expect(page.Uploads?.length).toBe(2);
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+    expect(seen).toEqual(expected);
+
+    const rolled = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Delimiter: '/' }));
+    expect(rolled.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['b/']);
+    expect(rolled.Uploads?.map((u) => u.Key)).toEqual(['a', 'a', 'c']);
+    const underB = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'b/' }));
+    expect(underB.Uploads?.map((u) => u.Key)).toEqual(['b/1', 'b/1', 'b/2']);
+
+    // DeleteBucket takes the uploads in progress with it: a new bucket of the name starts empty.
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([]);
+  });
+
+  it('completes lib-storage uploads (SDK defaults: CRC32 part checksums) with a composite checksum', async () => {
+    const body = randomBytes(12 * MiB + 5);
+    const upload = new Upload({ client: s3, params: { Bucket: BUCKET, Key: 'lib-storage.bin', Body: body }, partSize: 5 * MiB, queueSize: 2 });
+    await upload.done();
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'lib-storage.bin', ChecksumMode: 'ENABLED' }));
+    expect((await bytesOf(got.Body)).equals(body)).toBe(true);
+    const parts = [body.subarray(0, 5 * MiB), body.subarray(5 * MiB, 10 * MiB), body.subarray(10 * MiB)];
+    expect(got.ETag).toBe(multipartEtag(parts));
+    // Composite: the CRC32 of the parts' CRC32s, with the part count.
+    const crc32 = (b: Buffer) => {
+      const digest = Buffer.alloc(4);
+      digest.writeUInt32BE(zlibCrc32(b));
+      return digest;
+    };
+    expect(got.ChecksumCRC32).toBe(`${crc32(Buffer.concat(parts.map(crc32))).toString('base64')}-3`);
+    expect(got.ChecksumType).toBe('COMPOSITE');
+  });
+
+  it('takes large files from the aws cli, boto3 and minio-js, each as a multipart upload', async () => {
+    const body = randomBytes(17 * MiB + 3);
+    const file = path.join(files.path, 'large.bin');
+    writeFileSync(file, body);
+    const expectedEtag = (partSize: number) => {
+      const parts = [];
+      for (let at = 0; at < body.length; at += partSize) parts.push(body.subarray(at, at + partSize));
+      return multipartEtag(parts);
+    };
+
+    // aws cli: 8 MiB parts by default above an 8 MiB threshold.
+    execFileSync('aws', ['--endpoint-url', server.endpoint, 's3', 'cp', '--only-show-errors', file, `s3://${BUCKET}/cli.bin`], { env: { ...process.env, ...awsCliEnv() } });
+    const cli = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'cli.bin' }));
+    expect(cli.ETag).toBe(expectedEtag(8 * MiB));
+
+    const python = `
+import boto3, sys
+from boto3.s3.transfer import TransferConfig
+s3 = boto3.client('s3', endpoint_url=sys.argv[1], aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3], region_name='us-east-1')
+s3.upload_file(sys.argv[4], '${BUCKET}', 'boto3.bin', Config=TransferConfig(multipart_threshold=5*1024*1024, multipart_chunksize=6*1024*1024))
+s3.download_file('${BUCKET}', 'boto3.bin', sys.argv[4] + '.boto3')
+`;
+    execFileSync('python3', ['-c', python, server.endpoint, ACCESS_KEY, SECRET_KEY, file], { env: { ...process.env, AWS_CONFIG_FILE: '/dev/null' } });
+    expect(readFileSync(`${file}.boto3`).equals(body)).toBe(true);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'boto3.bin' }))).ETag).toBe(expectedEtag(6 * MiB));
+
+    const minio = minioClient(server, { partSize: 5 * MiB });
+    // minio-js sends a large stream as a multipart upload (its own choice of part size).
+    await minio.putObject(BUCKET, 'minio.bin', Readable.from([body.subarray(0, 7 * MiB), body.subarray(7 * MiB)]), body.length);
+    const stat = await minio.statObject(BUCKET, 'minio.bin');
+    expect(stat.etag).toMatch(/^[0-9a-f]{32}-[2-9]$/);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await minio.getObject(BUCKET, 'minio.bin')) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(body)).toBe(true);
+  });
+});
