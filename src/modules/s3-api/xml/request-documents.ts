@@ -6,13 +6,29 @@ import { XMLParser } from 'fast-xml-parser';
 import type { CompletedPartRequest } from '../../../domain/deciders/multipart-decider';
 import { s3Error } from '../../../domain/errors';
 
+/**
+ * XML's own references, decoded in one pass: the five predefined entities and numeric
+ * character references (Go clients such as rclone write quotes as `&#34;`).
+ */
+function decodeXmlReferences(text: string): string {
+  return text.replace(/&(?:(amp|lt|gt|quot|apos)|#(\d{1,7})|#x([0-9a-fA-F]{1,6}));/g, (whole, named: string | undefined, dec: string | undefined, hex: string | undefined) => {
+    if (named) return PREDEFINED_ENTITIES[named];
+    const code = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+}
+
+const PREDEFINED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
 const parser = new XMLParser({
   ignoreAttributes: true,
   removeNSPrefix: true,
   parseTagValue: false,
-  trimValues: true,
-  processEntities: true,
-  htmlEntities: false,
+  // Keys may begin or end with spaces: values are kept as sent (parsers trim what they must).
+  trimValues: false,
+  // fast-xml-parser leaves numeric references alone unless told to decode HTML's entities too.
+  processEntities: false,
+  tagValueProcessor: (_name, value) => decodeXmlReferences(value),
 });
 
 export function parseXmlDocument(body: Buffer): Record<string, unknown> {
@@ -31,9 +47,14 @@ export function parseCreateBucketConfiguration(body: Buffer): { locationConstrai
   const document = parseXmlDocument(body);
   const root = document.CreateBucketConfiguration;
   if (root === undefined) throw s3Error('MalformedXML');
-  if (root === '' || typeof root !== 'object') return {};
-  const location = (root as Record<string, unknown>).LocationConstraint;
-  return typeof location === 'string' && location !== '' ? { locationConstraint: location } : {};
+  if (typeof root !== 'object' || root === null) return {};
+  const location = textOf((root as Record<string, unknown>).LocationConstraint);
+  return location ? { locationConstraint: location } : {};
+}
+
+/** A leaf element's text without surrounding whitespace (for values that are not keys); undefined if absent or not text. */
+export function textOf(value: unknown): string | undefined {
+  return typeof value === 'string' ? value.trim() : undefined;
 }
 
 /** The elements of a list that fast-xml-parser gives as one object when there is a single one. */
@@ -48,17 +69,18 @@ const CHECKSUM_ELEMENTS = ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'] as 
 export function parseCompleteMultipartUpload(body: Buffer): CompletedPartRequest[] {
   const root = parseXmlDocument(body).CompleteMultipartUpload;
   if (root === undefined) throw s3Error('MalformedXML');
-  if (root === '' || typeof root !== 'object') return [];
+  if (typeof root !== 'object' || root === null) return [];
   return asList((root as Record<string, unknown>).Part).map((entry) => {
     if (typeof entry !== 'object' || entry === null) throw s3Error('MalformedXML');
     const part = entry as Record<string, unknown>;
-    const partNumber = typeof part.PartNumber === 'string' && /^\d{1,5}$/.test(part.PartNumber) ? Number(part.PartNumber) : NaN;
-    if (!Number.isInteger(partNumber) || typeof part.ETag !== 'string') throw s3Error('MalformedXML');
-    const algorithm = CHECKSUM_ELEMENTS.find((name) => typeof part[`Checksum${name}`] === 'string');
+    const number = textOf(part.PartNumber);
+    const etag = textOf(part.ETag);
+    if (number === undefined || !/^\d{1,5}$/.test(number) || etag === undefined) throw s3Error('MalformedXML');
+    const algorithm = CHECKSUM_ELEMENTS.find((name) => textOf(part[`Checksum${name}`]) !== undefined);
     return {
-      partNumber,
-      etag: part.ETag,
-      ...(algorithm ? { checksum: { algorithm, value: part[`Checksum${algorithm}`] as string } } : {}),
+      partNumber: Number(number),
+      etag,
+      ...(algorithm ? { checksum: { algorithm, value: textOf(part[`Checksum${algorithm}`])! } } : {}),
     };
   });
 }

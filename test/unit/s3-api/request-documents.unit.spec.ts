@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { isS3Error } from '../../../src/domain/errors';
+import { parseCompleteMultipartUpload, parseCreateBucketConfiguration, parseXmlDocument } from '../../../src/modules/s3-api/xml/request-documents';
+
+const xml = (text: string) => Buffer.from(text, 'utf8');
+
+describe('XML request documents', () => {
+  it('decodes numeric character references as rclone writes them, and the predefined entities, exactly once', () => {
+    const parts = parseCompleteMultipartUpload(
+      xml('<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&#34;c97a&#34;</ETag></Part><Part><ETag>&quot;x&#x41;&amp;#34;&quot;</ETag><PartNumber>2</PartNumber></Part></CompleteMultipartUpload>'),
+    );
+    expect(parts).toEqual([
+      { partNumber: 1, etag: '"c97a"' },
+      { partNumber: 2, etag: '"xA&#34;"' },
+    ]);
+  });
+
+  it('keeps leading and trailing spaces in values (keys may have them) and tolerates pretty-printed documents', () => {
+    const doc = parseXmlDocument(xml('<Delete>\n  <Object>\n    <Key>  spaced key &#13;</Key>\n  </Object>\n</Delete>')) as { Delete: { Object: { Key: string } } };
+    expect(doc.Delete.Object.Key).toBe('  spaced key \r');
+    expect(parseCreateBucketConfiguration(xml('<CreateBucketConfiguration>\n  <LocationConstraint> eu-west-1 </LocationConstraint>\n</CreateBucketConfiguration>'))).toEqual({
+      locationConstraint: 'eu-west-1',
+    });
+    expect(parseCreateBucketConfiguration(xml('<CreateBucketConfiguration>\n</CreateBucketConfiguration>'))).toEqual({});
+  });
+
+  it('refuses DOCTYPEs, entity declarations, broken documents and parts without numbers as MalformedXML', () => {
+    for (const text of [
+      '<!DOCTYPE x [<!ENTITY a "b">]><CompleteMultipartUpload/>',
+      '<CompleteMultipartUpload><Part>',
+      '<CompleteMultipartUpload><Part><ETag>"a"</ETag></Part></CompleteMultipartUpload>',
+      '<CompleteMultipartUpload><Part><PartNumber>one</PartNumber><ETag>"a"</ETag></Part></CompleteMultipartUpload>',
+      '<Other/>',
+    ]) {
+      let thrown: unknown;
+      try {
+        parseCompleteMultipartUpload(xml(text));
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isS3Error(thrown) && thrown.code, text).toBe('MalformedXML');
+    }
+  });
+});
