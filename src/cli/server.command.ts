@@ -9,6 +9,7 @@ import { loadServerConfig, type ServerConfig, DEFAULT_ROOT_PASSWORD, DEFAULT_ROO
 import { describeLayout } from '../domain/rules/erasure-layout';
 import { openErasureSet, StartupRefusal, type OpenedSet } from '../infra/storage/open-erasure-set';
 import { AppModule } from '../modules/app.module';
+import { HealService } from '../modules/healing/heal.service';
 import { parseArgs, stringOption } from './args';
 import { VERSION } from './version';
 
@@ -61,6 +62,7 @@ export async function runServer(argv: string[]): Promise<number | undefined> {
   }
   set.startHealthChecks(HEALTH_CHECK_INTERVAL_MS);
   printBanner(config, opened);
+  if (opened.replaced.length > 0) void healReplacedDrives(app.get(HealService), opened.replaced);
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -73,6 +75,16 @@ export async function runServer(argv: string[]): Promise<number | undefined> {
   return 0;
 }
 
+/** Rebuilds every shard that belongs on drives formatted as replacements at this start-up. */
+async function healReplacedDrives(heal: HealService, replaced: readonly string[]): Promise<void> {
+  const started = Date.now();
+  console.log(`Healing: rebuilding the shards of ${replaced.join(', ')} in the background`);
+  const result = await heal.scan({ deep: false, dryRun: false });
+  console.log(
+    `Healing done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.versions} versions checked, ${result.healed} healed, ${result.failed} failed`,
+  );
+}
+
 function printBanner(config: ServerConfig, opened: OpenedSet): void {
   const { set } = opened;
   const lines = [
@@ -80,7 +92,10 @@ function printBanner(config: ServerConfig, opened: OpenedSet): void {
     `API: ${config.endpoint}   region: ${config.region}`,
     `${opened.created ? 'Created deployment' : 'Deployment'} ${opened.deploymentId}`,
     `Drives: ${set.layout.drives} in one erasure set, ${describeLayout(set.layout)}`,
-    ...set.drives.map((d) => `  ${String(d.slot + 1).padStart(2)}  ${d.label}  ${d.state === 'online' ? 'online' : `OFFLINE (${d.offlineReason})`}`),
+    ...set.drives.map((d) => {
+      const state = d.state !== 'online' ? `OFFLINE (${d.offlineReason})` : opened.replaced.includes(d.label) ? 'online (new: replaces a lost drive)' : 'online';
+      return `  ${String(d.slot + 1).padStart(2)}  ${d.label}  ${state}`;
+    }),
   ];
   const { rolledBack, rolledForward, missingShards, divergent } = opened.reconciliation;
   if (rolledBack + rolledForward > 0 || divergent.length > 0) {

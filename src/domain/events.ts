@@ -96,6 +96,22 @@ export interface MultipartUploadAborted extends EventEnvelope {
   readonly uploadId: string;
 }
 
+/**
+ * Healing rewrote shards of a version that were missing or damaged: redundancy was reduced
+ * and is restored. Changes no projection; it is the audit trail of healing.
+ */
+export interface ObjectHealed extends EventEnvelope {
+  readonly type: 'ObjectHealed';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId: string;
+  /** The event that created the version. */
+  readonly versionEventId: string;
+  /** What was rewritten: `slot:dataDir` or `slot:inline`. */
+  readonly shards: readonly string[];
+}
+
 export type CairnEvent =
   | BucketCreated
   | BucketDeleted
@@ -104,7 +120,8 @@ export type CairnEvent =
   | MultipartUploadCreated
   | MultipartPartUploaded
   | MultipartUploadCompleted
-  | MultipartUploadAborted;
+  | MultipartUploadAborted
+  | ObjectHealed;
 export type CairnEventType = CairnEvent['type'];
 
 /** The current schema version of each event type (what new events are written with). */
@@ -117,6 +134,7 @@ export const EVENT_VERSIONS: { readonly [T in CairnEventType]: number } = {
   MultipartPartUploaded: 1,
   MultipartUploadCompleted: 1,
   MultipartUploadAborted: 1,
+  ObjectHealed: 1,
 };
 
 /** The bucket an event concerns, used by audit export and replay filters. */

@@ -59,9 +59,14 @@ export async function putObject(set: ErasureSet, bucket: string, key: string, bo
 
 export async function readObject(set: ErasureSet, version: ObjectVersion, start = 0, end = version.size - 1): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  await new ObjectReader(set).read(version, { start, end }, (pieces) => {
-    chunks.push(...pieces.map((p) => Buffer.from(p)));
-  });
+  await new ObjectReader(set).read(
+    version,
+    { start, end },
+    (pieces) => {
+      chunks.push(...pieces.map((p) => Buffer.from(p)));
+    },
+    { bucket: '(test)', key: '(test)' },
+  );
   return Buffer.concat(chunks);
 }
 

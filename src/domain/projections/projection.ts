@@ -71,6 +71,8 @@ export function project(event: CairnEvent, state: ProjectionReader): ProjectionW
       const upload = state.getUpload(event.bucket, event.key, event.uploadId);
       return upload ? removeUpload(upload, state) : [];
     }
+    case 'ObjectHealed':
+      return [];
   }
 }
 

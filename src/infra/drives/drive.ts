@@ -17,6 +17,8 @@ export type DriveState = 'online' | 'offline';
 export interface ShardReader {
   /** `length` bytes from `offset` (fewer at the end of the file). */
   read(offset: number, length: number): Promise<Buffer>;
+  /** The file's size in bytes. */
+  size(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,11 @@ export interface Drive {
   /** Opens a shard file for reading; rejects when the file is gone. */
   openShards(dataDir: string): Promise<ShardReader>;
   removeShards(dataDir: string): Promise<void>;
+  /** Healing: a writer for a rebuilt shard file, and putting it in place once written. */
+  createHealWriter(dataDir: string): Promise<ShardFileWriter>;
+  commitHealedShards(dataDir: string): Promise<void>;
+  /** Healing: replaces this drive's inline shard in the record of event `eventId`. */
+  replaceInlineShard(eventId: string, shard: Buffer): Promise<void>;
 
   /** Rechecks that the drive is still there (its directory can be deleted under us). */
   checkHealth(): Promise<void>;

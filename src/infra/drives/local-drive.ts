@@ -168,8 +168,21 @@ export class LocalDrive implements Drive {
         }
         return filled === length ? buffer : buffer.subarray(0, filled);
       },
+      size: async () => (await handle.stat()).size,
       close: () => handle.close(),
     };
+  }
+
+  createHealWriter(dataDir: string): Promise<ShardFileWriter> {
+    return this.shards.createHealWriter(dataDir);
+  }
+
+  commitHealedShards(dataDir: string): Promise<void> {
+    return this.shards.commitHealed(dataDir);
+  }
+
+  replaceInlineShard(eventId: string, shard: Buffer): Promise<void> {
+    return this.log.replaceInlineShard(eventId, shard);
   }
 
   removeShards(dataDir: string): Promise<void> {

@@ -41,6 +41,9 @@ export class UnavailableDrive implements Drive {
   commitShards = () => this.fail();
   openShards = () => this.fail();
   removeShards = () => this.fail();
+  createHealWriter = () => this.fail();
+  commitHealedShards = () => this.fail();
+  replaceInlineShard = () => this.fail();
   checkHealth = async () => undefined;
   markOffline = () => undefined;
   close = async () => undefined;

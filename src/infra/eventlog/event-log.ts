@@ -9,7 +9,7 @@
 import { IF_EXISTS } from 'lmdb';
 import type { DriveDatabase } from './drive-database';
 import { eventIdFromBytes, eventIdToBytes } from './event-id';
-import { decodeEventRecord, encodeEventRecord, inlineShardOf, type EventRecord } from './event-record';
+import { decodeEventRecord, encodeEventRecord, inlineShardOf, withInlineShard, type EventRecord } from './event-record';
 
 export interface LogHead {
   readonly seq: number;
@@ -117,6 +117,14 @@ export class EventLog {
   inlineShard(id: string): Buffer | undefined {
     const bytes = this.db.events.get(eventIdToBytes(id));
     return bytes ? inlineShardOf(bytes) : undefined;
+  }
+
+  /** Healing: rewrites the record's inline shard (outside the hash chain); resolves once durable. */
+  async replaceInlineShard(id: string, shard: Buffer): Promise<void> {
+    const key = eventIdToBytes(id);
+    const bytes = this.db.events.get(key);
+    if (!bytes) throw new Error(`event ${id} is not in the log`);
+    await this.db.events.put(key, withInlineShard(bytes, shard));
   }
 
   /** Every record in log order (id order), optionally starting after an id. */

@@ -98,6 +98,17 @@ export function inlineShardOf(bytes: Buffer): Buffer {
   return bytes.subarray(start, end);
 }
 
+/**
+ * The same record with another inline shard. The chain hash covers the event's JSON, not the
+ * shard (a drive's shard is data that healing may rewrite), so the chain stays valid.
+ */
+export function withInlineShard(bytes: Buffer, shard: Buffer): Buffer {
+  const { start, end } = inlineShardRange(bytes);
+  const record = Buffer.concat([bytes.subarray(0, start), shard, bytes.subarray(end)]);
+  record.writeUInt32BE(shard.length, 77);
+  return record;
+}
+
 /** True when the record's hash is what its prevHash, seq and JSON give. */
 export function recordHashIsValid(record: EventRecord): boolean {
   return chainHash(record.prevHash, record.seq, Buffer.from(record.json, 'utf8')).equals(record.hash);

@@ -2,6 +2,8 @@
  * Shard files on one drive:
  *   tmp/<dataDir>.shard            staged: written and fsynced, not yet known to be committed
  *   shards/<xx>/<dataDir>.shard    committed (xx = last two hex digits of the data dir id)
+ *   tmp/<dataDir>.heal             a shard being rebuilt by healing (never committed by a
+ *                                  start-up: a crash mid-heal leaves a stray that is deleted)
  *
  * A shard file is staged, fsynced, then its ObjectPut event is committed (the commit point),
  * then it is renamed into shards/. A crash can leave staged files behind; at start-up each
@@ -52,6 +54,23 @@ export class ShardStore {
 
   createWriter(dataDir: string): Promise<ShardFileWriter> {
     return ShardFileWriter.create(this.stagedPath(dataDir));
+  }
+
+  /** A writer for a rebuilt copy of a committed shard file (removes a stale one first). */
+  async createHealWriter(dataDir: string): Promise<ShardFileWriter> {
+    await fs.rm(this.healPath(dataDir), { force: true });
+    return ShardFileWriter.create(this.healPath(dataDir));
+  }
+
+  /** Puts a rebuilt (written, fdatasynced) shard file in place of a missing or damaged one. */
+  async commitHealed(dataDir: string): Promise<void> {
+    await this.stagingSync.sync();
+    await fs.rename(this.healPath(dataDir), this.committedPath(dataDir));
+    await syncDirectory(path.dirname(this.committedPath(dataDir)));
+  }
+
+  private healPath(dataDir: string): string {
+    return path.join(this.root, STAGING_DIR, dataDir + '.heal');
   }
 
   /** Makes the staging directory's entries durable; concurrent callers share one fsync. */

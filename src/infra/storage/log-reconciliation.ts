@@ -15,6 +15,9 @@
  * Afterwards every online drive holds the same log and the same projections, which is what
  * lets reads take metadata from any online drive. A drive whose log cannot be brought in line
  * is taken offline (healing will deal with it).
+ *
+ * A *fresh* drive (an empty replacement formatted at this start-up) has no say: its empty log
+ * must not outvote anything. Once the others agree, it receives their whole log, in order.
  */
 import { upcastEvent } from '../../../migrations/upcasters';
 import type { CairnEvent } from '../../domain/events';
@@ -33,11 +36,24 @@ export interface ReconciliationReport {
   readonly divergent: string[];
 }
 
-export async function reconcileLogs(set: ErasureSet): Promise<ReconciliationReport> {
+export async function reconcileLogs(set: ErasureSet, fresh: ReadonlySet<Drive> = new Set()): Promise<ReconciliationReport> {
   const report = { rolledBack: 0, rolledForward: 0, missingShards: 0, divergent: [] as string[] };
-  const drives = set.online();
+  const voters = set.online().filter((drive) => !fresh.has(drive));
+  await reconcileVoters(set, voters, report);
+  const sources = voters.filter((drive) => drive.state === 'online');
+  for (const drive of fresh) {
+    if (drive.state !== 'online' || sources.length === 0) continue;
+    for (const id of await idsAfter(sources[0], undefined)) {
+      if (await rollForward(set, drive, id, sources)) report.missingShards++;
+      report.rolledForward++;
+    }
+  }
+  return report;
+}
+
+async function reconcileVoters(set: ErasureSet, drives: Drive[], report: { rolledBack: number; rolledForward: number; missingShards: number; divergent: string[] }): Promise<void> {
   const lastIds = drives.map((d) => d.lastEventId());
-  if (drives.length < 2 || lastIds.every((id) => id === lastIds[0])) return report;
+  if (drives.length < 2 || lastIds.every((id) => id === lastIds[0])) return;
 
   const anchor = await sharedAnchor(drives);
   const holders = new Map<string, Drive[]>(); // event id -> drives that hold it
@@ -48,7 +64,8 @@ export async function reconcileLogs(set: ErasureSet): Promise<ReconciliationRepo
     for (const id of tail) holders.set(id, [...(holders.get(id) ?? []), drive]);
   }
 
-  const threshold = Math.max(1, set.writeQuorum - set.offline().length);
+  // Drives without a say (offline, or fresh) may hold an acknowledged event we cannot see.
+  const threshold = Math.max(1, set.writeQuorum - (set.drives.length - drives.length));
   const kept = new Set([...holders].filter(([, held]) => held.length >= threshold).map(([id]) => id));
   keepWhatPrecedesKeptEvents(tails, kept);
 
@@ -77,7 +94,6 @@ export async function reconcileLogs(set: ErasureSet): Promise<ReconciliationRepo
       if (shardMissing) report.missingShards++;
     }
   }
-  return report;
 }
 
 /** The newest event every drive holds (undefined: they share nothing, start from the beginning). */

@@ -18,6 +18,8 @@ import type { ErasureSet } from './erasure-set';
 export type ByteSink = (chunks: Buffer[]) => void | Promise<void>;
 
 export interface DamageReport {
+  readonly bucket: string;
+  readonly key: string;
   readonly version: ObjectVersion;
   /** Shard indexes found missing or damaged. */
   readonly shards: readonly number[];
@@ -35,9 +37,10 @@ export class ObjectReader {
     private readonly onDamage: (report: DamageReport) => void = () => undefined,
   ) {}
 
-  async read(version: ObjectVersion, range: ByteRange, sink: ByteSink): Promise<void> {
+  /** `where` names the version's object, for damage reports. */
+  async read(version: ObjectVersion, range: ByteRange, sink: ByteSink, where: { bucket: string; key: string }): Promise<void> {
     const data = version.data;
-    if (data.kind !== 'multipart') return this.readStored(version, data, version.size, range, sink);
+    if (data.kind !== 'multipart') return this.readStored(version, data, version.size, range, sink, where);
     // A multipart object: each part has its own shards; read the parts the range touches.
     let partStart = 0;
     for (const part of data.parts) {
@@ -45,14 +48,21 @@ export class ObjectReader {
       if (partStart > range.end) break;
       if (part.size > 0 && partEnd >= range.start) {
         const within = { start: Math.max(range.start, partStart) - partStart, end: Math.min(range.end, partEnd) - partStart };
-        await this.readStored(version, part.data, part.size, within, sink);
+        await this.readStored(version, part.data, part.size, within, sink, where);
       }
       partStart += part.size;
     }
   }
 
   /** A range of one stored piece of data (a whole single-part object, or one part). */
-  private async readStored(version: ObjectVersion, data: StoredData, size: number, range: ByteRange, sink: ByteSink): Promise<void> {
+  private async readStored(
+    version: ObjectVersion,
+    data: StoredData,
+    size: number,
+    range: ByteRange,
+    sink: ByteSink,
+    where: { bucket: string; key: string },
+  ): Promise<void> {
     if (data.kind === 'empty' || size === 0) return;
     const layout = data.layout;
     const spans = blocksForRange(size, range.start, range.end, layout);
@@ -71,7 +81,7 @@ export class ObjectReader {
       }
     } finally {
       await Promise.all(sources.map((source) => source.close()));
-      if (damaged.size > 0) this.onDamage({ version, shards: [...damaged] });
+      if (damaged.size > 0) this.onDamage({ ...where, version, shards: [...damaged] });
     }
   }
 

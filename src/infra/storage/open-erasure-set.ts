@@ -23,6 +23,8 @@ export interface OpenedSet {
   readonly created: boolean;
   /** What start-up reconciliation of the drives' logs did. */
   readonly reconciliation: ReconciliationReport;
+  /** Empty directories formatted as replacements for lost drives: their shards need healing. */
+  readonly replaced: readonly string[];
   /** Releases the drive locks (after the set is closed). */
   readonly unlock: () => Promise<void>;
 }
@@ -43,7 +45,7 @@ export async function openErasureSet(paths: readonly string[], options: { parity
     probes = await createDeployment(probes, defaultLayout);
     created = true;
   }
-  const { layout, deploymentId } = checkDeployment(probes);
+  const { layout, deploymentId, reference } = checkDeployment(probes);
 
   const unlocks: Array<() => Promise<void>> = [];
   const drives: Drive[] = new Array(layout.drives);
@@ -59,9 +61,19 @@ export async function openErasureSet(paths: readonly string[], options: { parity
     if (error instanceof DriveInUseError) throw new StartupRefusal(error.message);
     throw error;
   }
+  // A free slot takes an empty directory as the replacement of the drive it lost.
+  const fresh = new Set<Drive>();
   for (let slot = 0; slot < layout.drives; slot++) {
     if (drives[slot]) continue;
     const probe = freePaths.shift();
+    if (probe && (await isEmptyReplacement(probe))) {
+      const format: DriveFormat = { ...reference, driveId: reference.set.drives[slot] };
+      await writeFormat(probe.path, format);
+      unlocks.push(await lockDrive(probe.path));
+      drives[slot] = await openLocal(probe.path, format);
+      if (drives[slot].state === 'online') fresh.add(drives[slot]);
+      continue;
+    }
     drives[slot] = new UnavailableDrive(slot, probe?.path ?? `(slot ${slot + 1})`, probe ? describeProbe(probe) : 'not given');
   }
 
@@ -74,7 +86,7 @@ export async function openErasureSet(paths: readonly string[], options: { parity
   }
   const set = new ErasureSet(drives, layout);
   // Logs first (which events exist), then each drive's staged files (decided by its log).
-  const reconciliation = await reconcileLogs(set);
+  const reconciliation = await reconcileLogs(set, fresh);
   for (const drive of set.online()) {
     if (drive instanceof LocalDrive) await recoverStagedShards(drive);
   }
@@ -83,6 +95,7 @@ export async function openErasureSet(paths: readonly string[], options: { parity
     deploymentId,
     created,
     reconciliation,
+    replaced: [...fresh].map((drive) => drive.label),
     unlock: async () => {
       await Promise.all(unlocks.map((unlock) => unlock()));
     },
@@ -96,7 +109,7 @@ function describeProbe(probe: DriveProbe): string {
     case 'unreadable':
       return `unreadable: ${probe.reason}`;
     case 'unformatted':
-      return 'not formatted (a replacement drive: healing will format and fill it)';
+      return 'not formatted and not empty (a replacement drive must be an empty directory)';
     default:
       return probe.state;
   }
@@ -117,7 +130,13 @@ async function createDeployment(probes: DriveProbe[], layout: ErasureLayout): Pr
   return probes.map((probe, i) => ({ path: probe.path, state: 'formatted', format: formats[i] }));
 }
 
-function checkDeployment(probes: DriveProbe[]): { layout: ErasureLayout; deploymentId: string } {
+/** An existing, writable, empty directory: a new drive put in place of a lost one. */
+async function isEmptyReplacement(probe: DriveProbe): Promise<boolean> {
+  if (probe.state !== 'unformatted') return false;
+  return (await fs.readdir(probe.path)).length === 0;
+}
+
+function checkDeployment(probes: DriveProbe[]): { layout: ErasureLayout; deploymentId: string; reference: DriveFormat } {
   const formatted = probes.filter((p): p is Extract<DriveProbe, { state: 'formatted' }> => p.state === 'formatted');
   const counts = new Map<string, number>();
   for (const p of formatted) counts.set(p.format.deploymentId, (counts.get(p.format.deploymentId) ?? 0) + 1);
@@ -141,6 +160,7 @@ function checkDeployment(probes: DriveProbe[]): { layout: ErasureLayout; deploym
   return {
     layout: { drives: probes.length, dataShards, parityShards, blockSize },
     deploymentId,
+    reference,
   };
 }
 

@@ -162,7 +162,7 @@ export class ObjectService {
 
   private async read(bucket: string, key: string, version: ObjectVersion, range: ByteRange, sink: ByteSink): Promise<void> {
     try {
-      await this.reader.read(version, range, sink);
+      await this.reader.read(version, range, sink, { bucket, key });
     } catch (error) {
       if (!(error instanceof NotEnoughShardsError)) throw error;
       // The version may have been overwritten or deleted while we read it: then its shards
