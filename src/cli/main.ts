@@ -2,7 +2,9 @@
  * The `cairn` command.
  *   cairn server [--address HOST:PORT] DRIVE...      run the S3 server
  *   cairn admin rebuild DRIVE...                     rebuild projections from the event log (server stopped)
+ *   cairn admin heal [BUCKET[/PREFIX]] --endpoint URL check and heal every object version (server running)
  */
+import { runAdminHeal } from './admin-heal.command';
 import { runAdminRebuild } from './admin-rebuild.command';
 import { runServer } from './server.command';
 import { VERSION } from './version';
@@ -12,9 +14,13 @@ const USAGE = `cairn ${VERSION}: an S3-compatible object store
 Usage:
   cairn server [--address HOST:PORT] DRIVE...   run the server (drives: dirs or MinIO ellipses, e.g. ./data/disk{1...4})
   cairn admin rebuild DRIVE...                  drop and rebuild the projections from the event log (server stopped)
+  cairn admin heal [BUCKET[/PREFIX]] [--deep] [--dry-run] [--json] --endpoint URL
+                                                check every object version's shards on a running server and
+                                                rebuild missing or damaged ones (--deep verifies every hash)
 
 Environment: CAIRN_ROOT_USER / CAIRN_ROOT_PASSWORD (or MINIO_ROOT_USER / MINIO_ROOT_PASSWORD),
-CAIRN_REGION, CAIRN_DOMAIN, CAIRN_VOLUMES, CAIRN_STORAGE_CLASS_STANDARD (MINIO_* names accepted).`;
+CAIRN_REGION, CAIRN_DOMAIN, CAIRN_VOLUMES, CAIRN_STORAGE_CLASS_STANDARD (MINIO_* names accepted),
+CAIRN_HEAL_BUDGET (share of time a heal scan may work, 0-1, default 0.25).`;
 
 export async function runCli(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
@@ -23,6 +29,7 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       return runServer(rest);
     case 'admin':
       if (rest[0] === 'rebuild') return runAdminRebuild(rest.slice(1));
+      if (rest[0] === 'heal') return runAdminHeal(rest.slice(1));
       console.error(`cairn admin: unknown command "${rest[0] ?? ''}"\n\n${USAGE}`);
       return 2;
     case '--version':

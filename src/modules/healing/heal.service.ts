@@ -9,6 +9,7 @@
  */
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
+import { s3Error } from '../../domain/errors';
 import type { ObjectHealed } from '../../domain/events';
 import type { ObjectVersion } from '../../domain/object-version';
 import { decisionState } from '../../domain/projections/projection';
@@ -36,8 +37,16 @@ export interface ScanProgress {
   bytes: number;
 }
 
-/** Share of wall time a scan may spend working (the rest it sleeps), so foreground latency holds. */
-const DEFAULT_BUDGET = 0.25;
+/**
+ * Share of wall time a scan may spend working (the rest it sleeps), so foreground latency
+ * holds: CAIRN_HEAL_BUDGET, a fraction in (0, 1], default 0.25.
+ */
+const DEFAULT_BUDGET = healBudgetFrom(process.env.CAIRN_HEAL_BUDGET);
+
+export function healBudgetFrom(value: string | undefined): number {
+  const budget = value === undefined ? NaN : Number(value);
+  return budget > 0 && budget <= 1 ? budget : 0.25;
+}
 const PAGE = 500;
 
 @Injectable()
@@ -90,6 +99,22 @@ export class HealService implements OnModuleInit, OnApplicationShutdown {
     } finally {
       release();
     }
+  }
+
+  /** How many objects a scan with these options will walk (for progress and ETA). */
+  async countObjects(options: Pick<ScanOptions, 'bucket' | 'prefix'>): Promise<number> {
+    if (options.bucket && !(await this.set.metadataDrive().getBucket(options.bucket))) throw s3Error('NoSuchBucket', undefined, { BucketName: options.bucket });
+    let count = 0;
+    const buckets = options.bucket ? [options.bucket] : (await this.set.metadataDrive().listBuckets()).map((b) => b.name);
+    for (const bucket of buckets) {
+      for (let after: string | undefined; ; ) {
+        const page = await this.set.metadataDrive().listObjects(bucket, { prefix: options.prefix ?? '', after, maxKeys: 10_000 });
+        count += page.contents.length;
+        if (!page.isTruncated || page.last === undefined) break;
+        after = page.last;
+      }
+    }
+    return count;
   }
 
   /** Walks every version under the bucket/prefix (or everything), healing what needs it. */
