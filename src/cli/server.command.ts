@@ -9,12 +9,14 @@ import { loadServerConfig, type ServerConfig, DEFAULT_ROOT_PASSWORD, DEFAULT_ROO
 import { describeLayout } from '../domain/rules/erasure-layout';
 import { openErasureSet, StartupRefusal, type OpenedSet } from '../infra/storage/open-erasure-set';
 import { AppModule } from '../modules/app.module';
-import { HealService } from '../modules/healing/heal.service';
+import { DriveWatcher } from '../modules/healing/drive-watcher';
 import { parseArgs, stringOption } from './args';
 import { VERSION } from './version';
 
 /** Drives are rechecked this often, so that one removed under a running server goes offline. */
 const HEALTH_CHECK_INTERVAL_MS = 5_000;
+/** How often offline drives are looked at again (returned, or replaced by an empty directory). */
+const DRIVE_WATCH_INTERVAL_MS = 5_000;
 
 export async function runServer(argv: string[]): Promise<number | undefined> {
   const args = parseArgs(argv, ['address']);
@@ -62,7 +64,7 @@ export async function runServer(argv: string[]): Promise<number | undefined> {
   }
   set.startHealthChecks(HEALTH_CHECK_INTERVAL_MS);
   printBanner(config, opened);
-  if (opened.replaced.length > 0) void healReplacedDrives(app.get(HealService), opened.replaced);
+  app.get(DriveWatcher).start(DRIVE_WATCH_INTERVAL_MS, opened.replaced);
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -73,16 +75,6 @@ export async function runServer(argv: string[]): Promise<number | undefined> {
   await set.close();
   await opened.unlock();
   return 0;
-}
-
-/** Rebuilds every shard that belongs on drives formatted as replacements at this start-up. */
-async function healReplacedDrives(heal: HealService, replaced: readonly string[]): Promise<void> {
-  const started = Date.now();
-  console.log(`Healing: rebuilding the shards of ${replaced.join(', ')} in the background`);
-  const result = await heal.scan({ deep: false, dryRun: false });
-  console.log(
-    `Healing done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.versions} versions checked, ${result.healed} healed, ${result.failed} failed`,
-  );
 }
 
 function printBanner(config: ServerConfig, opened: OpenedSet): void {

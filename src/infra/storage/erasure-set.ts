@@ -23,13 +23,19 @@ export class ErasureSet {
   readonly writeQuorum: number;
   readonly readQuorum: number;
   private healthTimer: NodeJS.Timeout | undefined;
+  /** Appends decided but not yet settled, and the barrier that holds new ones (see `exclusive`). */
+  private appendsInFlight = 0;
+  private appendsSettled: (() => void) | undefined;
+  private barrier: Promise<void> | undefined;
+  private readonly slots: Drive[];
 
   constructor(
     /** One drive per slot, in slot order. */
-    readonly drives: readonly Drive[],
+    drives: readonly Drive[],
     readonly layout: ErasureLayout,
     private readonly clock: EventIdClock = new EventIdClock(),
   ) {
+    this.slots = [...drives];
     this.codec = new ReedSolomonCodec(layout.dataShards, layout.parityShards);
     this.writeQuorum = writeQuorum(layout);
     this.readQuorum = readQuorum(layout);
@@ -37,6 +43,11 @@ export class ErasureSet {
       const last = drive.lastEventId();
       if (last) clock.observe(last);
     }
+  }
+
+  /** One drive per slot, in slot order. */
+  get drives(): readonly Drive[] {
+    return this.slots;
   }
 
   online(): Drive[] {
@@ -80,6 +91,19 @@ export class ErasureSet {
     decide: (stamp: { id: string; time: number }) => E | undefined,
     options: { state: ProjectionReader; inlineShards?: ReadonlyArray<Buffer | undefined> },
   ): Promise<{ event: E; writes: readonly ProjectionWrite[] } | undefined> {
+    while (this.barrier) await this.barrier;
+    this.appendsInFlight++;
+    try {
+      return await this.append(decide, options);
+    } finally {
+      if (--this.appendsInFlight === 0) this.appendsSettled?.();
+    }
+  }
+
+  private async append<E extends CairnEvent>(
+    decide: (stamp: { id: string; time: number }) => E | undefined,
+    options: { state: ProjectionReader; inlineShards?: ReadonlyArray<Buffer | undefined> },
+  ): Promise<{ event: E; writes: readonly ProjectionWrite[] } | undefined> {
     const targets = this.assertWritable();
     const event = decide(this.clock.next());
     if (!event) return undefined;
@@ -94,6 +118,30 @@ export class ErasureSet {
     const { succeeded } = await settleWithQuorum(appends, this.writeQuorum, STRAGGLER_GRACE_MS);
     if (succeeded < this.writeQuorum) throw s3Error('SlowDownWrite');
     return { event, writes: entry.writes };
+  }
+
+  /**
+   * Runs `work` with no append in flight and none starting until it is done: how a drive
+   * that returns (or replaces a lost one) catches up on the log and joins without missing an
+   * event appended meanwhile.
+   */
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    while (this.barrier) await this.barrier;
+    let lift!: () => void;
+    this.barrier = new Promise((resolve) => (lift = resolve));
+    try {
+      while (this.appendsInFlight > 0) await new Promise<void>((resolve) => (this.appendsSettled = resolve));
+      return await work();
+    } finally {
+      this.barrier = undefined;
+      this.appendsSettled = undefined;
+      lift();
+    }
+  }
+
+  /** Puts a drive in a slot (a returning or replacement drive, once it has caught up). */
+  replaceDrive(drive: Drive): void {
+    this.slots[drive.slot] = drive;
   }
 
   /** Which shard index each slot holds for an object: a rotation chosen by the key's hash. */

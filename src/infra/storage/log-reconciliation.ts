@@ -16,8 +16,9 @@
  * lets reads take metadata from any online drive. A drive whose log cannot be brought in line
  * is taken offline (healing will deal with it).
  *
- * A *fresh* drive (an empty replacement formatted at this start-up) has no say: its empty log
- * must not outvote anything. Once the others agree, it receives their whole log, in order.
+ * A *fresh* drive (an empty replacement formatted at this start-up, or any drive whose log is
+ * empty, such as one whose LMDB files were lost) has no say: an empty log must not outvote
+ * anything. Once the others agree, it receives their whole log, in order.
  */
 import { upcastEvent } from '../../../migrations/upcasters';
 import type { CairnEvent } from '../../domain/events';
@@ -38,6 +39,8 @@ export interface ReconciliationReport {
 
 export async function reconcileLogs(set: ErasureSet, fresh: ReadonlySet<Drive> = new Set()): Promise<ReconciliationReport> {
   const report = { rolledBack: 0, rolledForward: 0, missingShards: 0, divergent: [] as string[] };
+  const empty = set.online().filter((drive) => drive.lastEventId() === undefined);
+  fresh = new Set([...fresh, ...empty]);
   const voters = set.online().filter((drive) => !fresh.has(drive));
   await reconcileVoters(set, voters, report);
   const sources = voters.filter((drive) => drive.state === 'online');
@@ -111,7 +114,7 @@ async function sharedAnchor(drives: Drive[]): Promise<string | undefined> {
   }
 }
 
-async function idsAfter(drive: Drive, anchor: string | undefined): Promise<string[]> {
+export async function idsAfter(drive: Drive, anchor: string | undefined): Promise<string[]> {
   const ids: string[] = [];
   for (let after = anchor; ; ) {
     const page = await drive.eventIdsForward(after, PAGE);
@@ -142,7 +145,7 @@ function keepWhatPrecedesKeptEvents(tails: Map<Drive, string[]>, kept: Set<strin
 }
 
 /** Appends a peer's event to a drive that lacks it; returns true when its inline shard could not be rebuilt. */
-async function rollForward(set: ErasureSet, drive: Drive, id: string, holders: Drive[]): Promise<boolean> {
+export async function rollForward(set: ErasureSet, drive: Drive, id: string, holders: Drive[]): Promise<boolean> {
   const logged = (await holders[0].readEvent(id))!;
   const event = upcastEvent(JSON.parse(logged.json)) as CairnEvent;
   let shard: Buffer | undefined;

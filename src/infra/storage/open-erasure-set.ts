@@ -8,6 +8,7 @@ import { layoutForDrives, type ErasureLayout } from '../../domain/rules/erasure-
 import type { Drive } from '../drives/drive';
 import { newDeploymentFormats, slotOf, writeFormat, type DriveFormat } from '../drives/drive-format';
 import { DriveInUseError, lockDrive } from '../drives/drive-lock';
+import { isHealPending, markHealPending } from '../drives/heal-marker';
 import { probeDrive, type DriveProbe } from '../drives/drive-probe';
 import { LocalDrive } from '../drives/local-drive';
 import { UnavailableDrive } from '../drives/unavailable-drive';
@@ -23,7 +24,7 @@ export interface OpenedSet {
   readonly created: boolean;
   /** What start-up reconciliation of the drives' logs did. */
   readonly reconciliation: ReconciliationReport;
-  /** Empty directories formatted as replacements for lost drives: their shards need healing. */
+  /** Drives formatted as replacements for lost ones, now or in a run that did not finish healing them. */
   readonly replaced: readonly string[];
   /** Releases the drive locks (after the set is closed). */
   readonly unlock: () => Promise<void>;
@@ -68,6 +69,7 @@ export async function openErasureSet(paths: readonly string[], options: { parity
     const probe = freePaths.shift();
     if (probe && (await isEmptyReplacement(probe))) {
       const format: DriveFormat = { ...reference, driveId: reference.set.drives[slot] };
+      await markHealPending(probe.path);
       await writeFormat(probe.path, format);
       unlocks.push(await lockDrive(probe.path));
       drives[slot] = await openLocal(probe.path, format);
@@ -95,7 +97,7 @@ export async function openErasureSet(paths: readonly string[], options: { parity
     deploymentId,
     created,
     reconciliation,
-    replaced: [...fresh].map((drive) => drive.label),
+    replaced: await drivesPendingHeal(set),
     unlock: async () => {
       await Promise.all(unlocks.map((unlock) => unlock()));
     },
@@ -128,6 +130,12 @@ async function createDeployment(probes: DriveProbe[], layout: ErasureLayout): Pr
     await writeFormat(probe.path, formats[i]);
   }
   return probes.map((probe, i) => ({ path: probe.path, state: 'formatted', format: formats[i] }));
+}
+
+async function drivesPendingHeal(set: ErasureSet): Promise<string[]> {
+  const pending: string[] = [];
+  for (const drive of set.online()) if (await isHealPending(drive.label)) pending.push(drive.label);
+  return pending;
 }
 
 /** An existing, writable, empty directory: a new drive put in place of a lost one. */

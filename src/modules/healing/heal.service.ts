@@ -80,6 +80,11 @@ export class HealService implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
+  /** True once the server is shutting down (a scan then stops early). */
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
   onApplicationShutdown(): void {
     this.stopping = true;
     this.subscription?.unsubscribe();

@@ -1,0 +1,60 @@
+/**
+ * Bringing an offline drive back while the server runs: a drive that returns (its directory
+ * is readable again and still names its slot) or an empty directory put in place of a lost
+ * one (formatted into the slot, marked for a full heal). Either way it first receives every
+ * event it lacks, with appends held (ErasureSet.exclusive), then takes its slot; its shard
+ * files are rebuilt afterwards by healing.
+ */
+import { promises as fs } from 'node:fs';
+import type { Drive } from '../drives/drive';
+import { slotOf, writeFormat, type DriveFormat } from '../drives/drive-format';
+import { lockDrive } from '../drives/drive-lock';
+import { markHealPending } from '../drives/heal-marker';
+import { probeDrive } from '../drives/drive-probe';
+import { LocalDrive } from '../drives/local-drive';
+import type { ErasureSet } from './erasure-set';
+import { idsAfter, rollForward } from './log-reconciliation';
+import { recoverStagedShards } from './staging-recovery';
+
+export type Reattachment = 'returned' | 'replaced';
+
+/** Tries to bring the drive of an offline slot back; undefined when its directory is not usable yet. */
+export async function reattachDrive(set: ErasureSet, offline: Drive): Promise<Reattachment | undefined> {
+  const reference = set.online().find((drive): drive is LocalDrive => drive instanceof LocalDrive)?.format;
+  if (!reference) return undefined;
+  const probe = await probeDrive(offline.label);
+  let format: DriveFormat;
+  let kind: Reattachment;
+  if (probe.state === 'formatted' && probe.format.deploymentId === reference.deploymentId && slotOf(probe.format) === offline.slot) {
+    format = probe.format;
+    kind = 'returned';
+  } else if (probe.state === 'unformatted' && (await fs.readdir(offline.label)).length === 0) {
+    format = { ...reference, driveId: reference.set.drives[offline.slot] };
+    await markHealPending(offline.label);
+    await writeFormat(offline.label, format);
+    kind = 'replaced';
+  } else {
+    return undefined;
+  }
+
+  await offline.close().catch(() => undefined); // a stale environment of the lost directory
+  await lockDrive(offline.label);
+  const drive = await LocalDrive.open(offline.label, format);
+  const joined = await set.exclusive(async () => {
+    const source = set.online()[0];
+    const last = drive.lastEventId();
+    if (last !== undefined && !(await source.hasEvent(last))) {
+      // It holds an event its peers do not (rolled back while it was away): appending cannot fix that.
+      return false;
+    }
+    for (const id of await idsAfter(source, last)) await rollForward(set, drive, id, set.online());
+    set.replaceDrive(drive);
+    return true;
+  });
+  if (!joined) {
+    await drive.close();
+    return undefined;
+  }
+  await recoverStagedShards(drive);
+  return kind;
+}
