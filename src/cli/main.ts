@@ -20,7 +20,9 @@ Usage:
 
 Environment: CAIRN_ROOT_USER / CAIRN_ROOT_PASSWORD (or MINIO_ROOT_USER / MINIO_ROOT_PASSWORD),
 CAIRN_REGION, CAIRN_DOMAIN, CAIRN_VOLUMES, CAIRN_STORAGE_CLASS_STANDARD (MINIO_* names accepted),
-CAIRN_HEAL_BUDGET (share of time a heal scan may work, 0-1, default 0.25).`;
+CAIRN_HEAL_BUDGET (share of time a heal scan may work, 0-1, default 0.25), CAIRN_SCAN_INTERVAL
+(seconds between background heal scans, default 21600, 0: off), CAIRN_SCAN_DEEP_EVERY (every n-th scan
+verifies every hash, default 4).`;
 
 export async function runCli(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;

@@ -9,6 +9,7 @@ import { loadServerConfig, type ServerConfig, DEFAULT_ROOT_PASSWORD, DEFAULT_ROO
 import { describeLayout } from '../domain/rules/erasure-layout';
 import { openErasureSet, StartupRefusal, type OpenedSet } from '../infra/storage/open-erasure-set';
 import { AppModule } from '../modules/app.module';
+import { BackgroundScanner, scannerScheduleFrom } from '../modules/healing/background-scanner';
 import { DriveWatcher } from '../modules/healing/drive-watcher';
 import { parseArgs, stringOption } from './args';
 import { VERSION } from './version';
@@ -65,6 +66,7 @@ export async function runServer(argv: string[]): Promise<number | undefined> {
   set.startHealthChecks(HEALTH_CHECK_INTERVAL_MS);
   printBanner(config, opened);
   app.get(DriveWatcher).start(DRIVE_WATCH_INTERVAL_MS, opened.replaced);
+  app.get(BackgroundScanner).start(scannerScheduleFrom(process.env));
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -67,3 +67,24 @@ describe('cairn admin heal', () => {
     expect(usage.stderr).toContain('usage: cairn admin heal');
   });
 });
+
+describe('the background scanner', () => {
+  let server: CairnServer;
+  afterAll(async () => server?.dispose());
+
+  it('finds and heals a flipped byte in a shard that no read touches (a deep scan every cycle)', { timeout: 60_000 }, async () => {
+    server = await CairnServer.start({ env: { CAIRN_SCAN_INTERVAL: '1', CAIRN_SCAN_DEEP_EVERY: '1', CAIRN_HEAL_BUDGET: '1' } });
+    const s3 = sdkClient(server);
+    await s3.send(new CreateBucketCommand({ Bucket: 'quiet' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'quiet', Key: 'untouched', Body: contentFor('untouched', 400_000) }));
+    s3.destroy();
+    const drive = server.drives[1];
+    const [dataDir] = await committedShardFiles(drive);
+    const original = await fs.readFile(shardFilePath(drive, dataDir));
+    await flipFileByte(shardFilePath(drive, dataDir), 5000);
+    expect((await fs.readFile(shardFilePath(drive, dataDir))).equals(original)).toBe(false);
+    const deadline = Date.now() + 20_000;
+    while (!(await fs.readFile(shardFilePath(drive, dataDir))).equals(original) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect((await fs.readFile(shardFilePath(drive, dataDir))).equals(original)).toBe(true);
+  });
+});
