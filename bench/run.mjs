@@ -8,6 +8,7 @@ import path from 'node:path';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { startHealLoop } from './lib/heal-loop.mjs';
 import { selectWorkloads, labelsFor, setup } from './lib/workloads.mjs';
 import { pool, DATA_BUCKET, LIST_BUCKET, sha256Of } from './lib/content.mjs';
 import { S3Client, TRANSPORTS } from './lib/s3-client.mjs';
@@ -138,20 +139,26 @@ for (const name of opts.servers) {
     await admin.createBucket(DATA_BUCKET);
     if (workloads.some((w) => w.kind === 'list')) await admin.createBucket(LIST_BUCKET);
     for (const w of workloads) {
+      if (w.servers && !w.servers.includes(name)) continue;
+      let healLoop;
       try {
         const t = Date.now();
         await setup(w, admin, populated, log);
         if (Date.now() - t > 2000) log(`    (setup took ${((Date.now() - t) / 1000).toFixed(1)} s)`);
         await new Promise((r) => setTimeout(r, 300)); // let setup's after-effects settle
+        if (w.during === 'heal-scan') healLoop = startHealLoop({ port: server.port, ...server.creds });
         const cell = await measure({ workload: w, server, clientOpts, threads: opts.clientThreads, warmupMs: opts.warmup * 1000, durationMs: opts.duration * 1000 });
+        if (healLoop) cell.healScans = await healLoop.stop();
         cells.push({ server: name, ...cell });
         log(
           `  ${w.name.padEnd(16)} ${num(cell.opsPerSec).padStart(8)} ops/s ${num(cell.mibPerSec).padStart(7)} MiB/s` +
             (cell.keysPerSec !== null ? ` ${num(cell.keysPerSec).padStart(7)} keys/s` : '') +
             `  p50 ${num(cell.p50Ms)} p99 ${num(cell.p99Ms)} ms  srv ${num(cell.serverCpuMsPerOp)} ms/op (${num(cell.serverCores)} cores)  cli ${num(cell.clientCpuMsPerOp)} ms/op  other ${num(cell.otherCores)} cores  [${cell.ops} ops]` +
+            (cell.healScans !== undefined ? `  (${cell.healScans} deep heal scans completed meanwhile)` : '') +
             (cell.otherCores > DISTURBED ? '  <- disturbed: something else was busy' : ''),
         );
       } catch (e) {
+        await healLoop?.stop();
         failed = true;
         cells.push({ server: name, workload: w.id, error: e.message, errorKind: e.kind ?? 'other' });
         const loud = e.kind === 'mismatch' ? '!!! DATA MISMATCH !!! ' : '';

@@ -10,6 +10,9 @@ import { BenchError } from './s3-client.mjs';
 export const WORKLOADS = [
   { id: 'put-4k', name: 'PUT 4 KiB', kind: 'put', label: '4k', concurrency: 16, target: { metric: 'ops', ratio: 4, cpuMs: 0.3 } },
   { id: 'get-4k', name: 'GET 4 KiB', kind: 'get', label: '4k', concurrency: 16, target: { metric: 'ops', ratio: 4, cpuMs: 0.2 } },
+  // cairn only: the same GETs while a deep heal scan runs throughout (throttled by
+  // CAIRN_HEAL_BUDGET): foreground latency next to GET 4 KiB's.
+  { id: 'get-4k-scan', name: 'GET 4 KiB + scan', kind: 'get', label: '4k', concurrency: 16, during: 'heal-scan', servers: ['cairn'] },
   { id: 'mix-4k', name: 'MIX 4 KiB 70/30', kind: 'mix', label: '4k', concurrency: 16 },
   { id: 'put-1m', name: 'PUT 1 MiB', kind: 'put', label: '1m', concurrency: 8, target: { metric: 'mib', ratio: 2.5, cpuMs: 3 } },
   { id: 'get-1m', name: 'GET 1 MiB', kind: 'get', label: '1m', concurrency: 8, target: { metric: 'mib', ratio: 2.5, cpuMs: 1.5 } },
