@@ -15,6 +15,7 @@ import { isS3Error, s3Error, S3Error } from '../../domain/errors';
 import { BucketHandlers } from './handlers/bucket.handlers';
 import { ObjectHandlers } from './handlers/object.handlers';
 import { ServiceHandlers } from './handlers/service.handlers';
+import { deferContinue, sendContinue } from './expect-continue';
 import { HOST_ID, newRequestId } from './request-id';
 import { S3Authenticator } from './s3-authenticator';
 import type { S3Call } from './s3-call';
@@ -55,6 +56,7 @@ export class S3Gateway implements OnModuleInit {
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    deferContinue(fastify.server);
     // An encapsulated plugin, so that the raw-body content type parser applies to S3 only.
     void fastify.register(async (s3) => {
       s3.removeAllContentTypeParsers();
@@ -72,6 +74,7 @@ export class S3Gateway implements OnModuleInit {
       target = parseTarget(raw.url ?? '/', raw.headers.host, this.config.domains);
       const auth = this.authenticator.authenticate(raw, target);
       const operation = resolveOperation(raw.method ?? 'GET', target);
+      sendContinue(raw, reply.raw);
       await this.handlers[operation]({
         operation,
         target,
