@@ -59,6 +59,8 @@ export class S3Authenticator {
     const host = request.headers.host?.replace(/:\d+$/, '').toLowerCase();
     const hostBucket = target.bucket !== undefined && host?.startsWith(`${target.bucket}.`) === true;
     const resourcePaths = hostBucket ? [`/${encodeURIComponent(target.bucket!)}${target.rawPath}`, target.rawPath] : [target.rawPath];
+    // A request for the bucket itself is signed as `/bucket/` by AWS's own clients (boto), as `/bucket` by others.
+    if (target.bucket !== undefined && target.key === '') resourcePaths.push(...resourcePaths.map((p) => (p.endsWith('/') ? p.slice(0, -1) : `${p}/`)));
     return { ...signed, query: target.query, resourcePaths };
   }
 }
