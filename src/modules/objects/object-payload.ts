@@ -16,3 +16,8 @@ export interface ObjectPayload {
    */
   finish(): { md5Hex: string; checksum?: ChecksumValue };
 }
+
+/** A payload whose size is known only once its bytes have arrived (a browser-form upload's file part). */
+export interface UnsizedPayload extends Omit<ObjectPayload, 'size'> {
+  readonly size: undefined;
+}

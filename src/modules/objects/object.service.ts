@@ -20,12 +20,12 @@ import { newDataDirId } from '../../infra/shards/shard-store';
 import { ErasureSet } from '../../infra/storage/erasure-set';
 import { NotEnoughShardsError, ObjectReader, type ByteSink } from '../../infra/storage/object-reader';
 import { encodeInline, INLINE_LIMIT, ShardedObjectWriter } from '../../infra/storage/object-writer';
-import type { ObjectPayload } from './object-payload';
+import type { ObjectPayload, UnsizedPayload } from './object-payload';
 
 export interface PutObjectInput {
   readonly bucket: string;
   readonly key: string;
-  readonly payload: ObjectPayload;
+  readonly payload: ObjectPayload | UnsizedPayload;
   readonly system: SystemMetadata;
   readonly user: Readonly<Record<string, string>>;
 }
@@ -49,6 +49,8 @@ export interface ObjectRead {
 interface StagedData {
   readonly data: ObjectData;
   readonly inlineShards?: Buffer[];
+  /** Bytes staged: the payload's declared size, or what arrived when it declared none. */
+  readonly size: number;
   publish(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -71,7 +73,8 @@ export class ObjectService {
     this.set.assertWritable();
 
     const layout = this.set.shardLayoutFor(bucket, key);
-    const staged = payload.size <= INLINE_LIMIT ? await this.stageInline(layout, payload) : await this.stageShards(layout, payload);
+    const staged =
+      payload.size !== undefined && payload.size <= INLINE_LIMIT ? await this.stageInline(layout, payload) : await this.stageShards(layout, payload);
     try {
       const { md5Hex, checksum } = payload.finish();
       const release = await this.locks.lockObject(bucket, key);
@@ -87,7 +90,7 @@ export class ObjectService {
                 bucket,
                 key,
                 version: {
-                  size: payload.size,
+                  size: staged.size,
                   etag: md5Hex,
                   system: input.system,
                   user: input.user,
@@ -183,23 +186,23 @@ export class ObjectService {
 
   private async stageInline(layout: ShardLayout, payload: ObjectPayload): Promise<StagedData> {
     const body = await readWhole(payload);
-    if (body.length === 0) return { data: { kind: 'empty' }, publish: async () => undefined, abort: async () => undefined };
+    if (body.length === 0) return { data: { kind: 'empty' }, size: 0, publish: async () => undefined, abort: async () => undefined };
     const inlineShards = await encodeInline(this.set, layout, body);
-    return { data: { kind: 'inline', layout }, inlineShards, publish: async () => undefined, abort: async () => undefined };
+    return { data: { kind: 'inline', layout }, inlineShards, size: body.length, publish: async () => undefined, abort: async () => undefined };
   }
 
-  private async stageShards(layout: ShardLayout, payload: ObjectPayload): Promise<StagedData> {
+  private async stageShards(layout: ShardLayout, payload: ObjectPayload | UnsizedPayload): Promise<StagedData> {
     const dataDir = newDataDirId(Date.now());
     const writer = await ShardedObjectWriter.open(this.set, layout, dataDir);
     try {
       for await (const chunk of payload.chunks()) await writer.write(chunk);
-      if (writer.bytesWritten !== payload.size) throw s3Error('IncompleteBody');
+      if (payload.size !== undefined && writer.bytesWritten !== payload.size) throw s3Error('IncompleteBody');
       await writer.finish();
     } catch (error) {
       await writer.abort();
       throw error;
     }
-    return { data: { kind: 'files', layout, dataDir }, publish: () => writer.publish(), abort: () => writer.abort() };
+    return { data: { kind: 'files', layout, dataDir }, size: writer.bytesWritten, publish: () => writer.publish(), abort: () => writer.abort() };
   }
 
   /** Frees the shard files of versions that no longer exist (inline shards stay in the log). */

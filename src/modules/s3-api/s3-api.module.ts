@@ -3,12 +3,13 @@ import { BucketsModule } from '../buckets/buckets.module';
 import { ObjectsModule } from '../objects/objects.module';
 import { BucketHandlers } from './handlers/bucket.handlers';
 import { ObjectHandlers } from './handlers/object.handlers';
+import { PostObjectHandlers } from './handlers/post-object.handlers';
 import { ServiceHandlers } from './handlers/service.handlers';
 import { S3Authenticator } from './s3-authenticator';
 import { S3Gateway } from './s3-gateway';
 
 @Module({
   imports: [BucketsModule, ObjectsModule],
-  providers: [S3Gateway, S3Authenticator, ServiceHandlers, BucketHandlers, ObjectHandlers],
+  providers: [S3Gateway, S3Authenticator, ServiceHandlers, BucketHandlers, ObjectHandlers, PostObjectHandlers],
 })
 export class S3ApiModule {}

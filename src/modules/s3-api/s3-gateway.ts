@@ -14,6 +14,7 @@ import { ServerConfig } from '../../config/server-config';
 import { isS3Error, s3Error, S3Error } from '../../domain/errors';
 import { BucketHandlers } from './handlers/bucket.handlers';
 import { ObjectHandlers } from './handlers/object.handlers';
+import { PostObjectHandlers } from './handlers/post-object.handlers';
 import { ServiceHandlers } from './handlers/service.handlers';
 import { deferContinue, sendContinue } from './expect-continue';
 import { HOST_ID, newRequestId } from './request-id';
@@ -38,6 +39,7 @@ export class S3Gateway implements OnModuleInit {
     service: ServiceHandlers,
     buckets: BucketHandlers,
     objects: ObjectHandlers,
+    postObject: PostObjectHandlers,
   ) {
     this.handlers = {
       ListBuckets: (call) => service.listBuckets(call),
@@ -51,6 +53,7 @@ export class S3Gateway implements OnModuleInit {
       GetObject: (call) => objects.getObject(call),
       HeadObject: (call) => objects.headObject(call),
       DeleteObject: (call) => objects.deleteObject(call),
+      PostObject: (call) => postObject.postObject(call),
     };
   }
 

@@ -18,7 +18,8 @@ export type S3Operation =
   | 'PutObject'
   | 'GetObject'
   | 'HeadObject'
-  | 'DeleteObject';
+  | 'DeleteObject'
+  | 'PostObject';
 
 /** Every S3 sub-resource: a query parameter that changes which operation a request is. */
 export const SUB_RESOURCES = new Set([
@@ -50,6 +51,7 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', level: 'object', operation: 'GetObject' },
   { method: 'HEAD', level: 'object', operation: 'HeadObject' },
   { method: 'DELETE', level: 'object', operation: 'DeleteObject' },
+  { method: 'POST', level: 'bucket', operation: 'PostObject' },
 ];
 
 export function resolveOperation(method: string, target: S3Target): S3Operation {
