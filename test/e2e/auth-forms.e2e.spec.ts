@@ -170,6 +170,25 @@ describe('presigned URLs, SigV2 and Expect: 100-continue', () => {
     expect(stdout.trim()).toBe('SignatureDoesNotMatch');
   });
 
+  it('boto3 SigV2 with its clock 20 minutes off is refused with RequestTimeTooSkewed', async () => {
+    const script = [
+      'import boto3, time, botocore.auth',
+      'from email.utils import formatdate',
+      'from botocore.config import Config',
+      // The client's clock, not the server's, is wrong: its V2 Date header is 20 minutes old.
+      'botocore.auth.HmacV1Auth._get_date = lambda self: formatdate(time.time() - 1200, usegmt=True)',
+      `s3 = boto3.client('s3', endpoint_url='${server.endpoint}', aws_access_key_id='${ACCESS_KEY}', aws_secret_access_key='${SECRET_KEY}', region_name='us-east-1', config=Config(signature_version='s3', retries={'max_attempts': 1}))`,
+      'try:',
+      `    s3.put_object(Bucket='${BUCKET}', Key='boto/skewed', Body=b'late')`,
+      "    print('stored')",
+      'except Exception as e:',
+      "    print(e.response['Error']['Code'])",
+    ].join('\n');
+    const { stdout } = await run('python3', ['-c', script], { env: { ...process.env, ...awsCliEnv() } });
+    expect(stdout.trim()).toBe('RequestTimeTooSkewed');
+    expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'boto/skewed' })))).name).toBe('NotFound');
+  });
+
   it('minio-js presignedPutObject / presignedGetObject work with fetch', async () => {
     const minio = minioClient(server);
     const put = await minio.presignedPutObject(BUCKET, 'minio/presigned.txt', 300);

@@ -6,6 +6,7 @@
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
+import * as http from 'node:http';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
@@ -148,6 +149,48 @@ describe('POST Object (browser-form uploads)', () => {
     const location = new URL(response.headers.get('location')!);
     expect(location.origin + location.pathname).toBe('https://example.com/done');
     expect(Object.fromEntries(location.searchParams)).toEqual({ x: '1', bucket: BUCKET, key: 'redirect/r.txt', etag: `"${md5(body)}"` });
+  });
+
+  it('answers Expect: 100-continue on a form upload and stores the file', async () => {
+    const post = signedForm(server, [{ bucket: BUCKET }, ['eq', '$key', 'expect/form.txt']]);
+    const boundary = 'cairnFormBoundary';
+    const parts = Object.entries({ ...post.fields, key: 'expect/form.txt' }).map(
+      ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+    );
+    const body = Buffer.from(
+      `${parts.join('')}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.txt"\r\nContent-Type: text/plain\r\n\r\nform body after 100\r\n--${boundary}--\r\n`,
+    );
+    const result = await new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
+      let continued = false;
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          method: 'POST',
+          path: `/${BUCKET}`,
+          headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length, expect: '100-continue' },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode!, continued }));
+        },
+      );
+      request.on('continue', () => {
+        continued = true;
+        request.end(body);
+      });
+      request.on('error', reject);
+      request.flushHeaders();
+    });
+    expect(result).toEqual({ status: 204, continued: true });
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'expect/form.txt' }));
+    expect((await bytesOf(got.Body)).toString()).toBe('form body after 100');
+  });
+
+  it('a form posted to a bucket that does not exist is NoSuchBucket', async () => {
+    const post = signedForm(server, [{ bucket: 'no-such-bucket' }, ['starts-with', '$key', '']]);
+    const response = await postForm({ ...post, url: `${server.endpoint}/no-such-bucket` }, Buffer.from('x'), 'a', { key: 'k' });
+    expect([response.status, await errorCode(response)]).toEqual([404, 'NoSuchBucket']);
   });
 
   describe('refuses policy violations, storing nothing', () => {
