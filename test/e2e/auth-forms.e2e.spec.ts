@@ -103,6 +103,12 @@ describe('presigned URLs, SigV2 and Expect: 100-continue', () => {
       expect([tooLong.status, await errorCode(tooLong)]).toEqual([400, 'AuthorizationQueryParametersError']);
       const noDate = await fetch(url.replace(/X-Amz-Date=[^&]+&?/, ''));
       expect([noDate.status, await errorCode(noDate)]).toEqual([400, 'AuthorizationQueryParametersError']);
+      // A presigned URL and an Authorization header at once: AWS accepts only one mechanism.
+      const both = await fetch(url, { headers: { authorization: `AWS ${ACCESS_KEY}:c2lnbmF0dXJl` } });
+      expect([both.status, await errorCode(both)]).toEqual([400, 'InvalidArgument']);
+      // Unsigned requests stay refused.
+      const anonymous = await fetch(`${server.endpoint}/${BUCKET}/presigned/real`);
+      expect([anonymous.status, await errorCode(anonymous)]).toEqual([403, 'AccessDenied']);
     });
   });
 
