@@ -6,7 +6,9 @@
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import * as http from 'node:http';
+import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
@@ -185,6 +187,29 @@ describe('POST Object (browser-form uploads)', () => {
     expect(result).toEqual({ status: 204, continued: true });
     const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'expect/form.txt' }));
     expect((await bytesOf(got.Body)).toString()).toBe('form body after 100');
+  });
+
+  it('a client that disconnects mid-file leaves nothing stored and no staged shards behind', async () => {
+    const post = signedForm(server, [{ bucket: BUCKET }, ['eq', '$key', 'aborted/big']]);
+    const boundary = 'cairnAbortBoundary';
+    const fields = Object.entries({ ...post.fields, key: 'aborted/big' })
+      .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
+      .join('');
+    const head = `${fields}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big"\r\n\r\n`;
+    const socket = connect(server.port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(
+      `POST /${BUCKET} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n${head}`,
+    );
+    socket.write(randomBytes(2 * 1024 * 1024)); // past the read-ahead: the file is streaming to shard files
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    socket.destroy();
+
+    const staged = () => server.drives.flatMap((drive) => readdirSync(drive, { recursive: true, encoding: 'utf8' }).filter((p) => p.split('/').includes('tmp') && p.endsWith('.shard')));
+    const deadline = Date.now() + 5000;
+    while (staged().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(staged()).toEqual([]);
+    await absent('aborted/big');
   });
 
   it('a form posted to a bucket that does not exist is NoSuchBucket', async () => {

@@ -52,13 +52,22 @@ export function readPostForm(request: IncomingMessage): Promise<PostForm> {
       }
       fields.set(name.toLowerCase(), value);
     });
+    let file: BusboyFileStream | undefined;
     parser.on('file', (_name, stream, filename) => {
       if (settled) {
         stream.resume(); // a second file: AWS reads only the first
         return;
       }
       settled = true;
+      file = stream;
       resolve({ fields, file: stream, filename: filename ?? '' });
+    });
+    // A client that goes away mid-body: the file (if its reader waits) fails rather than hanging.
+    request.once('close', () => {
+      if (request.complete) return;
+      const error = s3Error('IncompleteBody');
+      file?.destroy(error);
+      fail(error);
     });
     parser.on('finish', () => fail(s3Error('IncorrectNumberOfFilesInPostRequest')));
     parser.on('error', () => fail(s3Error('MalformedPOSTRequest')));
