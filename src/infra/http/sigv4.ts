@@ -19,7 +19,7 @@ export const STREAMING_UNSIGNED_PAYLOAD_TRAILER = 'STREAMING-UNSIGNED-PAYLOAD-TR
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const SERVICE = 's3';
 const TERMINATOR = 'aws4_request';
-const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
+export const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
 
 export interface SignedRequest {
   method: string;
@@ -169,7 +169,7 @@ export function verifyAuthorizationHeader(req: SignedRequest, options: SigV4Opti
   };
 }
 
-function payloadMode(content: ContentSha256, headers: SignedRequest['headers'], signer: () => ChunkSigner): PayloadMode {
+export function payloadMode(content: ContentSha256, headers: SignedRequest['headers'], signer: () => ChunkSigner): PayloadMode {
   switch (content.kind) {
     case 'signed':
     case 'unsigned':
@@ -218,7 +218,7 @@ export function signingKey(secret: string, date: string, region: string, service
   return cachedSigningKey(secret, date, region, service).key;
 }
 
-function cachedSigningKey(secret: string, date: string, region: string, service: string): { key: Buffer; hmacKey: KeyObject } {
+export function cachedSigningKey(secret: string, date: string, region: string, service: string): { key: Buffer; hmacKey: KeyObject } {
   const cacheKey = `${date}\n${region}\n${service}\n${secret}`;
   let entry = signingKeys.get(cacheKey);
   if (entry === undefined) {
@@ -234,11 +234,11 @@ function cachedSigningKey(secret: string, date: string, region: string, service:
   return entry;
 }
 
-function hmacHex(key: Buffer | KeyObject, data: string): string {
+export function hmacHex(key: Buffer | KeyObject, data: string): string {
   return createHmac('sha256', key).update(data).digest('hex');
 }
 
-function stringToSignFor(amzDate: string, scope: string, canonicalRequest: string): string {
+export function stringToSignFor(amzDate: string, scope: string, canonicalRequest: string): string {
   return `${ALGORITHM}\n${amzDate}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
 }
 
@@ -323,17 +323,8 @@ const AMZ_DATE = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/;
 function requestTime(headers: SignedRequest['headers']): { amzDate: string; time: number; raw: string } {
   const amzDate = headerValue(headers, 'x-amz-date');
   if (amzDate !== undefined) {
-    const m = AMZ_DATE.exec(amzDate);
-    if (m) {
-      const month = +m[2]!;
-      const day = +m[3]!;
-      const hour = +m[4]!;
-      const minute = +m[5]!;
-      const second = +m[6]!;
-      if (month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 61) {
-        return { amzDate, time: Date.UTC(+m[1]!, month - 1, day, hour, minute, second), raw: amzDate };
-      }
-    }
+    const time = parseAmzDate(amzDate);
+    if (time !== undefined) return { amzDate, time, raw: amzDate };
   } else {
     const date = headerValue(headers, 'date');
     const time = date === undefined ? NaN : Date.parse(date);
@@ -344,11 +335,26 @@ function requestTime(headers: SignedRequest['headers']): { amzDate: string; time
   throw new S3Error('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
 }
 
+/** Milliseconds since the epoch of an ISO 8601 basic timestamp (20130524T000000Z), undefined if malformed. */
+export function parseAmzDate(value: string): number | undefined {
+  const m = AMZ_DATE.exec(value);
+  if (!m) return undefined;
+  const month = +m[2]!;
+  const day = +m[3]!;
+  const hour = +m[4]!;
+  const minute = +m[5]!;
+  const second = +m[6]!;
+  if (month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 61) {
+    return Date.UTC(+m[1]!, month - 1, day, hour, minute, second);
+  }
+  return undefined;
+}
+
 /**
  * S3 refuses a request carrying x-amz-* headers (other than
  * x-amz-content-sha256) or a Host that the signature does not cover.
  */
-function checkSignedHeaders(signed: string[], headers: SignedRequest['headers']): void {
+export function checkSignedHeaders(signed: string[], headers: SignedRequest['headers']): void {
   let unsigned: string[] | undefined;
   for (const name in headers) {
     if (headers[name] === undefined || signed.includes(name)) continue;
@@ -363,13 +369,13 @@ function checkSignedHeaders(signed: string[], headers: SignedRequest['headers'])
 
 // --- canonical request ---------------------------------------------------------
 
-function headerValue(headers: SignedRequest['headers'], name: string): string | undefined {
+export function headerValue(headers: SignedRequest['headers'], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value.join(',') : value;
 }
 
 /** `name:value\n` for each signed header, values trimmed with inner blank runs collapsed. */
-function canonicalHeaderBlock(signed: string[], headers: SignedRequest['headers']): string {
+export function canonicalHeaderBlock(signed: string[], headers: SignedRequest['headers']): string {
   let out = '';
   for (const name of signed) {
     const value = headers[name];
@@ -388,7 +394,7 @@ function canonicalHeaderValue(value: string): string {
  * Every parameter, name and value in UriEncode form, sorted by name then value;
  * a parameter without '=' has an empty value; X-Amz-Signature is left out.
  */
-function canonicalQuery(rawQuery: string, plusAsSpace: boolean): string {
+export function canonicalQuery(rawQuery: string, plusAsSpace: boolean): string {
   if (rawQuery === '') return '';
   const pairs: string[][] = [];
   for (const part of rawQuery.split('&')) {

@@ -29,3 +29,8 @@ export async function readPayload(payload: ObjectPayload): Promise<Buffer> {
   if (size !== payload.size) throw s3Error('IncompleteBody');
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 }
+
+/** A payload whose size is known only once its bytes have arrived (a browser-form upload's file part). */
+export interface UnsizedPayload extends Omit<ObjectPayload, 'size'> {
+  readonly size: undefined;
+}

@@ -19,14 +19,14 @@ import { NamespaceLocks } from '../../infra/locks/namespace-locks';
 import { ErasureSet } from '../../infra/storage/erasure-set';
 import { NotEnoughShardsError, ObjectReader, type ByteSink } from '../../infra/storage/object-reader';
 import { INLINE_LIMIT } from '../../infra/storage/object-writer';
-import type { ObjectPayload } from './object-payload';
+import type { ObjectPayload, UnsizedPayload } from './object-payload';
 import { ShardReclaimer } from '../storage/shard-reclaimer';
 import { stageFiles, stageInline } from './staged-data';
 
 export interface PutObjectInput {
   readonly bucket: string;
   readonly key: string;
-  readonly payload: ObjectPayload;
+  readonly payload: ObjectPayload | UnsizedPayload;
   readonly system: SystemMetadata;
   readonly user: Readonly<Record<string, string>>;
 }
@@ -63,7 +63,8 @@ export class ObjectService {
     this.set.assertWritable();
 
     const layout = this.set.shardLayoutFor(bucket, key);
-    const staged = payload.size <= INLINE_LIMIT ? await stageInline(this.set, layout, payload) : await stageFiles(this.set, layout, payload);
+    const staged =
+      payload.size !== undefined && payload.size <= INLINE_LIMIT ? await stageInline(this.set, layout, payload) : await stageFiles(this.set, layout, payload);
     try {
       const { md5Hex, checksum } = payload.finish();
       const release = await this.locks.lockObject(bucket, key);
@@ -79,7 +80,7 @@ export class ObjectService {
                 bucket,
                 key,
                 version: {
-                  size: payload.size,
+                  size: staged.size,
                   etag: md5Hex,
                   system: input.system,
                   user: input.user,

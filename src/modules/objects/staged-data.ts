@@ -8,12 +8,14 @@ import type { ObjectData, ShardLayout } from '../../domain/object-version';
 import { newDataDirId } from '../../infra/shards/shard-store';
 import type { ErasureSet } from '../../infra/storage/erasure-set';
 import { encodeInline, ShardedObjectWriter } from '../../infra/storage/object-writer';
-import { readPayload, type ObjectPayload } from './object-payload';
+import { readPayload, type ObjectPayload, type UnsizedPayload } from './object-payload';
 
 /** Bytes written but not yet committed, and how to commit or discard them. */
 export interface StagedData {
   readonly data: ObjectData;
   readonly inlineShards?: Buffer[];
+  /** Bytes staged: the payload's declared size, or what arrived when it declared none. */
+  readonly size: number;
   publish(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -22,16 +24,16 @@ const NOTHING_TO_DO = async (): Promise<void> => undefined;
 
 export async function stageInline(set: ErasureSet, layout: ShardLayout, payload: ObjectPayload): Promise<StagedData> {
   const body = await readPayload(payload);
-  if (body.length === 0) return { data: { kind: 'empty' }, publish: NOTHING_TO_DO, abort: NOTHING_TO_DO };
+  if (body.length === 0) return { data: { kind: 'empty' }, size: 0, publish: NOTHING_TO_DO, abort: NOTHING_TO_DO };
   const inlineShards = await encodeInline(set, layout, body);
-  return { data: { kind: 'inline', layout }, inlineShards, publish: NOTHING_TO_DO, abort: NOTHING_TO_DO };
+  return { data: { kind: 'inline', layout }, inlineShards, size: body.length, publish: NOTHING_TO_DO, abort: NOTHING_TO_DO };
 }
 
 /** Shard files for any size (an empty body stores nothing). */
-export async function stageFiles(set: ErasureSet, layout: ShardLayout, payload: ObjectPayload): Promise<StagedData> {
+export async function stageFiles(set: ErasureSet, layout: ShardLayout, payload: ObjectPayload | UnsizedPayload): Promise<StagedData> {
   if (payload.size === 0) {
     await readPayload(payload);
-    return { data: { kind: 'empty' }, publish: NOTHING_TO_DO, abort: NOTHING_TO_DO };
+    return { data: { kind: 'empty' }, size: 0, publish: NOTHING_TO_DO, abort: NOTHING_TO_DO };
   }
   const dataDir = newDataDirId(Date.now());
   const writer = await ShardedObjectWriter.open(set, layout, dataDir);
@@ -43,5 +45,5 @@ export async function stageFiles(set: ErasureSet, layout: ShardLayout, payload: 
     await writer.abort();
     throw error;
   }
-  return { data: { kind: 'files', layout, dataDir }, publish: () => writer.publish(), abort: () => writer.abort() };
+  return { data: { kind: 'files', layout, dataDir }, size: writer.bytesWritten, publish: () => writer.publish(), abort: () => writer.abort() };
 }

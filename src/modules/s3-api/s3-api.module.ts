@@ -4,12 +4,13 @@ import { ObjectsModule } from '../objects/objects.module';
 import { BucketHandlers } from './handlers/bucket.handlers';
 import { MultipartHandlers } from './handlers/multipart.handlers';
 import { ObjectHandlers } from './handlers/object.handlers';
+import { PostObjectHandlers } from './handlers/post-object.handlers';
 import { ServiceHandlers } from './handlers/service.handlers';
 import { S3Authenticator } from './s3-authenticator';
 import { S3Gateway } from './s3-gateway';
 
 @Module({
   imports: [BucketsModule, ObjectsModule],
-  providers: [S3Gateway, S3Authenticator, ServiceHandlers, BucketHandlers, ObjectHandlers, MultipartHandlers],
+  providers: [S3Gateway, S3Authenticator, ServiceHandlers, BucketHandlers, ObjectHandlers, MultipartHandlers, PostObjectHandlers],
 })
 export class S3ApiModule {}

@@ -15,7 +15,9 @@ import { isS3Error, s3Error, S3Error } from '../../domain/errors';
 import { BucketHandlers } from './handlers/bucket.handlers';
 import { MultipartHandlers } from './handlers/multipart.handlers';
 import { ObjectHandlers } from './handlers/object.handlers';
+import { PostObjectHandlers } from './handlers/post-object.handlers';
 import { ServiceHandlers } from './handlers/service.handlers';
+import { deferContinue, sendContinue } from './expect-continue';
 import { HOST_ID, newRequestId } from './request-id';
 import { S3Authenticator } from './s3-authenticator';
 import type { S3Call } from './s3-call';
@@ -39,6 +41,7 @@ export class S3Gateway implements OnModuleInit {
     buckets: BucketHandlers,
     objects: ObjectHandlers,
     multipart: MultipartHandlers,
+    postObject: PostObjectHandlers,
   ) {
     this.handlers = {
       ListBuckets: (call) => service.listBuckets(call),
@@ -58,11 +61,13 @@ export class S3Gateway implements OnModuleInit {
       AbortMultipartUpload: (call) => multipart.abortMultipartUpload(call),
       ListParts: (call) => multipart.listParts(call),
       ListMultipartUploads: (call) => multipart.listMultipartUploads(call),
+      PostObject: (call) => postObject.postObject(call),
     };
   }
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    deferContinue(fastify.server);
     // An encapsulated plugin, so that the raw-body content type parser applies to S3 only.
     void fastify.register(async (s3) => {
       s3.removeAllContentTypeParsers();
@@ -80,6 +85,7 @@ export class S3Gateway implements OnModuleInit {
       target = parseTarget(raw.url ?? '/', raw.headers.host, this.config.domains);
       const auth = this.authenticator.authenticate(raw, target);
       const operation = resolveOperation(raw.method ?? 'GET', target);
+      sendContinue(raw, reply.raw);
       await this.handlers[operation]({
         operation,
         target,

@@ -24,7 +24,8 @@ export type S3Operation =
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
   | 'ListParts'
-  | 'ListMultipartUploads';
+  | 'ListMultipartUploads'
+  | 'PostObject';
 
 /** Every S3 sub-resource: a query parameter that changes which operation a request is. */
 export const SUB_RESOURCES = new Set([
@@ -62,6 +63,7 @@ const ROUTES: readonly Route[] = [
   { method: 'POST', level: 'object', subResource: 'uploadId', operation: 'CompleteMultipartUpload' },
   { method: 'DELETE', level: 'object', subResource: 'uploadId', operation: 'AbortMultipartUpload' },
   { method: 'GET', level: 'object', subResource: 'uploadId', operation: 'ListParts' },
+  { method: 'POST', level: 'bucket', operation: 'PostObject' },
 ];
 
 export function resolveOperation(method: string, target: S3Target): S3Operation {

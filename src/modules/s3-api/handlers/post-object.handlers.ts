@@ -1,0 +1,115 @@
+/**
+ * POST Object: a browser-form upload. The form carries its own credentials (a policy signed
+ * with SigV4 or SigV2), so authentication happens here, once the fields before the file
+ * have been read; the file then streams into the same write path as PutObject.
+ */
+import { Injectable } from '@nestjs/common';
+import { ServerConfig } from '../../../config/server-config';
+import { s3Error } from '../../../domain/errors';
+import { NULL_VERSION_ID } from '../../../domain/object-version';
+import { checkPostPolicy, parsePostPolicy } from '../../../domain/rules/post-policy';
+import { verifyFormSignature } from '../../../infra/http/post-form-auth';
+import { uriEncode } from '../../../infra/http/uri-encode';
+import { ObjectService } from '../../objects/object.service';
+import { formFilePayload } from '../form-file-payload';
+import { systemMetadataFrom, userMetadataFrom } from '../object-metadata';
+import { readPostForm, type PostForm } from '../post-form';
+import { bucketOf, header, type S3Call } from '../s3-call';
+import type { Headers } from '../s3-response';
+import { renderPostResponse } from '../xml/post-response.xml';
+
+/** Fields stored as the object's system metadata, as the same-named PUT headers would be. */
+const METADATA_FIELDS = ['content-type', 'cache-control', 'content-disposition', 'content-encoding', 'expires'];
+
+@Injectable()
+export class PostObjectHandlers {
+  constructor(
+    private readonly objects: ObjectService,
+    private readonly config: ServerConfig,
+  ) {}
+
+  async postObject(call: S3Call): Promise<void> {
+    const bucket = bucketOf(call);
+    const form = await readPostForm(call.request);
+    try {
+      await this.store(call, bucket, form);
+    } catch (error) {
+      // Discard the rest of the body (bypassing the form parser) so the connection stays usable.
+      call.request.unpipe();
+      call.request.resume();
+      throw error;
+    }
+  }
+
+  private async store(call: S3Call, bucket: string, form: PostForm): Promise<void> {
+    const accessKey = this.authenticate(form.fields);
+    const template = form.fields.get('key');
+    if (template === undefined) {
+      throw s3Error('InvalidArgument', "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.", {
+        ArgumentName: 'key',
+        ArgumentValue: '',
+      });
+    }
+    const key = template.replaceAll('${filename}', form.filename);
+    const fields = new Map(form.fields);
+    fields.set('bucket', bucket);
+    fields.set('key', key);
+    const range = checkPostPolicy(parsePostPolicy(fields.get('policy')!), fields, new Date());
+
+    const metadata: Record<string, string> = {};
+    for (const [name, value] of fields) if (METADATA_FIELDS.includes(name) || name.startsWith('x-amz-meta-')) metadata[name] = value;
+    const result = await this.objects.putObject(
+      { actor: accessKey, requestId: call.context.requestId },
+      { bucket, key, payload: await formFilePayload(form.file, range), system: systemMetadataFrom(metadata), user: userMetadataFrom(metadata) },
+    );
+    this.respond(call, fields, bucket, key, result.etag, result.versionId);
+  }
+
+  private authenticate(fields: ReadonlyMap<string, string>): string {
+    if (!fields.has('policy') && !fields.has('signature') && !fields.has('x-amz-signature')) {
+      throw s3Error('AccessDenied', 'Anonymous requests are not allowed: sign the form policy with your access key.');
+    }
+    return verifyFormSignature(fields, {
+      lookupSecret: (accessKey) => (accessKey === this.config.rootUser ? this.config.rootPassword : undefined),
+      region: this.config.regionEnforced ? this.config.region : undefined,
+    });
+  }
+
+  /** success_action_redirect (303), else success_action_status 200 / 201 (PostResponse XML) / 204 (the default). */
+  private respond(call: S3Call, fields: ReadonlyMap<string, string>, bucket: string, key: string, etag: string, versionId: string): void {
+    const headers: Headers = { etag: `"${etag}"` };
+    if (versionId !== NULL_VERSION_ID) headers['x-amz-version-id'] = versionId;
+    const location = `${this.publicEndpoint(call)}/${uriEncode(bucket)}/${uriEncode(key, true)}`;
+
+    const redirect = redirectUrl(fields.get('success_action_redirect') ?? fields.get('redirect'));
+    if (redirect) {
+      redirect.searchParams.set('bucket', bucket);
+      redirect.searchParams.set('key', key);
+      redirect.searchParams.set('etag', `"${etag}"`);
+      call.response.send(303, { ...headers, location: redirect.toString() });
+      return;
+    }
+    const status = fields.get('success_action_status');
+    if (status === '201') {
+      call.response.xml(201, renderPostResponse(location, bucket, key, etag), { ...headers, location });
+    } else {
+      call.response.send(status === '200' ? 200 : 204, { ...headers, location });
+    }
+  }
+
+  private publicEndpoint(call: S3Call): string {
+    const host = header(call, 'host');
+    return host ? `http://${host}` : this.config.endpoint;
+  }
+}
+
+/** A redirect target AWS follows: an absolute http(s) URL; anything else is ignored. */
+function redirectUrl(value: string | undefined): URL | undefined {
+  if (!value) return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}

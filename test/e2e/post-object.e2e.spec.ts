@@ -1,0 +1,289 @@
+/**
+ * POST Object (browser-form uploads): policies signed by real clients (minio-js
+ * presignedPostPolicy, boto3 generate_presigned_post with SigV4 and SigV2), posted as real
+ * multipart/form-data with fetch; every policy violation is refused and stores nothing.
+ */
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import * as http from 'node:http';
+import { connect } from 'node:net';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
+import { awsCliEnv, minioClient, sdkClient } from '../helpers/s3-clients';
+import { ACCESS_KEY, CairnServer, SECRET_KEY } from '../helpers/server';
+
+const run = promisify(execFile);
+const BUCKET = 'post-forms';
+const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+
+interface PresignedPost {
+  url: string;
+  fields: Record<string, string>;
+}
+
+/** Posts the fields, then the file last (as browsers do). */
+async function postForm(post: PresignedPost, file: Buffer, filename = 'upload.bin', extra: Record<string, string> = {}): Promise<Response> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries({ ...post.fields, ...extra })) form.append(name, value);
+  form.append('file', new Blob([file]), filename);
+  return fetch(post.url, { method: 'POST', body: form, redirect: 'manual' });
+}
+
+async function errorCode(response: Response): Promise<string> {
+  const text = await response.text();
+  return /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? `(none, status ${response.status}: ${text})`;
+}
+
+async function boto3Post(server: CairnServer, signatureVersion: string, args: string): Promise<PresignedPost> {
+  const script = [
+    'import boto3, json',
+    'from botocore.config import Config',
+    `s3 = boto3.client('s3', endpoint_url='${server.endpoint}', aws_access_key_id='${ACCESS_KEY}', aws_secret_access_key='${SECRET_KEY}', region_name='us-east-1', config=Config(signature_version='${signatureVersion}'))`,
+    `print(json.dumps(s3.generate_presigned_post(${args})))`,
+  ].join('\n');
+  const { stdout } = await run('python3', ['-c', script], { env: { ...process.env, ...awsCliEnv() } });
+  return JSON.parse(stdout) as PresignedPost;
+}
+
+/** A SigV4-signed form for hand-made policies (the way a web page's backend signs them). */
+function signedForm(server: CairnServer, conditions: unknown[], expiration = new Date(Date.now() + 600_000), secret = SECRET_KEY): PresignedPost {
+  const now = new Date();
+  const amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, '');
+  const credential = `${ACCESS_KEY}/${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`;
+  const policy = Buffer.from(
+    JSON.stringify({
+      expiration: expiration.toISOString(),
+      conditions: [...conditions, { 'x-amz-algorithm': 'AWS4-HMAC-SHA256' }, { 'x-amz-credential': credential }, { 'x-amz-date': amzDate }],
+    }),
+  ).toString('base64');
+  let key: Buffer | string = `AWS4${secret}`;
+  for (const part of [amzDate.slice(0, 8), 'us-east-1', 's3', 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+  const signature = createHmac('sha256', key).update(policy).digest('hex');
+  return {
+    url: `${server.endpoint}/${BUCKET}`,
+    fields: { policy, 'x-amz-algorithm': 'AWS4-HMAC-SHA256', 'x-amz-credential': credential, 'x-amz-date': amzDate, 'x-amz-signature': signature },
+  };
+}
+
+describe('POST Object (browser-form uploads)', () => {
+  let server: CairnServer;
+  let s3: S3Client;
+
+  beforeAll(async () => {
+    server = await CairnServer.start();
+    s3 = sdkClient(server);
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  });
+  afterAll(async () => {
+    s3?.destroy();
+    await server?.dispose();
+  });
+
+  const absent = async (key: string) => expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })))).name).toBe('NotFound');
+
+  it('minio-js presignedPostPolicy: a form upload with content type, metadata and a size range', async () => {
+    const minio = minioClient(server);
+    const policy = minio.newPostPolicy();
+    policy.setBucket(BUCKET);
+    policy.setKey('minio/form.txt');
+    policy.setExpires(new Date(Date.now() + 600_000));
+    policy.setContentType('text/plain');
+    policy.setContentLengthRange(1, 1024);
+    policy.setUserMetaData({ colour: 'green' });
+    const { postURL, formData } = await minio.presignedPostPolicy(policy);
+    const body = Buffer.from('hello from a browser form');
+    const response = await postForm({ url: postURL, fields: formData as Record<string, string> }, body);
+    expect(response.status, await response.clone().text()).toBe(204);
+    expect(response.headers.get('etag')).toBe(`"${md5(body)}"`);
+
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'minio/form.txt' }));
+    expect((await bytesOf(got.Body)).equals(body)).toBe(true);
+    expect(got.ContentType).toBe('text/plain');
+    expect(got.Metadata).toEqual({ colour: 'green' });
+
+    const tooBig = await postForm({ url: postURL, fields: formData as Record<string, string> }, randomBytes(1025));
+    expect([tooBig.status, await errorCode(tooBig)]).toEqual([400, 'EntityTooLarge']);
+    const empty = await postForm({ url: postURL, fields: formData as Record<string, string> }, Buffer.alloc(0));
+    expect([empty.status, await errorCode(empty)]).toEqual([400, 'EntityTooSmall']);
+  });
+
+  it('boto3 generate_presigned_post with SigV4: ${filename} in the key and success_action_status 201', async () => {
+    const post = await boto3Post(
+      server,
+      's3v4',
+      `'${BUCKET}', 'boto4/\${filename}', Fields={'success_action_status': '201'}, Conditions=[{'success_action_status': '201'}, ['starts-with', '$key', 'boto4/']], ExpiresIn=600`,
+    );
+    expect(post.fields['x-amz-signature']).toBeDefined();
+    const body = randomBytes(300 * 1024); // larger than the inline limit: streamed to shard files
+    const response = await postForm(post, body, 'photo.jpg');
+    const xml = await response.text();
+    expect(response.status, xml).toBe(201);
+    expect(xml).toContain('<PostResponse>');
+    expect(xml).toContain('<Bucket>post-forms</Bucket>');
+    expect(xml).toContain('<Key>boto4/photo.jpg</Key>');
+    expect(xml).toContain(`<ETag>&quot;${md5(body)}&quot;</ETag>`);
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'boto4/photo.jpg' }));
+    expect(got.ContentLength).toBe(body.length);
+    expect((await bytesOf(got.Body)).equals(body)).toBe(true);
+  });
+
+  it('boto3 generate_presigned_post with SigV2 (AWSAccessKeyId, signature) and success_action_status 200', async () => {
+    const post = await boto3Post(
+      server,
+      's3',
+      `'${BUCKET}', 'boto2/file.txt', Fields={'success_action_status': '200'}, Conditions=[{'success_action_status': '200'}], ExpiresIn=600`,
+    );
+    expect(post.fields.AWSAccessKeyId).toBe(ACCESS_KEY);
+    const response = await postForm(post, Buffer.from('v2 form'));
+    expect(response.status, await response.clone().text()).toBe(200);
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'boto2/file.txt' }));
+    expect((await bytesOf(got.Body)).toString()).toBe('v2 form');
+  });
+
+  it('success_action_redirect answers 303 with bucket, key and etag in the query', async () => {
+    const post = signedForm(server, [{ bucket: BUCKET }, ['starts-with', '$key', 'redirect/'], ['starts-with', '$success_action_redirect', 'https://example.com/']]);
+    const body = Buffer.from('redirected');
+    const response = await postForm(post, body, 'r.txt', { key: 'redirect/r.txt', success_action_redirect: 'https://example.com/done?x=1' });
+    expect(response.status).toBe(303);
+    const location = new URL(response.headers.get('location')!);
+    expect(location.origin + location.pathname).toBe('https://example.com/done');
+    expect(Object.fromEntries(location.searchParams)).toEqual({ x: '1', bucket: BUCKET, key: 'redirect/r.txt', etag: `"${md5(body)}"` });
+  });
+
+  it('answers Expect: 100-continue on a form upload and stores the file', async () => {
+    const post = signedForm(server, [{ bucket: BUCKET }, ['eq', '$key', 'expect/form.txt']]);
+    const boundary = 'cairnFormBoundary';
+    const parts = Object.entries({ ...post.fields, key: 'expect/form.txt' }).map(
+      ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+    );
+    const body = Buffer.from(
+      `${parts.join('')}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="f.txt"\r\nContent-Type: text/plain\r\n\r\nform body after 100\r\n--${boundary}--\r\n`,
+    );
+    const result = await new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
+      let continued = false;
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          method: 'POST',
+          path: `/${BUCKET}`,
+          headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length, expect: '100-continue' },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode!, continued }));
+        },
+      );
+      request.on('continue', () => {
+        continued = true;
+        request.end(body);
+      });
+      request.on('error', reject);
+      request.flushHeaders();
+    });
+    expect(result).toEqual({ status: 204, continued: true });
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'expect/form.txt' }));
+    expect((await bytesOf(got.Body)).toString()).toBe('form body after 100');
+  });
+
+  it('a client that disconnects mid-file leaves nothing stored and no staged shards behind', async () => {
+    const post = signedForm(server, [{ bucket: BUCKET }, ['eq', '$key', 'aborted/big']]);
+    const boundary = 'cairnAbortBoundary';
+    const fields = Object.entries({ ...post.fields, key: 'aborted/big' })
+      .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
+      .join('');
+    const head = `${fields}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big"\r\n\r\n`;
+    const socket = connect(server.port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(
+      `POST /${BUCKET} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n${head}`,
+    );
+    socket.write(randomBytes(2 * 1024 * 1024)); // past the read-ahead: the file is streaming to shard files
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    socket.destroy();
+
+    const staged = () => server.drives.flatMap((drive) => readdirSync(drive, { recursive: true, encoding: 'utf8' }).filter((p) => p.split('/').includes('tmp') && p.endsWith('.shard')));
+    const deadline = Date.now() + 5000;
+    while (staged().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(staged()).toEqual([]);
+    await absent('aborted/big');
+  });
+
+  it('a form posted to a bucket that does not exist is NoSuchBucket', async () => {
+    const post = signedForm(server, [{ bucket: 'no-such-bucket' }, ['starts-with', '$key', '']]);
+    const response = await postForm({ ...post, url: `${server.endpoint}/no-such-bucket` }, Buffer.from('x'), 'a', { key: 'k' });
+    expect([response.status, await errorCode(response)]).toEqual([404, 'NoSuchBucket']);
+  });
+
+  describe('refuses policy violations, storing nothing', () => {
+    it('a key outside the allowed prefix (AccessDenied, Policy Condition failed)', async () => {
+      const post = signedForm(server, [{ bucket: BUCKET }, ['starts-with', '$key', 'uploads/']]);
+      const response = await postForm(post, Buffer.from('x'), 'a', { key: 'elsewhere/a' });
+      const text = await response.text();
+      expect(response.status).toBe(403);
+      expect(text).toContain('<Code>AccessDenied</Code>');
+      expect(text).toContain('Invalid according to Policy: Policy Condition failed: [&quot;starts-with&quot;,&quot;$key&quot;,&quot;uploads/&quot;]');
+      await absent('elsewhere/a');
+    });
+
+    it('a policy for another bucket, an expired policy, and a field the policy does not name', async () => {
+      const other = await postForm(signedForm(server, [{ bucket: 'another-bucket' }, ['starts-with', '$key', '']]), Buffer.from('x'), 'a', { key: 'v/other' });
+      expect([other.status, await errorCode(other)]).toEqual([403, 'AccessDenied']);
+      const expiredForm = signedForm(server, [{ bucket: BUCKET }, ['starts-with', '$key', '']], new Date(Date.now() - 1000));
+      const expired = await postForm(expiredForm, Buffer.from('x'), 'a', { key: 'v/expired' });
+      const text = await expired.text();
+      expect([expired.status, text.includes('Policy expired')]).toEqual([403, true]);
+      const extra = await postForm(signedForm(server, [{ bucket: BUCKET }, ['starts-with', '$key', '']]), Buffer.from('x'), 'a', { key: 'v/extra', 'x-amz-meta-sneaky': '1' });
+      expect([extra.status, await errorCode(extra)]).toEqual([403, 'AccessDenied']);
+      for (const key of ['v/other', 'v/expired', 'v/extra']) await absent(key);
+    });
+
+    it('a bad signature (SignatureDoesNotMatch) and a tampered policy', async () => {
+      const wrongSecret = signedForm(server, [{ bucket: BUCKET }, ['starts-with', '$key', '']], undefined, 'not-the-secret');
+      const bad = await postForm(wrongSecret, Buffer.from('x'), 'a', { key: 'sig/bad' });
+      expect([bad.status, await errorCode(bad)]).toEqual([403, 'SignatureDoesNotMatch']);
+      const good = signedForm(server, [{ bucket: BUCKET }, ['starts-with', '$key', 'sig/only/']]);
+      const widened = Buffer.from(Buffer.from(good.fields.policy!, 'base64').toString().replace('sig/only/', '')).toString('base64');
+      const tampered = await postForm({ ...good, fields: { ...good.fields, policy: widened } }, Buffer.from('x'), 'a', { key: 'sig/tampered' });
+      expect([tampered.status, await errorCode(tampered)]).toEqual([403, 'SignatureDoesNotMatch']);
+      await absent('sig/bad');
+      await absent('sig/tampered');
+    });
+
+    it('a file over content-length-range larger than the read-ahead is cut off with EntityTooLarge', async () => {
+      const post = signedForm(server, [{ bucket: BUCKET }, ['eq', '$key', 'big/over'], ['content-length-range', 0, 200 * 1024]]);
+      const response = await postForm(post, randomBytes(1024 * 1024), 'big', { key: 'big/over' });
+      expect([response.status, await errorCode(response)]).toEqual([400, 'EntityTooLarge']);
+      await absent('big/over');
+    });
+
+    it('malformed forms: no file, no key, no policy, an invalid policy document, not multipart', async () => {
+      const post = signedForm(server, [{ bucket: BUCKET }, ['starts-with', '$key', '']]);
+      const noFile = new FormData();
+      for (const [name, value] of Object.entries({ ...post.fields, key: 'm/nofile' })) noFile.append(name, value);
+      const missing = await fetch(post.url, { method: 'POST', body: noFile });
+      expect([missing.status, await errorCode(missing)]).toEqual([400, 'IncorrectNumberOfFilesInPostRequest']);
+
+      const noKey = await postForm(post, Buffer.from('x'));
+      expect([noKey.status, await errorCode(noKey)]).toEqual([400, 'InvalidArgument']);
+
+      const anonymous = await postForm({ url: post.url, fields: { key: 'm/anon' } }, Buffer.from('x'));
+      expect([anonymous.status, await errorCode(anonymous)]).toEqual([403, 'AccessDenied']);
+
+      const garbage = Buffer.from('not json').toString('base64');
+      const signature = createHmac('sha1', SECRET_KEY).update(garbage).digest('base64');
+      const invalid = await postForm({ url: post.url, fields: { key: 'm/invalid', AWSAccessKeyId: ACCESS_KEY, policy: garbage, signature } }, Buffer.from('x'));
+      expect([invalid.status, await errorCode(invalid)]).toEqual([400, 'InvalidPolicyDocument']);
+
+      const broken = await fetch(post.url, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, body: '--xyz\r\nnonsense' });
+      expect([broken.status, await errorCode(broken)]).toEqual([400, 'MalformedPOSTRequest']);
+
+      const oversized = await postForm(post, Buffer.from('x'), 'a', { key: 'm/huge', 'x-ignore-padding': 'p'.repeat(21 * 1024) });
+      expect([oversized.status, await errorCode(oversized)]).toEqual([400, 'MaxPostPreDataLengthExceeded']);
+      for (const key of ['m/nofile', 'm/anon', 'm/invalid', 'm/huge']) await absent(key);
+    });
+  });
+});
