@@ -8,7 +8,7 @@
  * - payloads are plain JSON (no Dates, no Buffers, no undefined in arrays): the JSON text is
  *   what the hash chain covers, byte for byte.
  */
-import type { ChecksumAlgorithm, UploadedPart } from './multipart-upload';
+import type { ChecksumAlgorithm, ChecksumType, UploadedPart } from './multipart-upload';
 import type { ObjectVersion, SystemMetadata } from './object-version';
 
 /** Fields every event carries. `time` is the server clock (ms since the epoch) at decision. */
@@ -64,6 +64,7 @@ export interface MultipartUploadCreated extends EventEnvelope {
   readonly system: SystemMetadata;
   readonly user: Readonly<Record<string, string>>;
   readonly checksumAlgorithm?: ChecksumAlgorithm;
+  readonly checksumType?: ChecksumType;
   readonly storageClass: 'STANDARD';
 }
 

@@ -10,6 +10,13 @@ export type PartData = Extract<ObjectData, { kind: 'files' } | { kind: 'empty' }
 
 export type ChecksumAlgorithm = ChecksumValue['algorithm'];
 
+/**
+ * How a multipart upload's checksum covers it: COMPOSITE is the checksum of the parts'
+ * checksums (`<value>-<parts>`); FULL_OBJECT is the CRC of the whole object's bytes
+ * (CRC algorithms only; the only kind CRC64NVME has).
+ */
+export type ChecksumType = 'COMPOSITE' | 'FULL_OBJECT';
+
 export interface MultipartUpload {
   readonly bucket: string;
   readonly key: string;
@@ -20,6 +27,8 @@ export interface MultipartUpload {
   readonly user: Readonly<Record<string, string>>;
   /** x-amz-checksum-algorithm given at creation: every part must then carry that checksum. */
   readonly checksumAlgorithm?: ChecksumAlgorithm;
+  /** With checksumAlgorithm; absent in uploads logged before full-object checksums (= COMPOSITE). */
+  readonly checksumType?: ChecksumType;
   readonly storageClass: 'STANDARD';
 }
 

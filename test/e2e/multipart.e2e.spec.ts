@@ -29,6 +29,7 @@ import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
 import { awsCliEnv, minioClient, sdkClient } from '../helpers/s3-clients';
 import { ACCESS_KEY, CairnServer, SECRET_KEY } from '../helpers/server';
 import { tempDir } from '../helpers/temp-dirs';
+import { checksumBase64 } from '../../src/infra/http/checksums';
 
 const MiB = 1024 * 1024;
 const md5 = (b: Buffer) => createHash('md5').update(b).digest();
@@ -239,6 +240,48 @@ describe('multipart uploads', () => {
     };
     expect(got.ChecksumCRC32).toBe(`${crc32(Buffer.concat(parts.map(crc32))).toString('base64')}-3`);
     expect(got.ChecksumType).toBe('COMPOSITE');
+  });
+
+  it('gives a FULL_OBJECT checksum (the CRC of the whole object) when asked, and checks the client\'s whole-object checksum', async () => {
+    const parts = [randomBytes(5 * MiB), randomBytes(777)];
+    const whole = Buffer.concat(parts);
+    const crc = (algorithm: 'CRC32' | 'CRC64NVME', bytes: Buffer) => checksumBase64(algorithm, bytes);
+    for (const algorithm of ['CRC32', 'CRC64NVME'] as const) {
+      const key = `full-object-${algorithm}`;
+      const created = await s3.send(
+        new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key, ChecksumAlgorithm: algorithm, ChecksumType: 'FULL_OBJECT' }),
+      );
+      expect(created.ChecksumType).toBe('FULL_OBJECT');
+      const uploaded: Array<Record<string, unknown>> = [];
+      for (const [i, body] of parts.entries()) {
+        const { ETag } = await s3.send(
+          new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: created.UploadId, PartNumber: i + 1, Body: body, ChecksumAlgorithm: algorithm }),
+        );
+        uploaded.push({ PartNumber: i + 1, ETag, [`Checksum${algorithm}`]: crc(algorithm, body) });
+      }
+      const complete = (value: string) =>
+        s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: BUCKET,
+            Key: key,
+            UploadId: created.UploadId,
+            MultipartUpload: { Parts: uploaded },
+            ChecksumType: 'FULL_OBJECT',
+            [`Checksum${algorithm}`]: value,
+          }),
+        );
+      // A wrong whole-object checksum is refused and the upload stays.
+      expect((await s3ErrorOf(complete(crc(algorithm, Buffer.from('something else'))))).name).toBe('BadDigest');
+      const done = await complete(crc(algorithm, whole));
+      expect(done[`Checksum${algorithm}`]).toBe(crc(algorithm, whole));
+      const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
+      expect((await bytesOf(got.Body)).equals(whole)).toBe(true);
+      expect([got[`Checksum${algorithm}`], got.ChecksumType]).toEqual([crc(algorithm, whole), 'FULL_OBJECT']);
+    }
+    // CRC64NVME has no COMPOSITE form; SHA256 has no FULL_OBJECT form.
+    expect((await s3ErrorOf(s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'x', ChecksumAlgorithm: 'SHA256', ChecksumType: 'FULL_OBJECT' })))).name).toBe(
+      'InvalidRequest',
+    );
   });
 
   it('takes large files from the aws cli, boto3 and minio-js, each as a multipart upload', async () => {

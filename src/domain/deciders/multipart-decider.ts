@@ -9,6 +9,7 @@ import {
   MAX_PART_NUMBER,
   MIN_PART_SIZE,
   type ChecksumAlgorithm,
+  type ChecksumType,
   type MultipartUpload,
   type ObjectPart,
   type UploadedPart,
@@ -27,11 +28,13 @@ export function decideCreateUpload(
     system: SystemMetadata;
     user: Readonly<Record<string, string>>;
     checksumAlgorithm?: ChecksumAlgorithm;
+    checksumType?: ChecksumType;
   },
   context: DecisionContext,
 ): MultipartUploadCreated {
   assertBucketExists(bucket, command.bucket);
   assertValidObjectKey(command.key);
+  const checksumType = checksumTypeFor(command.checksumAlgorithm, command.checksumType);
   return {
     type: 'MultipartUploadCreated',
     v: 1,
@@ -40,9 +43,26 @@ export function decideCreateUpload(
     key: command.key,
     system: command.system,
     user: command.user,
-    ...(command.checksumAlgorithm ? { checksumAlgorithm: command.checksumAlgorithm } : {}),
+    ...(command.checksumAlgorithm ? { checksumAlgorithm: command.checksumAlgorithm, checksumType } : {}),
     storageClass: 'STANDARD',
   };
+}
+
+const CRC_ALGORITHMS: readonly ChecksumAlgorithm[] = ['CRC32', 'CRC32C', 'CRC64NVME'];
+
+/** AWS's rules: FULL_OBJECT needs a CRC; CRC64NVME is FULL_OBJECT only; COMPOSITE is the default otherwise. */
+export function checksumTypeFor(algorithm: ChecksumAlgorithm | undefined, requested: ChecksumType | undefined): ChecksumType {
+  if (!algorithm) {
+    if (requested) throw s3Error('InvalidRequest', 'The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.');
+    return 'COMPOSITE';
+  }
+  if (requested === 'FULL_OBJECT' && !CRC_ALGORITHMS.includes(algorithm)) {
+    throw s3Error('InvalidRequest', `The FULL_OBJECT checksum type cannot be used with the ${algorithm.toLowerCase()} checksum algorithm.`);
+  }
+  if (algorithm === 'CRC64NVME' && requested === 'COMPOSITE') {
+    throw s3Error('InvalidRequest', 'The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.');
+  }
+  return requested ?? (algorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');
 }
 
 export function assertValidPartNumber(partNumber: number): void {
@@ -97,8 +117,10 @@ export function decideCompleteUpload(
     key: string;
     uploadId: string;
     parts: readonly CompletedPartRequest[];
-    /** The upload's composite checksum over the chosen parts (computed by the caller: it needs the algorithm's code). */
-    compositeChecksum?: (algorithm: ChecksumAlgorithm, parts: readonly ObjectPart[]) => ChecksumValue;
+    /** The upload's checksum over the chosen parts (computed by the caller: it needs the algorithm's code). */
+    checksumOfParts?: (upload: MultipartUpload, parts: readonly ObjectPart[]) => ChecksumValue | undefined;
+    /** A checksum of the whole object the client sent with the request: it must match. */
+    expectedChecksum?: ChecksumValue;
   },
   context: DecisionContext,
 ): MultipartUploadCompleted {
@@ -129,7 +151,11 @@ export function decideCompleteUpload(
     }
   });
 
-  const checksum = upload.checksumAlgorithm && command.compositeChecksum ? command.compositeChecksum(upload.checksumAlgorithm, parts) : undefined;
+  const checksum = command.checksumOfParts?.(upload, parts);
+  const expected = command.expectedChecksum;
+  if (expected && (expected.algorithm !== checksum?.algorithm || expected.value !== checksum.value)) {
+    throw s3Error('BadDigest', `The ${expected.algorithm.toLowerCase()} you specified for the whole object did not match the calculated checksum.`);
+  }
   return {
     type: 'MultipartUploadCompleted',
     v: 1,

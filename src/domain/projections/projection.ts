@@ -59,6 +59,7 @@ export function project(event: CairnEvent, state: ProjectionReader): ProjectionW
             system: event.system,
             user: event.user,
             ...(event.checksumAlgorithm ? { checksumAlgorithm: event.checksumAlgorithm } : {}),
+            ...(event.checksumType ? { checksumType: event.checksumType } : {}),
             storageClass: event.storageClass,
           },
         },

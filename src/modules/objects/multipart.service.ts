@@ -17,12 +17,13 @@ import {
 } from '../../domain/deciders/multipart-decider';
 import { assertBucketExists } from '../../domain/deciders/object-decider';
 import { s3Error } from '../../domain/errors';
-import { MAX_PART_SIZE, type ChecksumAlgorithm, type MultipartUpload, type ObjectPart, type UploadedPart } from '../../domain/multipart-upload';
+import { MAX_PART_SIZE, type ChecksumAlgorithm, type ChecksumType, type MultipartUpload, type ObjectPart, type UploadedPart } from '../../domain/multipart-upload';
 import type { ChecksumValue, SystemMetadata } from '../../domain/object-version';
 import { decisionState, releasedDataDirs, uploadDecisionState } from '../../domain/projections/projection';
 import { assertValidObjectKey } from '../../domain/rules/names';
 import { MAX_LIST_UPLOADS, type UploadListPage, type UploadListParams } from '../../domain/rules/upload-listing';
 import { checksumBase64 } from '../../infra/http/checksums';
+import { combineCrcs, isCrcAlgorithm } from '../../infra/http/crc-combine';
 import { NamespaceLocks } from '../../infra/locks/namespace-locks';
 import { ErasureSet } from '../../infra/storage/erasure-set';
 import type { ObjectPayload } from './object-payload';
@@ -48,7 +49,14 @@ export class MultipartService {
 
   async createUpload(
     context: RequestContext,
-    command: { bucket: string; key: string; system: SystemMetadata; user: Readonly<Record<string, string>>; checksumAlgorithm?: ChecksumAlgorithm },
+    command: {
+      bucket: string;
+      key: string;
+      system: SystemMetadata;
+      user: Readonly<Record<string, string>>;
+      checksumAlgorithm?: ChecksumAlgorithm;
+      checksumType?: ChecksumType;
+    },
   ): Promise<string> {
     const bucketRecord = await this.set.metadataDrive().getBucket(command.bucket);
     const appended = await this.set.appendEvent((stamp) => decideCreateUpload(bucketRecord, command, { ...stamp, ...context }), {
@@ -86,13 +94,13 @@ export class MultipartService {
 
   async completeUpload(
     context: RequestContext,
-    command: { bucket: string; key: string; uploadId: string; parts: readonly CompletedPartRequest[] },
+    command: { bucket: string; key: string; uploadId: string; parts: readonly CompletedPartRequest[]; expectedChecksum?: ChecksumValue },
   ): Promise<{ etag: string; versionId: string; checksum?: ChecksumValue }> {
     const { bucket, key, uploadId } = command;
     const appended = await this.withUpload(bucket, key, uploadId, async (state, upload, parts) => {
       const bucketRecord = state.getBucket(bucket);
       return this.set.appendEvent(
-        (stamp) => decideCompleteUpload(bucketRecord, upload, parts, { ...command, compositeChecksum }, { ...stamp, ...context }),
+        (stamp) => decideCompleteUpload(bucketRecord, upload, parts, { ...command, checksumOfParts }, { ...stamp, ...context }),
         { state },
       );
     });
@@ -154,8 +162,16 @@ export class MultipartService {
   }
 }
 
-/** S3's composite checksum: the checksum of the parts' binary checksums, then `-` and the part count. */
-function compositeChecksum(algorithm: ChecksumAlgorithm, parts: readonly ObjectPart[]): ChecksumValue {
+/**
+ * The object's checksum from its parts' checksums: FULL_OBJECT combines the parts' CRCs into
+ * the CRC of the whole; COMPOSITE is the checksum of the parts' binary checksums, `-<parts>`.
+ */
+function checksumOfParts(upload: MultipartUpload, parts: readonly ObjectPart[]): ChecksumValue | undefined {
+  const algorithm = upload.checksumAlgorithm;
+  if (!algorithm) return undefined;
+  if (upload.checksumType === 'FULL_OBJECT' && isCrcAlgorithm(algorithm)) {
+    return { algorithm, value: combineCrcs(algorithm, parts.map((part) => ({ value: part.checksum?.value ?? '', size: part.size }))) };
+  }
   const digests = parts.map((part) => Buffer.from(part.checksum?.value ?? '', 'base64'));
   return { algorithm, value: `${checksumBase64(algorithm, Buffer.concat(digests))}-${parts.length}` };
 }

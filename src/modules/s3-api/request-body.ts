@@ -47,13 +47,17 @@ function contentMd5Of(headers: RequestHeaders): Buffer | undefined {
   return digest;
 }
 
-export function payloadOf(call: S3Call): ObjectPayload {
+/**
+ * @param options.checksumHeaders false when x-amz-checksum-* headers describe something other
+ *   than this body (CompleteMultipartUpload: the whole object's checksum)
+ */
+export function payloadOf(call: S3Call, options: { checksumHeaders?: boolean } = {}): ObjectPayload {
   const headers = call.request.headers;
   const mode = call.auth.payload;
   const chunked = awsChunkedOptions(mode, headers);
   const size = chunked ? chunked.decodedLength : declaredLength(headers);
   const contentMd5 = contentMd5Of(headers);
-  const checksumHeader = declaredChecksum(headers);
+  const checksumHeader = options.checksumHeaders === false ? undefined : declaredChecksum(headers);
 
   const md5 = createHash('md5');
   const sha256: Hash | undefined = mode.kind === 'signed' ? createHash('sha256') : undefined;

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { ServerConfig } from '../../../config/server-config';
 import { s3Error } from '../../../domain/errors';
-import { NULL_VERSION_ID } from '../../../domain/object-version';
+import { checksumTypeFor } from '../../../domain/deciders/multipart-decider';
+import { NULL_VERSION_ID, type ChecksumValue } from '../../../domain/object-version';
 import { MAX_LIST_UPLOADS } from '../../../domain/rules/upload-listing';
 import { checksumHeaderName, parseChecksumAlgorithm } from '../../../infra/http/checksums';
 import { MAX_LIST_PARTS, MultipartService } from '../../objects/multipart.service';
 import { systemMetadataFrom, userMetadataFrom } from '../object-metadata';
 import { payloadOf } from '../request-body';
-import { readSmallBody } from '../small-body';
+import { MAX_DOCUMENT_BYTES, readSmallBody } from '../small-body';
 import { bucketOf, header, type S3Call } from '../s3-call';
 import { ownerOf } from '../s3-owner';
 import type { Headers } from '../s3-response';
@@ -28,6 +29,10 @@ export class MultipartHandlers {
     if (algorithmHeader !== undefined && !checksumAlgorithm) {
       throw s3Error('InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]');
     }
+    const typeHeader = header(call, 'x-amz-checksum-type')?.toUpperCase();
+    if (typeHeader !== undefined && typeHeader !== 'COMPOSITE' && typeHeader !== 'FULL_OBJECT') {
+      throw s3Error('InvalidRequest', 'Value for x-amz-checksum-type header is invalid.');
+    }
     const bucket = bucketOf(call);
     const key = call.target.key;
     const uploadId = await this.multipart.createUpload(call.context, {
@@ -36,8 +41,11 @@ export class MultipartHandlers {
       system: systemMetadataFrom(headers),
       user: userMetadataFrom(headers),
       ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
+      ...(typeHeader ? { checksumType: typeHeader } : {}),
     });
-    const response: Headers = checksumAlgorithm ? { 'x-amz-checksum-algorithm': checksumAlgorithm } : {};
+    const response: Headers = checksumAlgorithm
+      ? { 'x-amz-checksum-algorithm': checksumAlgorithm, 'x-amz-checksum-type': checksumTypeFor(checksumAlgorithm, typeHeader) }
+      : {};
     call.response.xml(200, renderInitiateMultipartUpload(bucket, key, uploadId), response);
   }
 
@@ -57,8 +65,10 @@ export class MultipartHandlers {
   async completeMultipartUpload(call: S3Call): Promise<void> {
     const bucket = bucketOf(call);
     const key = call.target.key;
-    const parts = parseCompleteMultipartUpload(await readSmallBody(call));
-    const result = await this.multipart.completeUpload(call.context, { bucket, key, uploadId: uploadIdOf(call), parts });
+    // Its x-amz-checksum-* header is the whole object's checksum, not the document's.
+    const parts = parseCompleteMultipartUpload(await readSmallBody(call, MAX_DOCUMENT_BYTES, { checksumHeaders: false }));
+    const expectedChecksum = wholeObjectChecksum(call);
+    const result = await this.multipart.completeUpload(call.context, { bucket, key, uploadId: uploadIdOf(call), parts, ...(expectedChecksum ? { expectedChecksum } : {}) });
     const response: Headers = {};
     if (result.versionId !== NULL_VERSION_ID) response['x-amz-version-id'] = result.versionId;
     const location = `http://${header(call, 'host') ?? 'localhost'}/${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
@@ -101,6 +111,16 @@ export class MultipartHandlers {
     const page = await this.multipart.listUploads(render.bucket, render);
     call.response.xml(200, renderListMultipartUploads(page, render, ownerOf(this.config.rootUser)));
   }
+}
+
+/** An x-amz-checksum-<algorithm> header on CompleteMultipartUpload: the client's checksum of the whole object. */
+function wholeObjectChecksum(call: S3Call): ChecksumValue | undefined {
+  for (const name of Object.keys(call.request.headers)) {
+    if (!name.startsWith('x-amz-checksum-') || name === 'x-amz-checksum-type' || name === 'x-amz-checksum-algorithm') continue;
+    const algorithm = parseChecksumAlgorithm(name);
+    if (algorithm) return { algorithm, value: header(call, name)! };
+  }
+  return undefined;
 }
 
 function uploadIdOf(call: S3Call): string {

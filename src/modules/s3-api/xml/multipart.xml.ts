@@ -20,7 +20,7 @@ export function renderInitiateMultipartUpload(bucket: string, key: string, uploa
 }
 
 export function renderCompleteMultipartUpload(result: { location: string; bucket: string; key: string; etag: string; checksum?: ChecksumValue }): string {
-  const checksumType = result.checksum ? tag('ChecksumType', 'COMPOSITE') : '';
+  const checksumType = result.checksum ? tag('ChecksumType', result.checksum.value.includes('-') ? 'COMPOSITE' : 'FULL_OBJECT') : '';
   return s3Document(
     'CompleteMultipartUploadResult',
     `${tag('Location', result.location)}${tag('Bucket', result.bucket)}${tag('Key', result.key)}${tag('ETag', `"${result.etag}"`)}` +
@@ -42,7 +42,7 @@ export function renderListParts(page: PartsPage, request: { bucket: string; part
       `${renderInitiator(owner)}${renderOwner(owner)}${tag('StorageClass', upload.storageClass)}` +
       `${tag('PartNumberMarker', request.partNumberMarker)}${tag('NextPartNumberMarker', page.nextPartNumberMarker ?? (page.parts.at(-1)?.partNumber ?? 0))}` +
       `${tag('MaxParts', request.maxParts)}${tag('IsTruncated', page.isTruncated)}` +
-      `${upload.checksumAlgorithm ? tag('ChecksumAlgorithm', upload.checksumAlgorithm) + tag('ChecksumType', 'COMPOSITE') : ''}${parts}`,
+      `${upload.checksumAlgorithm ? tag('ChecksumAlgorithm', upload.checksumAlgorithm) + tag('ChecksumType', upload.checksumType ?? 'COMPOSITE') : ''}${parts}`,
   );
 }
 
