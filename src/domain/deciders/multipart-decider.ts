@@ -20,16 +20,18 @@ import { assertValidObjectKey } from '../rules/names';
 import type { DecisionContext } from './decision-context';
 import { assertBucketExists } from './object-decider';
 
+export interface CreateUploadCommand {
+  readonly bucket: string;
+  readonly key: string;
+  readonly system: SystemMetadata;
+  readonly user: Readonly<Record<string, string>>;
+  readonly checksumAlgorithm?: ChecksumAlgorithm;
+  readonly checksumType?: ChecksumType;
+}
+
 export function decideCreateUpload(
   bucket: BucketRecord | undefined,
-  command: {
-    bucket: string;
-    key: string;
-    system: SystemMetadata;
-    user: Readonly<Record<string, string>>;
-    checksumAlgorithm?: ChecksumAlgorithm;
-    checksumType?: ChecksumType;
-  },
+  command: CreateUploadCommand,
   context: DecisionContext,
 ): MultipartUploadCreated {
   assertBucketExists(bucket, command.bucket);

@@ -14,11 +14,12 @@ import {
   decideCreateUpload,
   decideUploadPart,
   type CompletedPartRequest,
+  type CreateUploadCommand,
 } from '../../domain/deciders/multipart-decider';
 import { assertBucketExists } from '../../domain/deciders/object-decider';
 import { s3Error } from '../../domain/errors';
-import { MAX_PART_SIZE, type ChecksumAlgorithm, type ChecksumType, type MultipartUpload, type ObjectPart, type UploadedPart } from '../../domain/multipart-upload';
-import type { ChecksumValue, SystemMetadata } from '../../domain/object-version';
+import { MAX_PART_SIZE, type MultipartUpload, type ObjectPart, type UploadedPart } from '../../domain/multipart-upload';
+import type { ChecksumValue } from '../../domain/object-version';
 import { decisionState, releasedDataDirs, uploadDecisionState } from '../../domain/projections/projection';
 import { assertValidObjectKey } from '../../domain/rules/names';
 import { MAX_LIST_UPLOADS, type UploadListPage, type UploadListParams } from '../../domain/rules/upload-listing';
@@ -49,14 +50,7 @@ export class MultipartService {
 
   async createUpload(
     context: RequestContext,
-    command: {
-      bucket: string;
-      key: string;
-      system: SystemMetadata;
-      user: Readonly<Record<string, string>>;
-      checksumAlgorithm?: ChecksumAlgorithm;
-      checksumType?: ChecksumType;
-    },
+    command: CreateUploadCommand,
   ): Promise<string> {
     const bucketRecord = await this.set.metadataDrive().getBucket(command.bucket);
     const appended = await this.set.appendEvent((stamp) => decideCreateUpload(bucketRecord, command, { ...stamp, ...context }), {
