@@ -56,6 +56,35 @@ export function systemMetadataFrom(headers: RequestHeaders): SystemMetadata {
   return system;
 }
 
+/** x-amz-storage-class on a write: cairn stores every object as STANDARD. */
+export function storageClassFrom(headers: RequestHeaders): 'STANDARD' {
+  const value = single(headers, 'x-amz-storage-class');
+  if (value === undefined || value === 'STANDARD') return 'STANDARD';
+  throw s3Error('InvalidStorageClass', undefined, { StorageClassRequested: value });
+}
+
+/** GET/HEAD query parameters that override response headers (response-content-type...). */
+const RESPONSE_OVERRIDES: readonly (readonly [string, string])[] = [
+  ['response-content-type', 'content-type'],
+  ['response-content-language', 'content-language'],
+  ['response-expires', 'expires'],
+  ['response-cache-control', 'cache-control'],
+  ['response-content-disposition', 'content-disposition'],
+  ['response-content-encoding', 'content-encoding'],
+];
+
+/** What Node lets through as a header value (Latin-1 without control characters). */
+const HEADER_SAFE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+export function applyResponseOverrides(headers: Headers, query: ReadonlyMap<string, string>): void {
+  for (const [parameter, name] of RESPONSE_OVERRIDES) {
+    const value = query.get(parameter);
+    if (value === undefined) continue;
+    if (!HEADER_SAFE.test(value)) throw s3Error('InvalidArgument', `The ${parameter} parameter cannot be sent as a header.`, { ArgumentName: parameter });
+    headers[name] = value;
+  }
+}
+
 /** AWS's content type for objects stored without one. */
 const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
 

@@ -16,6 +16,8 @@ export type S3Operation =
   | 'ListObjects'
   | 'ListObjectsV2'
   | 'PutObject'
+  | 'CopyObject'
+  | 'GetObjectAttributes'
   | 'GetObject'
   | 'HeadObject'
   | 'DeleteObject';
@@ -36,6 +38,8 @@ interface Route {
   readonly level: Level;
   /** The sub-resource that selects this route; undefined for the plain resource. */
   readonly subResource?: string;
+  /** A request header whose presence selects this route (CopyObject is a PUT with x-amz-copy-source). */
+  readonly header?: string;
   readonly operation: S3Operation;
 }
 
@@ -46,19 +50,25 @@ const ROUTES: readonly Route[] = [
   { method: 'HEAD', level: 'bucket', operation: 'HeadBucket' },
   { method: 'GET', level: 'bucket', subResource: 'location', operation: 'GetBucketLocation' },
   { method: 'GET', level: 'bucket', operation: 'ListObjects' },
+  { method: 'PUT', level: 'object', header: 'x-amz-copy-source', operation: 'CopyObject' },
   { method: 'PUT', level: 'object', operation: 'PutObject' },
   { method: 'GET', level: 'object', operation: 'GetObject' },
+  { method: 'GET', level: 'object', subResource: 'partNumber', operation: 'GetObject' },
+  { method: 'GET', level: 'object', subResource: 'attributes', operation: 'GetObjectAttributes' },
   { method: 'HEAD', level: 'object', operation: 'HeadObject' },
+  { method: 'HEAD', level: 'object', subResource: 'partNumber', operation: 'HeadObject' },
   { method: 'DELETE', level: 'object', operation: 'DeleteObject' },
 ];
 
-export function resolveOperation(method: string, target: S3Target): S3Operation {
+export function resolveOperation(method: string, target: S3Target, headers: Readonly<Record<string, unknown>> = {}): S3Operation {
   const level: Level = target.bucket === undefined ? 'service' : target.key === '' ? 'bucket' : 'object';
   const subResources = [...target.query.keys()].filter((name) => SUB_RESOURCES.has(name));
   if (subResources.length > 1) throw s3Error('NotImplemented', `Combining the sub-resources ${subResources.join(', ')} is not supported.`);
   const subResource = subResources[0];
 
-  const route = ROUTES.find((r) => r.method === method && r.level === level && r.subResource === subResource);
+  const route = ROUTES.find(
+    (r) => r.method === method && r.level === level && r.subResource === subResource && (r.header === undefined || headers[r.header] !== undefined),
+  );
   if (route) {
     if (route.operation === 'ListObjects' && target.query.get('list-type') === '2') return 'ListObjectsV2';
     return route.operation;
