@@ -3,6 +3,7 @@
  */
 import { s3Error } from '../../domain/errors';
 import type { ObjectVersion, SystemMetadata } from '../../domain/object-version';
+import { decodeHeaderValue, encodeHeaderValue } from '../../infra/http/rfc2047';
 import type { Headers } from './s3-response';
 
 /** AWS: user metadata may total 2 KB (UTF-8 bytes of names and values). */
@@ -16,13 +17,17 @@ function single(headers: RequestHeaders, name: string): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
 }
 
+/**
+ * x-amz-meta-* headers as stored: names lowercase (Node already folds them), values with
+ * RFC 2047 encoded-words decoded, as S3 does, so non-ASCII values count in UTF-8 bytes.
+ */
 export function userMetadataFrom(headers: RequestHeaders): Record<string, string> {
   const user: Record<string, string> = {};
   let bytes = 0;
   for (const name of Object.keys(headers)) {
     if (!name.startsWith(USER_PREFIX)) continue;
     const key = name.slice(USER_PREFIX.length);
-    const value = single(headers, name) ?? '';
+    const value = decodeHeaderValue(single(headers, name) ?? '');
     user[key] = value;
     bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
   }
@@ -101,6 +106,6 @@ export function objectHeaders(version: ObjectVersion): Headers {
     expires: version.system.expires,
     'accept-ranges': 'bytes',
   };
-  for (const [name, value] of Object.entries(version.user)) headers[`x-amz-meta-${name}`] = value;
+  for (const [name, value] of Object.entries(version.user)) headers[`x-amz-meta-${name}`] = encodeHeaderValue(value);
   return headers;
 }
