@@ -128,7 +128,8 @@ describe('CopyObject', () => {
     });
 
     it('refuses a malformed copy source and an unknown metadata directive as InvalidArgument', async () => {
-      for (const headers of [{ 'x-amz-copy-source': 'just-a-bucket' }, { 'x-amz-copy-source': 'src/inline.bin', 'x-amz-metadata-directive': 'MERGE' }]) {
+      const cases: Record<string, string>[] = [{ 'x-amz-copy-source': 'just-a-bucket' }, { 'x-amz-copy-source': 'src/inline.bin', 'x-amz-metadata-directive': 'MERGE' }];
+      for (const headers of cases) {
         const response = await signedRequest(server, 'PUT', '/dst/bad', { headers });
         expect(response.status, JSON.stringify(headers)).toBe(400);
         expect(response.body.toString()).toContain('<Code>InvalidArgument</Code>');
