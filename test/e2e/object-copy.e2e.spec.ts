@@ -106,6 +106,13 @@ describe('CopyObject', () => {
       expect((await signedRequest(server, 'HEAD', '/dst/x')).status).toBe(404);
     });
 
+    it('copies a named version (?versionId=null on an unversioned bucket); an unknown version is NoSuchVersion', async () => {
+      await s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'by-version', CopySource: 'src/dir/sharded%20%C3%A9%2B%3F.bin?versionId=null' }));
+      expect((await bytes('dst', 'by-version')).equals(sharded)).toBe(true);
+      const error = await s3ErrorOf(s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'by-version-2', CopySource: 'src/inline.bin?versionId=3sL4kqtJlcpXroDTDmJ' })));
+      expect(error.name).toBe('NoSuchVersion');
+    });
+
     it('x-amz-copy-source-if-* conditions: 412 PreconditionFailed when they fail, with AWS precedence', async () => {
       const etag = md5(inline);
       const lastModified = (await s3.send(new HeadObjectCommand({ Bucket: 'src', Key: 'inline.bin' }))).LastModified!;

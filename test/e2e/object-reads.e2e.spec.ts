@@ -91,6 +91,14 @@ describe('object reads', () => {
       expect(xml).toContain('<Condition>If-Match</Condition>');
     });
 
+    it('HEAD answers a failed precondition with 412 and no body', async () => {
+      const response = await signedRequest(server, 'HEAD', `/${BUCKET}/small`, { headers: { 'if-match': '"nope"' } });
+      expect(response.status).toBe(412);
+      expect(response.body.length).toBe(0);
+      const error = await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'small', IfMatch: '"nope"' })));
+      expect(error.$metadata.httpStatusCode).toBe(412);
+    });
+
     it('a missing key is 404 NoSuchKey before any precondition', async () => {
       const error = await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'missing', IfMatch: '"x"' })));
       expect(error.name).toBe('NoSuchKey');
@@ -198,6 +206,12 @@ describe('object reads', () => {
       expect((await bytesOf(got.Body)).equals(small)).toBe(true);
       // The stored metadata is unchanged.
       expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'small' }))).ContentType).toBe('text/plain');
+    });
+
+    it('refuses an override that cannot be a header value as InvalidArgument', async () => {
+      const response = await signedRequest(server, 'GET', `/${BUCKET}/small`, { query: { 'response-content-disposition': 'attachment; filename="日本.txt"' } });
+      expect(response.status).toBe(400);
+      expect(response.body.toString()).toContain('<Code>InvalidArgument</Code>');
     });
 
     it('boto3 get_object honours ResponseContentType and ResponseContentDisposition', () => {
