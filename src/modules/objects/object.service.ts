@@ -192,8 +192,7 @@ export class ObjectService {
     if (outcome.result !== 'proceed') {
       throw s3Error('PreconditionFailed', undefined, { Condition: `x-amz-copy-source-${outcome.header.toLowerCase()}` });
     }
-    const ontoItself = source.bucket === input.bucket && source.key === input.key;
-    if (ontoItself && input.metadataDirective === 'COPY') {
+    if (input.metadataDirective === 'COPY' && (await this.isCurrentVersionOf(input, source, read.version))) {
       throw s3Error(
         'InvalidRequest',
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -220,6 +219,13 @@ export class ObjectService {
     const bucketRecord = await this.set.metadataDrive().getBucket(bucket);
     assertBucketExists(bucketRecord, bucket);
     return { bucket: bucketRecord, version: await this.findVersion(bucket, key, versionId) };
+  }
+
+  /** True when `version` of `source` is what a plain GET of the destination returns (copying an older version back is a restore). */
+  private async isCurrentVersionOf(destination: { bucket: string; key: string }, source: CopyObjectInput['source'], version: ObjectVersion): Promise<boolean> {
+    if (source.bucket !== destination.bucket || source.key !== destination.key) return false;
+    if (source.versionId === undefined) return true;
+    return (await this.set.metadataDrive().latestVersion(source.bucket, source.key))?.versionId === version.versionId;
   }
 
   private rangeOf(version: ObjectVersion, options: GetObjectOptions): ByteRange | undefined {
