@@ -103,6 +103,10 @@ describe('multipart uploads', () => {
       const range = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, Range: `bytes=${start}-${end}` }));
       expect((await bytesOf(range.Body)).equals(whole.subarray(start, end + 1)), `range ${start}-${end}`).toBe(true);
     }
+    // partNumber reads one part, and says how many there are.
+    const second = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, PartNumber: 2 }));
+    expect((await bytesOf(second.Body)).equals(parts[1])).toBe(true);
+    expect([second.PartsCount, second.ContentRange]).toEqual([3, `bytes ${5 * MiB}-${10 * MiB + 16}/${whole.length}`]);
     // The upload is gone once completed.
     expect((await s3ErrorOf(s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId })))).name).toBe('NoSuchUpload');
   });

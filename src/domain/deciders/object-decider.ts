@@ -3,6 +3,7 @@ import { s3Error } from '../errors';
 import type { ObjectPut, ObjectVersionDeleted } from '../events';
 import { NULL_VERSION_ID, type ObjectVersion } from '../object-version';
 import { assertValidObjectKey } from '../rules/names';
+import { assertWriteConditions, type WriteConditions } from '../rules/preconditions';
 import type { DecisionContext } from './decision-context';
 
 export function assertBucketExists(bucket: BucketRecord | undefined, name: string): asserts bucket is BucketRecord {
@@ -14,13 +15,29 @@ function newVersionId(bucket: BucketRecord, context: DecisionContext): string {
   return bucket.versioning === 'Enabled' ? context.id : NULL_VERSION_ID;
 }
 
+export interface PutObjectCommand {
+  readonly bucket: string;
+  readonly key: string;
+  readonly version: Omit<ObjectVersion, 'eventId' | 'versionId' | 'lastModified'>;
+  /** If-None-Match / If-Match of a conditional write, decided here on committed state. */
+  readonly conditions?: WriteConditions;
+}
+
+/** The version a plain GET of the key would return (newest first), if any. */
+export function currentVersion(versions: readonly ObjectVersion[]): ObjectVersion | undefined {
+  return versions[0];
+}
+
 export function decidePutObject(
   bucket: BucketRecord | undefined,
-  command: { bucket: string; key: string; version: Omit<ObjectVersion, 'eventId' | 'versionId' | 'lastModified'> },
+  command: PutObjectCommand,
   context: DecisionContext,
+  /** The key's committed versions, newest first (needed by conditional writes). */
+  current: readonly ObjectVersion[] = [],
 ): ObjectPut {
   assertBucketExists(bucket, command.bucket);
   assertValidObjectKey(command.key);
+  if (command.conditions) assertWriteConditions(command.conditions, currentVersion(current), command);
   return {
     type: 'ObjectPut',
     v: 1,

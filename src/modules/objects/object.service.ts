@@ -1,5 +1,5 @@
 /**
- * PutObject, GetObject, HeadObject, DeleteObject and listing: the object layer between the
+ * PutObject, CopyObject, GetObject, HeadObject, DeleteObject and listing: the object layer between the
  * S3 handlers and the erasure set. Bytes are made durable first; then, under the key's
  * lock, the decision is taken on committed state and its event appended (the commit point);
  * then superseded data is reclaimed.
@@ -7,18 +7,21 @@
 import { Injectable } from '@nestjs/common';
 import type { BucketRecord } from '../../domain/bucket';
 import type { RequestContext } from '../../domain/deciders/decision-context';
-import { assertBucketExists, decideDeleteObject, decidePutObject } from '../../domain/deciders/object-decider';
-import { s3Error } from '../../domain/errors';
+import { assertBucketExists, currentVersion, decideDeleteObject, decidePutObject } from '../../domain/deciders/object-decider';
+import { S3Error, s3Error } from '../../domain/errors';
 import type { ObjectVersion, SystemMetadata } from '../../domain/object-version';
 import { NULL_VERSION_ID } from '../../domain/object-version';
 import { decisionState, releasedDataDirs } from '../../domain/projections/projection';
 import { MAX_LIST_KEYS, type ListPage, type ListParams } from '../../domain/rules/listing';
 import { assertValidObjectKey } from '../../domain/rules/names';
+import { partRange } from '../../domain/rules/object-parts';
+import { assertWriteConditions, evaluatePreconditions, type Preconditions, type WriteConditions } from '../../domain/rules/preconditions';
 import { parseRange, type ByteRange } from '../../domain/rules/range';
 import { NamespaceLocks } from '../../infra/locks/namespace-locks';
 import { ErasureSet } from '../../infra/storage/erasure-set';
 import { NotEnoughShardsError, ObjectReader, type ByteSink } from '../../infra/storage/object-reader';
 import { INLINE_LIMIT } from '../../infra/storage/object-writer';
+import { copyPayload } from './copy-payload';
 import type { ObjectPayload, UnsizedPayload } from './object-payload';
 import { ShardReclaimer } from '../storage/shard-reclaimer';
 import { stageFiles, stageInline } from './staged-data';
@@ -29,19 +32,54 @@ export interface PutObjectInput {
   readonly payload: ObjectPayload | UnsizedPayload;
   readonly system: SystemMetadata;
   readonly user: Readonly<Record<string, string>>;
+  /** A conditional write (If-None-Match: * / If-Match), decided at commit time. */
+  readonly conditions?: WriteConditions;
 }
 
 export interface PutObjectResult {
   readonly etag: string;
   readonly versionId: string;
+  readonly lastModified: number;
   readonly checksum?: ObjectVersion['checksum'];
+}
+
+export interface GetObjectOptions {
+  readonly versionId?: string;
+  /** The Range header as received. */
+  readonly range?: string;
+  /** The validated partNumber query parameter. */
+  readonly partNumber?: number;
+  readonly conditions?: Preconditions;
+}
+
+/** Largest source CopyObject accepts (AWS: larger objects are copied with UploadPartCopy). */
+export const MAX_COPY_SOURCE_SIZE = 5 * 1024 ** 3;
+
+export interface CopyObjectInput {
+  readonly source: { readonly bucket: string; readonly key: string; readonly versionId?: string };
+  readonly bucket: string;
+  readonly key: string;
+  /** x-amz-copy-source-if-*: a failed or "not modified" outcome is 412. */
+  readonly sourceConditions: Preconditions;
+  /** COPY takes the source's metadata; REPLACE takes `system` and `user`. */
+  readonly metadataDirective: 'COPY' | 'REPLACE';
+  readonly system: SystemMetadata;
+  readonly user: Readonly<Record<string, string>>;
+  readonly conditions?: WriteConditions;
+}
+
+export interface CopyObjectResult extends PutObjectResult {
+  /** The source's version id when its bucket is versioned (x-amz-copy-source-version-id). */
+  readonly sourceVersionId?: string;
 }
 
 export interface ObjectRead {
   readonly bucket: BucketRecord;
   readonly version: ObjectVersion;
-  /** The requested range, or undefined for the whole object. */
+  /** The requested range (or part), or undefined for the whole object. */
   readonly range: ByteRange | undefined;
+  /** A read precondition answered "not modified" (304): send no body. */
+  readonly notModified: boolean;
   /** Streams the (ranged) bytes into the sink. Throws before the first sink call if unreadable. */
   pipe(sink: ByteSink): Promise<void>;
 }
@@ -61,6 +99,10 @@ export class ObjectService {
     // Refuse early, before reading a body that could not be stored.
     assertBucketExists(await this.set.metadataDrive().getBucket(bucket), bucket);
     this.set.assertWritable();
+    if (input.conditions) {
+      // Refuse before reading a body that could not be stored; the decider decides again at commit.
+      assertWriteConditions(input.conditions, currentVersion(await this.set.metadataDrive().versionsOf(bucket, key)), input);
+    }
 
     const layout = this.set.shardLayoutFor(bucket, key);
     const staged =
@@ -88,14 +130,17 @@ export class ObjectService {
                   storageClass: 'STANDARD',
                   data: staged.data,
                 },
+                ...(input.conditions ? { conditions: input.conditions } : {}),
               },
               { ...stamp, ...context },
+              current,
             ),
           { state: decisionState(bucket, bucketRecord, key, current), inlineShards: staged.inlineShards },
         );
         await staged.publish();
         this.reclaimer.reclaim(releasedDataDirs(appended!.writes));
-        return { etag: md5Hex, versionId: appended!.event.version.versionId, checksum };
+        const { versionId, lastModified } = appended!.event.version;
+        return { etag: md5Hex, versionId, lastModified, checksum };
       } finally {
         release();
       }
@@ -105,23 +150,87 @@ export class ObjectService {
     }
   }
 
-  /** Finds the version a GET or HEAD is about and checks the requested range. */
-  async getObject(bucket: string, key: string, options: { versionId?: string; range?: string } = {}): Promise<ObjectRead> {
+  /**
+   * Finds the version a GET or HEAD is about, evaluates its preconditions (412, or a 304
+   * answer) and then the requested range or part (416).
+   */
+  async getObject(bucket: string, key: string, options: GetObjectOptions = {}): Promise<ObjectRead> {
     assertValidObjectKey(key);
     const drive = this.set.metadataDrive();
     const bucketRecord = await drive.getBucket(bucket);
     assertBucketExists(bucketRecord, bucket);
     const version = await this.findVersion(bucket, key, options.versionId);
-    const range = parseRange(options.range, version.size);
-    if (range === 'unsatisfiable') {
-      throw s3Error('InvalidRange', undefined, { RangeRequested: options.range, ActualObjectSize: version.size });
-    }
+    const outcome = options.conditions ? evaluatePreconditions(options.conditions, version) : { result: 'proceed' as const };
+    if (outcome.result === 'failed') throw s3Error('PreconditionFailed', undefined, { Condition: outcome.header });
+    const notModified = outcome.result === 'not-modified';
+    const range = notModified ? undefined : this.rangeOf(version, options);
     return {
       bucket: bucketRecord,
       version,
       range,
+      notModified,
       pipe: (sink) => this.read(bucket, key, version, range ?? { start: 0, end: version.size - 1 }, sink),
     };
+  }
+
+  /**
+   * CopyObject: reads the source (no lock held while its bytes stream) and writes it through
+   * the PutObject path, so the destination's commit is decided under its key lock.
+   */
+  async copyObject(context: RequestContext, input: CopyObjectInput): Promise<CopyObjectResult> {
+    const { source } = input;
+    assertValidObjectKey(input.key);
+    const read = await this.getObject(source.bucket, source.key, { versionId: source.versionId });
+    const outcome = evaluatePreconditions(input.sourceConditions, read.version);
+    if (outcome.result !== 'proceed') {
+      throw s3Error('PreconditionFailed', undefined, { Condition: `x-amz-copy-source-${outcome.header.toLowerCase()}` });
+    }
+    if (input.metadataDirective === 'COPY' && (await this.isCurrentVersionOf(input, source, read.version))) {
+      throw s3Error(
+        'InvalidRequest',
+        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+      );
+    }
+    const version = read.version;
+    if (version.size > MAX_COPY_SOURCE_SIZE) {
+      throw s3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_SOURCE_SIZE}`);
+    }
+    const metadata = input.metadataDirective === 'COPY' ? { system: version.system, user: version.user } : { system: input.system, user: input.user };
+    const result = await this.putObject(context, {
+      bucket: input.bucket,
+      key: input.key,
+      payload: copyPayload(version, (sink) => read.pipe(sink)),
+      ...metadata,
+      ...(input.conditions ? { conditions: input.conditions } : {}),
+    });
+    return read.bucket.versioning === 'Unversioned' ? result : { ...result, sourceVersionId: version.versionId };
+  }
+
+  /** The version GetObjectAttributes describes. */
+  async objectVersion(bucket: string, key: string, versionId?: string): Promise<{ bucket: BucketRecord; version: ObjectVersion }> {
+    assertValidObjectKey(key);
+    const bucketRecord = await this.set.metadataDrive().getBucket(bucket);
+    assertBucketExists(bucketRecord, bucket);
+    return { bucket: bucketRecord, version: await this.findVersion(bucket, key, versionId) };
+  }
+
+  /** True when `version` of `source` is what a plain GET of the destination returns (copying an older version back is a restore). */
+  private async isCurrentVersionOf(destination: { bucket: string; key: string }, source: CopyObjectInput['source'], version: ObjectVersion): Promise<boolean> {
+    if (source.bucket !== destination.bucket || source.key !== destination.key) return false;
+    if (source.versionId === undefined) return true;
+    return (await this.set.metadataDrive().latestVersion(source.bucket, source.key))?.versionId === version.versionId;
+  }
+
+  private rangeOf(version: ObjectVersion, options: GetObjectOptions): ByteRange | undefined {
+    if (options.partNumber !== undefined) {
+      if (options.range !== undefined) throw s3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter.');
+      return partRange(version, options.partNumber);
+    }
+    const range = parseRange(options.range, version.size);
+    if (range === 'unsatisfiable') {
+      throw new S3Error('InvalidRange', undefined, { RangeRequested: options.range, ActualObjectSize: version.size }, { 'content-range': `bytes */${version.size}` });
+    }
+    return range;
   }
 
   async deleteObject(context: RequestContext, bucket: string, key: string, versionId?: string): Promise<void> {

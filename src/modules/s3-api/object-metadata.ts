@@ -3,6 +3,7 @@
  */
 import { s3Error } from '../../domain/errors';
 import type { ObjectVersion, SystemMetadata } from '../../domain/object-version';
+import { decodeHeaderValue, encodeHeaderValue } from '../../infra/http/rfc2047';
 import type { Headers } from './s3-response';
 
 /** AWS: user metadata may total 2 KB (UTF-8 bytes of names and values). */
@@ -16,13 +17,17 @@ function single(headers: RequestHeaders, name: string): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
 }
 
+/**
+ * x-amz-meta-* headers as stored: names lowercase (Node already folds them), values with
+ * RFC 2047 encoded-words decoded, as S3 does, so non-ASCII values count in UTF-8 bytes.
+ */
 export function userMetadataFrom(headers: RequestHeaders): Record<string, string> {
   const user: Record<string, string> = {};
   let bytes = 0;
   for (const name of Object.keys(headers)) {
     if (!name.startsWith(USER_PREFIX)) continue;
     const key = name.slice(USER_PREFIX.length);
-    const value = single(headers, name) ?? '';
+    const value = decodeHeaderValue(single(headers, name) ?? '');
     user[key] = value;
     bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
   }
@@ -56,6 +61,35 @@ export function systemMetadataFrom(headers: RequestHeaders): SystemMetadata {
   return system;
 }
 
+/** x-amz-storage-class on a write: cairn stores every object as STANDARD. */
+export function storageClassFrom(headers: RequestHeaders): 'STANDARD' {
+  const value = single(headers, 'x-amz-storage-class');
+  if (value === undefined || value === 'STANDARD') return 'STANDARD';
+  throw s3Error('InvalidStorageClass', undefined, { StorageClassRequested: value });
+}
+
+/** GET/HEAD query parameters that override response headers (response-content-type...). */
+const RESPONSE_OVERRIDES: readonly (readonly [string, string])[] = [
+  ['response-content-type', 'content-type'],
+  ['response-content-language', 'content-language'],
+  ['response-expires', 'expires'],
+  ['response-cache-control', 'cache-control'],
+  ['response-content-disposition', 'content-disposition'],
+  ['response-content-encoding', 'content-encoding'],
+];
+
+/** What Node lets through as a header value (Latin-1 without control characters). */
+const HEADER_SAFE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+export function applyResponseOverrides(headers: Headers, query: ReadonlyMap<string, string>): void {
+  for (const [parameter, name] of RESPONSE_OVERRIDES) {
+    const value = query.get(parameter);
+    if (value === undefined) continue;
+    if (!HEADER_SAFE.test(value)) throw s3Error('InvalidArgument', `The ${parameter} parameter cannot be sent as a header.`, { ArgumentName: parameter });
+    headers[name] = value;
+  }
+}
+
 /** AWS's content type for objects stored without one. */
 const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
 
@@ -72,6 +106,6 @@ export function objectHeaders(version: ObjectVersion): Headers {
     expires: version.system.expires,
     'accept-ranges': 'bytes',
   };
-  for (const [name, value] of Object.entries(version.user)) headers[`x-amz-meta-${name}`] = value;
+  for (const [name, value] of Object.entries(version.user)) headers[`x-amz-meta-${name}`] = encodeHeaderValue(value);
   return headers;
 }

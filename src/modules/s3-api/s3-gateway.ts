@@ -52,6 +52,8 @@ export class S3Gateway implements OnModuleInit {
       ListObjects: (call) => buckets.listObjects(call),
       ListObjectsV2: (call) => buckets.listObjectsV2(call),
       PutObject: (call) => objects.putObject(call),
+      CopyObject: (call) => objects.copyObject(call),
+      GetObjectAttributes: (call) => objects.getObjectAttributes(call),
       GetObject: (call) => objects.getObject(call),
       HeadObject: (call) => objects.headObject(call),
       DeleteObject: (call) => objects.deleteObject(call),
@@ -84,7 +86,7 @@ export class S3Gateway implements OnModuleInit {
     try {
       target = parseTarget(raw.url ?? '/', raw.headers.host, this.config.domains);
       const auth = this.authenticator.authenticate(raw, target);
-      const operation = resolveOperation(raw.method ?? 'GET', target);
+      const operation = resolveOperation(raw.method ?? 'GET', target, raw.headers);
       sendContinue(raw, reply.raw);
       await this.handlers[operation]({
         operation,

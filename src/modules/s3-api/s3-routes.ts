@@ -16,6 +16,8 @@ export type S3Operation =
   | 'ListObjects'
   | 'ListObjectsV2'
   | 'PutObject'
+  | 'CopyObject'
+  | 'GetObjectAttributes'
   | 'GetObject'
   | 'HeadObject'
   | 'DeleteObject'
@@ -43,6 +45,8 @@ interface Route {
   readonly level: Level;
   /** The sub-resource that selects this route; undefined for the plain resource. */
   readonly subResource?: string;
+  /** A request header whose presence selects this route (CopyObject is a PUT with x-amz-copy-source). */
+  readonly header?: string;
   readonly operation: S3Operation;
 }
 
@@ -53,9 +57,13 @@ const ROUTES: readonly Route[] = [
   { method: 'HEAD', level: 'bucket', operation: 'HeadBucket' },
   { method: 'GET', level: 'bucket', subResource: 'location', operation: 'GetBucketLocation' },
   { method: 'GET', level: 'bucket', operation: 'ListObjects' },
+  { method: 'PUT', level: 'object', header: 'x-amz-copy-source', operation: 'CopyObject' },
   { method: 'PUT', level: 'object', operation: 'PutObject' },
   { method: 'GET', level: 'object', operation: 'GetObject' },
+  { method: 'GET', level: 'object', subResource: 'partNumber', operation: 'GetObject' },
+  { method: 'GET', level: 'object', subResource: 'attributes', operation: 'GetObjectAttributes' },
   { method: 'HEAD', level: 'object', operation: 'HeadObject' },
+  { method: 'HEAD', level: 'object', subResource: 'partNumber', operation: 'HeadObject' },
   { method: 'DELETE', level: 'object', operation: 'DeleteObject' },
   { method: 'GET', level: 'bucket', subResource: 'uploads', operation: 'ListMultipartUploads' },
   { method: 'POST', level: 'object', subResource: 'uploads', operation: 'CreateMultipartUpload' },
@@ -66,7 +74,7 @@ const ROUTES: readonly Route[] = [
   { method: 'POST', level: 'bucket', operation: 'PostObject' },
 ];
 
-export function resolveOperation(method: string, target: S3Target): S3Operation {
+export function resolveOperation(method: string, target: S3Target, headers: Readonly<Record<string, unknown>> = {}): S3Operation {
   const level: Level = target.bucket === undefined ? 'service' : target.key === '' ? 'bucket' : 'object';
   let subResources = [...target.query.keys()].filter((name) => SUB_RESOURCES.has(name));
   // UploadPart names both: the upload selects the operation, the part number is its argument.
@@ -74,7 +82,9 @@ export function resolveOperation(method: string, target: S3Target): S3Operation 
   if (subResources.length > 1) throw s3Error('NotImplemented', `Combining the sub-resources ${subResources.join(', ')} is not supported.`);
   const subResource = subResources[0];
 
-  const route = ROUTES.find((r) => r.method === method && r.level === level && r.subResource === subResource);
+  const route = ROUTES.find(
+    (r) => r.method === method && r.level === level && r.subResource === subResource && (r.header === undefined || headers[r.header] !== undefined),
+  );
   if (route) {
     if (route.operation === 'ListObjects' && target.query.get('list-type') === '2') return 'ListObjectsV2';
     return route.operation;

@@ -67,3 +67,39 @@ describe('DeleteObject on an unversioned bucket', () => {
       .thenThrows('NoSuchBucket');
   });
 });
+
+describe('conditional PutObject, decided on committed state', () => {
+  const put = (conditions: { ifMatch?: string; ifNoneMatch?: '*' }) => (s: ReturnType<typeof given>['state']) =>
+    decidePutObject(s.getBucket('b'), { bucket: 'b', key: 'k', version: versionBody({ etag: 'new' }), conditions }, ctx(), s.versionsOf('b', 'k'));
+
+  it('If-None-Match: * creates the key when it does not exist', () => {
+    given(bucketCreated('b')).when(put({ ifNoneMatch: '*' })).then({ type: 'ObjectPut', version: { etag: 'new' } });
+  });
+
+  it('If-None-Match: * is PreconditionFailed when the key exists', () => {
+    given(bucketCreated('b'), objectPut('b', 'k')).when(put({ ifNoneMatch: '*' })).thenThrows('PreconditionFailed');
+  });
+
+  it('of two racing If-None-Match: * writers, the second to commit fails', () => {
+    const { state } = given(bucketCreated('b'));
+    const first = put({ ifNoneMatch: '*' })(state);
+    state.apply(first);
+    given(bucketCreated('b'), first).when(put({ ifNoneMatch: '*' })).thenThrows('PreconditionFailed');
+  });
+
+  it('If-Match replaces the object when its ETag matches', () => {
+    given(bucketCreated('b'), objectPut('b', 'k', { etag: 'old' })).when(put({ ifMatch: '"old"' })).then({ version: { etag: 'new' } });
+  });
+
+  it('If-Match is PreconditionFailed when the ETag differs', () => {
+    given(bucketCreated('b'), objectPut('b', 'k', { etag: 'old' })).when(put({ ifMatch: '"other"' })).thenThrows('PreconditionFailed');
+  });
+
+  it('If-Match is NoSuchKey when the key does not exist', () => {
+    given(bucketCreated('b')).when(put({ ifMatch: '"old"' })).thenThrows('NoSuchKey');
+  });
+
+  it('an unconditional put ignores the current object', () => {
+    given(bucketCreated('b'), objectPut('b', 'k')).when(put({})).then({ version: { etag: 'new' } });
+  });
+});

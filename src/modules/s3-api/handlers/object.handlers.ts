@@ -1,11 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import { s3Error } from '../../../domain/errors';
 import { NULL_VERSION_ID } from '../../../domain/object-version';
+import { parsePartNumber, partsCount } from '../../../domain/rules/object-parts';
 import { checksumHeaderName } from '../../../infra/http/checksums';
-import { ObjectService, type ObjectRead } from '../../objects/object.service';
-import { objectHeaders, systemMetadataFrom, userMetadataFrom } from '../object-metadata';
+import { ObjectService, type ObjectRead, type PutObjectResult } from '../../objects/object.service';
+import { readPreconditions, readWriteConditions } from '../conditional-headers';
+import { parseCopySource, parseDirective } from '../copy-source';
+import { applyResponseOverrides, objectHeaders, storageClassFrom, systemMetadataFrom, userMetadataFrom } from '../object-metadata';
 import { payloadOf } from '../request-body';
 import { bucketOf, header, type S3Call } from '../s3-call';
 import type { Headers } from '../s3-response';
+import { renderCopyObjectResult } from '../xml/copy-object.xml';
+import { OBJECT_ATTRIBUTES, renderObjectAttributes, type ObjectAttribute } from '../xml/object-attributes.xml';
 
 @Injectable()
 export class ObjectHandlers {
@@ -13,39 +19,76 @@ export class ObjectHandlers {
 
   async putObject(call: S3Call): Promise<void> {
     const headers = call.request.headers;
+    storageClassFrom(headers);
+    const conditions = readWriteConditions(call);
     const result = await this.objects.putObject(call.context, {
       bucket: bucketOf(call),
       key: call.target.key,
       payload: payloadOf(call),
       system: systemMetadataFrom(headers),
       user: userMetadataFrom(headers),
+      ...(conditions ? { conditions } : {}),
     });
-    const response: Headers = { etag: `"${result.etag}"` };
-    if (result.versionId !== NULL_VERSION_ID) response['x-amz-version-id'] = result.versionId;
+    const response: Headers = { etag: `"${result.etag}"`, ...writeResultHeaders(result) };
     if (result.checksum) response[checksumHeaderName(result.checksum.algorithm)] = result.checksum.value;
     call.response.send(200, response);
   }
 
+  /** PUT with x-amz-copy-source: the source's bytes re-written under the destination key. */
+  async copyObject(call: S3Call): Promise<void> {
+    const headers = call.request.headers;
+    const source = parseCopySource(header(call, 'x-amz-copy-source')!);
+    const metadataDirective = parseDirective(header(call, 'x-amz-metadata-directive'), 'metadata');
+    parseDirective(header(call, 'x-amz-tagging-directive'), 'tagging'); // tags arrive with object tagging
+    storageClassFrom(headers);
+    const conditions = readWriteConditions(call);
+    const result = await this.objects.copyObject(call.context, {
+      source,
+      bucket: bucketOf(call),
+      key: call.target.key,
+      sourceConditions: readPreconditions(call, 'x-amz-copy-source-'),
+      metadataDirective,
+      system: metadataDirective === 'REPLACE' ? systemMetadataFrom(headers) : {},
+      user: metadataDirective === 'REPLACE' ? userMetadataFrom(headers) : {},
+      ...(conditions ? { conditions } : {}),
+    });
+    const response: Headers = writeResultHeaders(result);
+    if (result.sourceVersionId !== undefined) response['x-amz-copy-source-version-id'] = result.sourceVersionId;
+    call.response.xml(200, renderCopyObjectResult(result), response);
+  }
+
   async getObject(call: S3Call): Promise<void> {
     const read = await this.find(call);
+    if (read.notModified) return this.notModified(call, read);
     const headers = this.headersFor(call, read);
+    const status = read.range ? 206 : 200;
     let started = false;
     await read.pipe(async (chunks) => {
       if (!started) {
         started = true;
-        call.response.writeHead(read.range ? 206 : 200, headers);
+        call.response.writeHead(status, headers);
       }
       await call.response.write(chunks);
     });
     // A zero-length object (or range) never calls the sink.
-    if (!started) call.response.writeHead(read.range ? 206 : 200, headers);
+    if (!started) call.response.writeHead(status, headers);
     call.response.end();
   }
 
   async headObject(call: S3Call): Promise<void> {
     const read = await this.find(call);
+    if (read.notModified) return this.notModified(call, read);
     call.response.writeHead(read.range ? 206 : 200, this.headersFor(call, read));
     call.response.end();
+  }
+
+  /** GET ?attributes with x-amz-object-attributes: metadata about the object without its bytes. */
+  async getObjectAttributes(call: S3Call): Promise<void> {
+    const wanted = requestedAttributes(header(call, 'x-amz-object-attributes'));
+    const { bucket, version } = await this.objects.objectVersion(bucketOf(call), call.target.key, call.target.query.get('versionId'));
+    const headers: Headers = { 'last-modified': new Date(version.lastModified).toUTCString() };
+    if (bucket.versioning !== 'Unversioned') headers['x-amz-version-id'] = version.versionId;
+    call.response.xml(200, renderObjectAttributes(version, wanted), headers);
   }
 
   async deleteObject(call: S3Call): Promise<void> {
@@ -54,10 +97,21 @@ export class ObjectHandlers {
   }
 
   private find(call: S3Call): Promise<ObjectRead> {
+    const partNumber = parsePartNumber(call.target.query.get('partNumber'));
     return this.objects.getObject(bucketOf(call), call.target.key, {
       versionId: call.target.query.get('versionId'),
       range: header(call, 'range'),
+      ...(partNumber !== undefined ? { partNumber } : {}),
+      conditions: readPreconditions(call),
     });
+  }
+
+  /** 304: no body, but the validators the client compares (ETag, Last-Modified). */
+  private notModified(call: S3Call, read: ObjectRead): void {
+    const headers: Headers = { etag: `"${read.version.etag}"`, 'last-modified': new Date(read.version.lastModified).toUTCString() };
+    if (read.bucket.versioning !== 'Unversioned') headers['x-amz-version-id'] = read.version.versionId;
+    call.response.writeHead(304, headers);
+    call.response.end();
   }
 
   private headersFor(call: S3Call, read: ObjectRead): Headers {
@@ -75,6 +129,30 @@ export class ObjectHandlers {
       }
     }
     if (read.bucket.versioning !== 'Unversioned') headers['x-amz-version-id'] = version.versionId;
+    // AWS: the part count comes back only when a part was asked for, and only for multipart objects.
+    if (call.target.query.has('partNumber')) headers['x-amz-mp-parts-count'] = partsCount(version);
+    applyResponseOverrides(headers, call.target.query);
     return headers;
   }
+}
+
+function writeResultHeaders(result: PutObjectResult): Headers {
+  return result.versionId !== NULL_VERSION_ID ? { 'x-amz-version-id': result.versionId } : {};
+}
+
+/** The x-amz-object-attributes list; unknown names are InvalidArgument, none at all InvalidRequest. */
+function requestedAttributes(value: string | undefined): Set<ObjectAttribute> {
+  const names = (value ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  if (names.length === 0) {
+    throw s3Error('InvalidRequest', 'The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty');
+  }
+  const wanted = new Set<ObjectAttribute>();
+  for (const name of names) {
+    if (!(OBJECT_ATTRIBUTES as readonly string[]).includes(name)) throw s3Error('InvalidArgument', 'Invalid attribute name specified.', { ArgumentName: 'x-amz-object-attributes', ArgumentValue: name });
+    wanted.add(name as ObjectAttribute);
+  }
+  return wanted;
 }

@@ -1,0 +1,106 @@
+/**
+ * HTTP preconditions on reads (GET/HEAD) and on copy sources, as S3 evaluates them
+ * (RFC 7232 section 6 order, which AWS documents as its precedence rules):
+ *
+ * 1. If-Match, when present, decides alone between failing (412) and going on: a true
+ *    If-Match makes S3 ignore a false If-Unmodified-Since.
+ * 2. Otherwise If-Unmodified-Since: modified after the date -> 412.
+ * 3. If-None-Match, when present, decides alone between "not modified" (304) and going
+ *    on: a false If-None-Match gives 304 even when If-Modified-Since is true.
+ * 4. Otherwise If-Modified-Since: not modified since the date -> 304.
+ *
+ * Dates S3 cannot parse are ignored. HTTP dates have whole seconds, so the object's time is
+ * compared truncated to the second. A copy source turns "not modified" into 412 as well.
+ */
+import { s3Error } from '../errors';
+
+export interface Preconditions {
+  readonly ifMatch?: string;
+  readonly ifNoneMatch?: string;
+  readonly ifModifiedSince?: string;
+  readonly ifUnmodifiedSince?: string;
+}
+
+/** What a precondition check decides; the name is the header that decided it. */
+export type PreconditionOutcome =
+  | { readonly result: 'proceed' }
+  | { readonly result: 'not-modified'; readonly header: 'If-None-Match' | 'If-Modified-Since' }
+  | { readonly result: 'failed'; readonly header: 'If-Match' | 'If-Unmodified-Since' };
+
+export interface ObjectState {
+  /** Hex ETag without quotes. */
+  readonly etag: string;
+  readonly lastModified: number;
+}
+
+/** True when the header's ETag list (or `*`) names this ETag. Quotes and W/ are ignored. */
+export function etagListMatches(header: string, etag: string): boolean {
+  return header.split(',').some((candidate) => {
+    const value = candidate.trim().replace(/^W\//, '');
+    return value === '*' || unquote(value) === etag;
+  });
+}
+
+function unquote(value: string): string {
+  return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+}
+
+/** An HTTP date in ms, or undefined when S3 would ignore it. */
+export function parseHttpDate(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+export function evaluatePreconditions(conditions: Preconditions, object: ObjectState): PreconditionOutcome {
+  const modified = Math.floor(object.lastModified / 1000) * 1000;
+
+  if (conditions.ifMatch !== undefined) {
+    if (!etagListMatches(conditions.ifMatch, object.etag)) return { result: 'failed', header: 'If-Match' };
+  } else {
+    const since = parseHttpDate(conditions.ifUnmodifiedSince);
+    if (since !== undefined && modified > since) return { result: 'failed', header: 'If-Unmodified-Since' };
+  }
+
+  if (conditions.ifNoneMatch !== undefined) {
+    if (etagListMatches(conditions.ifNoneMatch, object.etag)) return { result: 'not-modified', header: 'If-None-Match' };
+  } else {
+    const since = parseHttpDate(conditions.ifModifiedSince);
+    if (since !== undefined && modified <= since) return { result: 'not-modified', header: 'If-Modified-Since' };
+  }
+  return { result: 'proceed' };
+}
+
+/**
+ * Conditional writes (PutObject, and the destination of CopyObject): `If-None-Match: *`
+ * means "only if the key has no current object"; `If-Match: <etag>` means "only if the
+ * current object has this ETag", and is NoSuchKey when there is none. Any other
+ * If-None-Match value is not something S3 supports on writes.
+ */
+export interface WriteConditions {
+  readonly ifMatch?: string;
+  readonly ifNoneMatch?: '*';
+}
+
+export type WriteConditionOutcome = 'proceed' | 'failed' | 'no-such-key';
+
+export function evaluateWriteConditions(conditions: WriteConditions, current: ObjectState | undefined): WriteConditionOutcome {
+  if (conditions.ifNoneMatch === '*' && current) return 'failed';
+  if (conditions.ifMatch !== undefined) {
+    if (!current) return 'no-such-key';
+    if (!etagListMatches(conditions.ifMatch, current.etag)) return 'failed';
+  }
+  return 'proceed';
+}
+
+/** Throws what S3 answers when a conditional write may not proceed: 412 PreconditionFailed or 404 NoSuchKey. */
+export function assertWriteConditions(conditions: WriteConditions, current: ObjectState | undefined, target: { bucket: string; key: string }): void {
+  switch (evaluateWriteConditions(conditions, current)) {
+    case 'failed':
+      throw s3Error('PreconditionFailed', undefined, { Condition: conditions.ifNoneMatch === '*' && current ? 'If-None-Match' : 'If-Match' });
+    case 'no-such-key':
+      throw s3Error('NoSuchKey', undefined, { Key: target.key, BucketName: target.bucket });
+    case 'proceed':
+      return;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The source of a CopyObject as an ObjectPayload, so a copy goes through the same write
+ * path as a PUT: the source version's bytes are read back (verified block by block by the
+ * ObjectReader) and re-encoded for the destination. The MD5 and the source's checksum
+ * algorithm are recomputed over the bytes that were actually copied.
+ */
+import { createHash } from 'node:crypto';
+import { s3Error } from '../../domain/errors';
+import type { ObjectVersion } from '../../domain/object-version';
+import { createChecksum } from '../../infra/http/checksums';
+import type { ByteSink } from '../../infra/storage/object-reader';
+import type { ObjectPayload } from './object-payload';
+
+export function copyPayload(source: ObjectVersion, produce: (sink: ByteSink) => Promise<void>): ObjectPayload {
+  const md5 = createHash('md5');
+  const checksum = source.checksum ? createChecksum(source.checksum.algorithm) : undefined;
+  let received = 0;
+  return {
+    size: source.size,
+    async *chunks() {
+      for await (const chunk of pull(produce)) {
+        received += chunk.length;
+        md5.update(chunk);
+        checksum?.update(chunk);
+        yield chunk;
+      }
+      if (received !== source.size) throw s3Error('InternalError', 'The copy source changed size while it was read.');
+    },
+    finish() {
+      const md5Hex = md5.digest('hex');
+      if (!source.checksum) return { md5Hex };
+      const value = checksum!.digestBase64();
+      // Both sides were computed over verified bytes: a difference is a bug, never a client error.
+      if (value !== source.checksum.value) throw s3Error('InternalError', 'The copied bytes do not match the source checksum.');
+      return { md5Hex, checksum: { algorithm: source.checksum.algorithm, value } };
+    },
+  };
+}
+
+/**
+ * Turns a push-style producer (it calls the sink and awaits it) into an async iterable
+ * with back-pressure: the producer waits until the consumer has taken every chunk. When the
+ * consumer stops early, the producer's next sink call throws so that it ends too.
+ */
+export async function* pull(produce: (sink: ByteSink) => Promise<void>): AsyncGenerator<Buffer> {
+  const pending: Buffer[] = [];
+  let wake: (() => void) | undefined;
+  let finished = false;
+  let failure: unknown;
+  let cancelled = false;
+  const notify = () => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  const wait = () => new Promise<void>((resolve) => (wake = resolve));
+
+  const production = produce(async (chunks) => {
+    if (cancelled) throw new Error('the consumer stopped reading');
+    pending.push(...chunks);
+    notify();
+    while (pending.length > 0 && !cancelled) await wait();
+  }).then(
+    () => {
+      finished = true;
+      notify();
+    },
+    (error: unknown) => {
+      failure = error;
+      finished = true;
+      notify();
+    },
+  );
+  try {
+    for (;;) {
+      while (pending.length > 0) yield pending.shift()!;
+      if (finished) {
+        if (failure !== undefined) throw failure;
+        return;
+      }
+      notify(); // the producer may go on
+      await wait();
+    }
+  } finally {
+    cancelled = true;
+    pending.length = 0;
+    notify();
+    await production;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Writing objects the way AWS does: conditional PutObject (If-None-Match: *, If-Match),
+ * user metadata edge cases and storage classes, and GetObjectAttributes.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  CreateBucketCommand,
+  GetObjectAttributesCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
+import { sdkClient } from '../helpers/s3-clients';
+import { CairnServer } from '../helpers/server';
+import { signedRequest } from '../helpers/signed-request';
+
+const BUCKET = 'writes';
+const md5 = (b: Buffer) => `"${createHash('md5').update(b).digest('hex')}"`;
+
+describe('object writes', () => {
+  let server: CairnServer;
+  let s3: S3Client;
+
+  beforeAll(async () => {
+    server = await CairnServer.start();
+    s3 = sdkClient(server);
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  });
+  afterAll(async () => {
+    s3?.destroy();
+    await server?.dispose();
+  });
+
+  describe('conditional PutObject', () => {
+    it('If-None-Match: * creates a new key, then is 412 PreconditionFailed and leaves the object alone', async () => {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'once', Body: 'first', IfNoneMatch: '*' }));
+      const error = await s3ErrorOf(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'once', Body: 'second', IfNoneMatch: '*' })));
+      expect(error.name).toBe('PreconditionFailed');
+      expect(error.$metadata.httpStatusCode).toBe(412);
+      const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'once' }));
+      expect((await bytesOf(got.Body)).toString()).toBe('first');
+    });
+
+    it('If-None-Match: * on a large (sharded) body is refused too', async () => {
+      const body = randomBytes(200 * 1024);
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'once-big', Body: body, IfNoneMatch: '*' }));
+      const error = await s3ErrorOf(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'once-big', Body: randomBytes(200 * 1024), IfNoneMatch: '*' })));
+      expect(error.name).toBe('PreconditionFailed');
+      expect((await bytesOf((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'once-big' }))).Body)).equals(body)).toBe(true);
+    });
+
+    it('of racing If-None-Match: * writers exactly one wins, and the object is the winner’s', async () => {
+      const bodies = Array.from({ length: 8 }, (_, i) => Buffer.from(`writer ${i} `.repeat(100 + i)));
+      const results = await Promise.allSettled(bodies.map((Body) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'race', Body, IfNoneMatch: '*' }))));
+      const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+      expect(winners).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect((r.reason as Error).name).toBe('PreconditionFailed');
+      const got = await bytesOf((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'race' }))).Body);
+      expect(got.equals(bodies[winners[0]])).toBe(true);
+    });
+
+    it('If-Match replaces the object when the ETag matches, 412 when it differs, 404 NoSuchKey when there is none', async () => {
+      const first = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cas', Body: 'v1' }));
+      const second = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cas', Body: 'v2', IfMatch: first.ETag }));
+      expect(second.ETag).toBe(md5(Buffer.from('v2')));
+      const stale = await s3ErrorOf(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cas', Body: 'v3', IfMatch: first.ETag })));
+      expect(stale.name).toBe('PreconditionFailed');
+      const missing = await s3ErrorOf(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'nothing-here', Body: 'x', IfMatch: first.ETag })));
+      expect(missing.name).toBe('NoSuchKey');
+      expect(missing.$metadata.httpStatusCode).toBe(404);
+      expect((await bytesOf((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'cas' }))).Body)).toString()).toBe('v2');
+    });
+
+    it('If-None-Match with an ETag (not *) is 501 NotImplemented on a write', async () => {
+      const response = await signedRequest(server, 'PUT', `/${BUCKET}/etag-none-match`, { headers: { 'if-none-match': '"abc"' }, body: Buffer.from('x') });
+      expect(response.status).toBe(501);
+      expect(response.body.toString()).toContain('<Code>NotImplemented</Code>');
+      expect((await signedRequest(server, 'HEAD', `/${BUCKET}/etag-none-match`)).status).toBe(404);
+    });
+  });
+
+  describe('user metadata and storage class', () => {
+    it('folds metadata names to lowercase', async () => {
+      const response = await signedRequest(server, 'PUT', `/${BUCKET}/meta-case`, { headers: { 'X-Amz-Meta-Camera-Model': 'X100V' }, body: Buffer.from('x') });
+      expect(response.status).toBe(200);
+      const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'meta-case' }));
+      expect(head.Metadata).toEqual({ 'camera-model': 'X100V' });
+    });
+
+    it('stores RFC 2047 encoded non-ASCII values decoded and returns them encoded as =?UTF-8?B?...?=', async () => {
+      const encoded = `=?UTF-8?B?${Buffer.from('café ☕').toString('base64')}?=`;
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'meta-utf8', Body: 'x', Metadata: { drink: encoded, plain: 'ascii' } }));
+      const head = await signedRequest(server, 'HEAD', `/${BUCKET}/meta-utf8`);
+      expect(head.headers['x-amz-meta-drink']).toBe(encoded);
+      expect(head.headers['x-amz-meta-plain']).toBe('ascii');
+      const qEncoded = '=?utf-8?Q?caf=C3=A9?=';
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'meta-q', Body: 'x', Metadata: { drink: qEncoded } }));
+      expect((await signedRequest(server, 'HEAD', `/${BUCKET}/meta-q`)).headers['x-amz-meta-drink']).toBe(`=?UTF-8?B?${Buffer.from('café').toString('base64')}?=`);
+    });
+
+    it('refuses user metadata over 2 KB as MetadataTooLarge and accepts exactly 2 KB', async () => {
+      const error = await s3ErrorOf(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'meta-big', Body: 'x', Metadata: { big: 'v'.repeat(2046) } })));
+      expect(error.name).toBe('MetadataTooLarge');
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'meta-big', Body: 'x', Metadata: { big: 'v'.repeat(2045) } }));
+      expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'meta-big' }))).Metadata?.big).toHaveLength(2045);
+    });
+
+    it('accepts x-amz-storage-class STANDARD and refuses an unknown class as InvalidStorageClass', async () => {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'standard', Body: 'x', StorageClass: 'STANDARD' }));
+      const attributes = await s3.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'standard', ObjectAttributes: ['StorageClass'] }));
+      expect(attributes.StorageClass).toBe('STANDARD');
+      const response = await signedRequest(server, 'PUT', `/${BUCKET}/bogus-class`, { headers: { 'x-amz-storage-class': 'SUPER_FAST' }, body: Buffer.from('x') });
+      expect(response.status).toBe(400);
+      expect(response.body.toString()).toContain('<Code>InvalidStorageClass</Code>');
+      expect((await signedRequest(server, 'HEAD', `/${BUCKET}/bogus-class`)).status).toBe(404);
+    });
+  });
+
+  describe('GetObjectAttributes', () => {
+    it('returns ETag (unquoted), Checksum, StorageClass and ObjectSize, and no ObjectParts for a single-part object', async () => {
+      const body = randomBytes(150 * 1024);
+      const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'attrs', Body: body, ChecksumAlgorithm: 'SHA256' }));
+      const attributes = await s3.send(
+        new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'attrs', ObjectAttributes: ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'] }),
+      );
+      expect(attributes.ETag).toBe(put.ETag!.replace(/"/g, ''));
+      expect(attributes.Checksum?.ChecksumSHA256).toBe(createHash('sha256').update(body).digest('base64'));
+      expect(attributes.ObjectParts).toBeUndefined();
+      expect(attributes.StorageClass).toBe('STANDARD');
+      expect(attributes.ObjectSize).toBe(body.length);
+      expect(attributes.LastModified).toBeInstanceOf(Date);
+    });
+
+    it('returns only what was asked for, in a GetObjectAttributesResponse document', async () => {
+      const response = await signedRequest(server, 'GET', `/${BUCKET}/attrs`, { query: { attributes: '' }, headers: { 'x-amz-object-attributes': 'ObjectSize' } });
+      expect(response.status).toBe(200);
+      const xml = response.body.toString();
+      expect(xml).toMatch(/<GetObjectAttributesResponse xmlns="http:\/\/s3.amazonaws.com\/doc\/2006-03-01\/"><ObjectSize>153600<\/ObjectSize><\/GetObjectAttributesResponse>$/);
+    });
+
+    it('refuses a missing or unknown attribute list, and answers NoSuchKey for a missing key', async () => {
+      const missing = await signedRequest(server, 'GET', `/${BUCKET}/attrs`, { query: { attributes: '' } });
+      expect(missing.status).toBe(400);
+      expect(missing.body.toString()).toContain('<Code>InvalidRequest</Code>');
+      const unknown = await signedRequest(server, 'GET', `/${BUCKET}/attrs`, { query: { attributes: '' }, headers: { 'x-amz-object-attributes': 'ETag,Colour' } });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.toString()).toContain('<Code>InvalidArgument</Code>');
+      const error = await s3ErrorOf(s3.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'nope', ObjectAttributes: ['ETag'] })));
+      expect(error.name).toBe('NoSuchKey');
+    });
+  });
+});
