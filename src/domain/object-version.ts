@@ -3,6 +3,8 @@
  * Plain data only: it is serialised into events (JSON) and projection records (msgpack).
  */
 
+import type { Tag } from './rules/tagging';
+
 /** How an object's bytes were erasure coded and where shard i of each block lives. */
 export interface ShardLayout {
   readonly dataShards: number;
@@ -55,6 +57,8 @@ export interface ObjectVersion {
   readonly checksum?: ChecksumValue;
   readonly storageClass: 'STANDARD';
   readonly data: ObjectData;
+  /** The version's tag set; absent when it has none. */
+  readonly tags?: readonly Tag[];
 }
 
 export function isInline(version: ObjectVersion): boolean {
