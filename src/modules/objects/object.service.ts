@@ -15,6 +15,7 @@ import { decisionState, removedVersions } from '../../domain/projections/project
 import { MAX_LIST_KEYS, type ListPage, type ListParams } from '../../domain/rules/listing';
 import { assertValidObjectKey } from '../../domain/rules/names';
 import { parseRange, type ByteRange } from '../../domain/rules/range';
+import type { Tag } from '../../domain/rules/tagging';
 import { NamespaceLocks } from '../../infra/locks/namespace-locks';
 import { newDataDirId } from '../../infra/shards/shard-store';
 import { ErasureSet } from '../../infra/storage/erasure-set';
@@ -28,6 +29,8 @@ export interface PutObjectInput {
   readonly payload: ObjectPayload;
   readonly system: SystemMetadata;
   readonly user: Readonly<Record<string, string>>;
+  /** x-amz-tagging, already validated; empty or absent: no tags. */
+  readonly tags?: readonly Tag[];
 }
 
 export interface PutObjectResult {
@@ -94,6 +97,7 @@ export class ObjectService {
                   ...(checksum ? { checksum } : {}),
                   storageClass: 'STANDARD',
                   data: staged.data,
+                  ...(input.tags && input.tags.length > 0 ? { tags: input.tags } : {}),
                 },
               },
               { ...stamp, ...context },

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ObjectTaggingService } from './object-tagging.service';
 import { ObjectService } from './object.service';
 
-@Module({ providers: [ObjectService], exports: [ObjectService] })
+@Module({ providers: [ObjectService, ObjectTaggingService], exports: [ObjectService, ObjectTaggingService] })
 export class ObjectsModule {}

@@ -18,7 +18,21 @@ export type S3Operation =
   | 'PutObject'
   | 'GetObject'
   | 'HeadObject'
-  | 'DeleteObject';
+  | 'DeleteObject'
+  | 'DeleteObjects'
+  | 'GetObjectTagging'
+  | 'PutObjectTagging'
+  | 'DeleteObjectTagging'
+  | 'GetBucketTagging'
+  | 'PutBucketTagging'
+  | 'DeleteBucketTagging'
+  | 'GetBucketAcl'
+  | 'PutBucketAcl'
+  | 'GetObjectAcl'
+  | 'PutObjectAcl'
+  | 'GetBucketCors'
+  | 'PutBucketCors'
+  | 'DeleteBucketCors';
 
 /** Every S3 sub-resource: a query parameter that changes which operation a request is. */
 export const SUB_RESOURCES = new Set([
@@ -50,6 +64,20 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', level: 'object', operation: 'GetObject' },
   { method: 'HEAD', level: 'object', operation: 'HeadObject' },
   { method: 'DELETE', level: 'object', operation: 'DeleteObject' },
+  { method: 'POST', level: 'bucket', subResource: 'delete', operation: 'DeleteObjects' },
+  { method: 'GET', level: 'object', subResource: 'tagging', operation: 'GetObjectTagging' },
+  { method: 'PUT', level: 'object', subResource: 'tagging', operation: 'PutObjectTagging' },
+  { method: 'DELETE', level: 'object', subResource: 'tagging', operation: 'DeleteObjectTagging' },
+  { method: 'GET', level: 'bucket', subResource: 'tagging', operation: 'GetBucketTagging' },
+  { method: 'PUT', level: 'bucket', subResource: 'tagging', operation: 'PutBucketTagging' },
+  { method: 'DELETE', level: 'bucket', subResource: 'tagging', operation: 'DeleteBucketTagging' },
+  { method: 'GET', level: 'bucket', subResource: 'acl', operation: 'GetBucketAcl' },
+  { method: 'PUT', level: 'bucket', subResource: 'acl', operation: 'PutBucketAcl' },
+  { method: 'GET', level: 'object', subResource: 'acl', operation: 'GetObjectAcl' },
+  { method: 'PUT', level: 'object', subResource: 'acl', operation: 'PutObjectAcl' },
+  { method: 'GET', level: 'bucket', subResource: 'cors', operation: 'GetBucketCors' },
+  { method: 'PUT', level: 'bucket', subResource: 'cors', operation: 'PutBucketCors' },
+  { method: 'DELETE', level: 'bucket', subResource: 'cors', operation: 'DeleteBucketCors' },
 ];
 
 export function resolveOperation(method: string, target: S3Target): S3Operation {

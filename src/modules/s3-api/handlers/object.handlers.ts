@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { NULL_VERSION_ID } from '../../../domain/object-version';
+import { assertAcceptableCannedAclOnWrite } from '../../../domain/rules/acl';
+import { parseTaggingHeader } from '../../../domain/rules/tagging';
 import { checksumHeaderName } from '../../../infra/http/checksums';
 import { ObjectService, type ObjectRead } from '../../objects/object.service';
 import { objectHeaders, systemMetadataFrom, userMetadataFrom } from '../object-metadata';
@@ -13,12 +15,15 @@ export class ObjectHandlers {
 
   async putObject(call: S3Call): Promise<void> {
     const headers = call.request.headers;
+    assertAcceptableCannedAclOnWrite(header(call, 'x-amz-acl'));
+    const tagging = header(call, 'x-amz-tagging');
     const result = await this.objects.putObject(call.context, {
       bucket: bucketOf(call),
       key: call.target.key,
       payload: payloadOf(call),
       system: systemMetadataFrom(headers),
       user: userMetadataFrom(headers),
+      tags: tagging === undefined ? undefined : parseTaggingHeader(tagging),
     });
     const response: Headers = { etag: `"${result.etag}"` };
     if (result.versionId !== NULL_VERSION_ID) response['x-amz-version-id'] = result.versionId;
