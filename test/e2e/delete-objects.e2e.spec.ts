@@ -126,7 +126,7 @@ describe('DeleteObjects', () => {
     await fill('mjs-batch', ['m1', 'm2', 'm/3', 'kept']);
     const mc = minioClient(server);
     const result = await mc.removeObjects('mjs-batch', ['m1', 'm2', 'm/3']);
-    expect(result.filter((r) => 'Error' in r || 'Code' in r)).toEqual([]);
+    expect(JSON.stringify(result)).not.toMatch(/Code|Error/);
     expect(await keysIn('mjs-batch')).toEqual(['kept']);
   });
 

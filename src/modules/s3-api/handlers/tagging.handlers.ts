@@ -40,7 +40,8 @@ export class TaggingHandlers {
     assertBodyDigestSent(call);
     const tags = parseTagging(await readSmallBody(call));
     await this.bucketConfig.putBucketTagging(call.context, bucketOf(call), tags);
-    call.response.send(204, {});
+    // AWS documents 204; MinIO answers 200, and minio-js accepts nothing else (SDKs take either).
+    call.response.send(200, {});
   }
 
   async deleteBucketTagging(call: S3Call): Promise<void> {
