@@ -1,4 +1,6 @@
 import type { VersioningState } from './events';
+import type { CorsRule } from './rules/cors';
+import type { Tag } from './rules/tagging';
 
 /** A bucket as the bucket projection holds it. */
 export interface BucketRecord {
@@ -8,4 +10,8 @@ export interface BucketRecord {
   readonly eventId: string;
   readonly region: string;
   readonly versioning: VersioningState;
+  /** Bucket tags (PutBucketTagging); absent when none. */
+  readonly tags?: readonly Tag[];
+  /** CORS rules (PutBucketCors); absent when none. */
+  readonly cors?: readonly CorsRule[];
 }

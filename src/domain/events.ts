@@ -10,6 +10,8 @@
  */
 import type { ChecksumAlgorithm, ChecksumType, UploadedPart } from './multipart-upload';
 import type { ObjectVersion, SystemMetadata } from './object-version';
+import type { CorsRule } from './rules/cors';
+import type { Tag } from './rules/tagging';
 
 /** Fields every event carries. `time` is the server clock (ms since the epoch) at decision. */
 export interface EventEnvelope {
@@ -113,6 +115,51 @@ export interface ObjectHealed extends EventEnvelope {
   readonly shards: readonly string[];
 }
 
+/** A version's tag set replaced (PutObjectTagging). */
+export interface ObjectTaggingPut extends EventEnvelope {
+  readonly type: 'ObjectTaggingPut';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId: string;
+  readonly tags: readonly Tag[];
+}
+
+/** A version's tags removed (DeleteObjectTagging). */
+export interface ObjectTaggingDeleted extends EventEnvelope {
+  readonly type: 'ObjectTaggingDeleted';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId: string;
+}
+
+export interface BucketTaggingPut extends EventEnvelope {
+  readonly type: 'BucketTaggingPut';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly tags: readonly Tag[];
+}
+
+export interface BucketTaggingDeleted extends EventEnvelope {
+  readonly type: 'BucketTaggingDeleted';
+  readonly v: 1;
+  readonly bucket: string;
+}
+
+export interface BucketCorsPut extends EventEnvelope {
+  readonly type: 'BucketCorsPut';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly rules: readonly CorsRule[];
+}
+
+export interface BucketCorsDeleted extends EventEnvelope {
+  readonly type: 'BucketCorsDeleted';
+  readonly v: 1;
+  readonly bucket: string;
+}
+
 export type CairnEvent =
   | BucketCreated
   | BucketDeleted
@@ -122,7 +169,13 @@ export type CairnEvent =
   | MultipartPartUploaded
   | MultipartUploadCompleted
   | MultipartUploadAborted
-  | ObjectHealed;
+  | ObjectHealed
+  | ObjectTaggingPut
+  | ObjectTaggingDeleted
+  | BucketTaggingPut
+  | BucketTaggingDeleted
+  | BucketCorsPut
+  | BucketCorsDeleted;
 export type CairnEventType = CairnEvent['type'];
 
 /** The current schema version of each event type (what new events are written with). */
@@ -136,6 +189,12 @@ export const EVENT_VERSIONS: { readonly [T in CairnEventType]: number } = {
   MultipartUploadCompleted: 1,
   MultipartUploadAborted: 1,
   ObjectHealed: 1,
+  ObjectTaggingPut: 1,
+  ObjectTaggingDeleted: 1,
+  BucketTaggingPut: 1,
+  BucketTaggingDeleted: 1,
+  BucketCorsPut: 1,
+  BucketCorsDeleted: 1,
 };
 
 /** The bucket an event concerns, used by audit export and replay filters. */

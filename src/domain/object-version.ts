@@ -4,6 +4,8 @@
  */
 import type { ObjectPart } from './multipart-upload';
 
+import type { Tag } from './rules/tagging';
+
 /** How an object's bytes were erasure coded and where shard i of each block lives. */
 export interface ShardLayout {
   readonly dataShards: number;
@@ -58,6 +60,8 @@ export interface ObjectVersion {
   readonly checksum?: ChecksumValue;
   readonly storageClass: 'STANDARD';
   readonly data: ObjectData;
+  /** The version's tag set; absent when it has none. */
+  readonly tags?: readonly Tag[];
 }
 
 export function isInline(version: ObjectVersion): boolean {

@@ -36,7 +36,8 @@ export class InMemoryProjection implements ProjectionReader {
           break;
         case 'putVersion': {
           const id = `${write.bucket}\u0000${write.key}`;
-          const versions = [write.version, ...(this.objects.get(id) ?? [])].sort((a, b) => b.eventId.localeCompare(a.eventId));
+          const others = (this.objects.get(id) ?? []).filter((v) => v.eventId !== write.version.eventId);
+          const versions = [write.version, ...others].sort((a, b) => b.eventId.localeCompare(a.eventId));
           this.objects.set(id, versions);
           break;
         }

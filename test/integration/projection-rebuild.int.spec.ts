@@ -4,7 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { decideDeleteBucketCors, decidePutBucketCors } from '../../src/domain/deciders/cors-decider';
 import { decideDeleteObject } from '../../src/domain/deciders/object-decider';
+import { decideDeleteBucketTagging, decideDeleteObjectTagging, decidePutBucketTagging, decidePutObjectTagging } from '../../src/domain/deciders/tagging-decider';
+import type { CairnEvent } from '../../src/domain/events';
+import type { ErasureSet } from '../../src/infra/storage/erasure-set';
 import { decisionState } from '../../src/domain/projections/projection';
 import { readFormat } from '../../src/infra/drives/drive-format';
 import { DriveDatabase } from '../../src/infra/eventlog/drive-database';
@@ -25,7 +29,20 @@ describe('projection rebuild', () => {
   const root = tempDir();
   afterAll(() => root.remove());
 
-  it('rebuilds byte-identical projections after puts, overwrites, deletes, multipart uploads and many buckets', async () => {
+  /** Decides one event on the drive's committed state of `bucket` (and `key`) and appends it. */
+  async function append(
+    set: ErasureSet,
+    bucket: string,
+    key: string | undefined,
+    decide: (state: { bucketRecord: Awaited<ReturnType<ErasureSet['drives'][number]['getBucket']>>; current: Awaited<ReturnType<ErasureSet['drives'][number]['versionsOf']>> }, stamp: { id: string; time: number }) => CairnEvent | undefined,
+  ): Promise<void> {
+    const drive = set.metadataDrive();
+    const bucketRecord = await drive.getBucket(bucket);
+    const current = key === undefined ? [] : await drive.versionsOf(bucket, key);
+    await set.appendEvent((stamp) => decide({ bucketRecord, current }, stamp), { state: decisionState(bucket, bucketRecord, key, current) });
+  }
+
+  it('rebuilds byte-identical projections after puts, overwrites, deletes, multipart uploads, tagging, bucket tags and CORS, and many buckets', async () => {
     const paths = drivePaths(root.path, 4);
     const { set, unlock } = await openErasureSet(paths);
     const who = { actor: 'test', requestId: 'T' };
@@ -36,6 +53,22 @@ describe('projection rebuild', () => {
       const key = `dir${i % 5}/key-${i % 97}`; // repeats: overwrites
       await putObject(set, bucket, key, randomBytes(i % 3 === 0 ? 200_000 : i % 1000));
       keys++;
+      if (i % 11 === 0) {
+        const tags = [{ key: 'n', value: String(i) }, { key: 'sum', value: `${bucket}/${key}` }];
+        await append(set, bucket, key, ({ bucketRecord, current }, stamp) => decidePutObjectTagging(bucketRecord, current, { bucket, key, tags }, { ...stamp, ...who }));
+      }
+      if (i % 22 === 0) {
+        await append(set, bucket, key, ({ bucketRecord, current }, stamp) => decideDeleteObjectTagging(bucketRecord, current, { bucket, key }, { ...stamp, ...who }));
+      }
+      if (i % 50 === 0) {
+        const rules = [{ allowedOrigins: [`https://${i}.example`], allowedMethods: ['GET'], allowedHeaders: [], exposeHeaders: ['ETag'], maxAgeSeconds: i }];
+        await append(set, bucket, undefined, ({ bucketRecord }, stamp) => decidePutBucketCors(bucketRecord, { bucket, rules }, { ...stamp, ...who }));
+        await append(set, bucket, undefined, ({ bucketRecord }, stamp) => decidePutBucketTagging(bucketRecord, { bucket, tags: [{ key: 'i', value: String(i) }] }, { ...stamp, ...who }));
+      }
+      if (i % 100 === 0) {
+        await append(set, bucket, undefined, ({ bucketRecord }, stamp) => decideDeleteBucketCors(bucketRecord, { bucket }, { ...stamp, ...who }));
+        await append(set, bucket, undefined, ({ bucketRecord }, stamp) => decideDeleteBucketTagging(bucketRecord, { bucket }, { ...stamp, ...who }));
+      }
       if (i % 7 === 0) {
         const drive = set.metadataDrive();
         const bucketRecord = await drive.getBucket(bucket);
@@ -92,6 +125,10 @@ describe('projection rebuild', () => {
       // bucket-3 and bucket-4 each keep two uploads in progress (one completed, one aborted).
       expect(before.filter((line) => line.startsWith('uploads ')).length).toBe(4);
       expect(before.filter((line) => line.startsWith('parts ')).length).toBe(12);
+      // The workload left tags and CORS rules in the projections (hex of their JSON field names).
+      const hex = (text: string) => Buffer.from(text).toString('hex');
+      expect(before.some((line) => line.startsWith('objects ') && line.includes(hex('tags')))).toBe(true);
+      expect(before.some((line) => line.startsWith('buckets ') && line.includes(hex('cors')))).toBe(true);
       const format = (await readFormat(drivePath))!;
       const db = DriveDatabase.open(drivePath);
       const report = await rebuildProjections(db, new EventLog(db, genesisHash(format.deploymentId, format.driveId)));

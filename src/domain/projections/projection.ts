@@ -5,7 +5,7 @@
  * paths cannot disagree.
  */
 import type { BucketRecord } from '../bucket';
-import type { CairnEvent, MultipartPartUploaded, MultipartUploadCompleted, ObjectPut, ObjectVersionDeleted } from '../events';
+import type { CairnEvent, MultipartPartUploaded, MultipartUploadCompleted, ObjectPut, ObjectTaggingDeleted, ObjectTaggingPut, ObjectVersionDeleted } from '../events';
 import type { MultipartUpload, UploadedPart } from '../multipart-upload';
 import { NULL_VERSION_ID, type ObjectData, type ObjectVersion } from '../object-version';
 
@@ -74,8 +74,38 @@ export function project(event: CairnEvent, state: ProjectionReader): ProjectionW
     }
     case 'ObjectHealed':
       return [];
+    case 'ObjectTaggingPut':
+    case 'ObjectTaggingDeleted':
+      return projectVersionTags(event, state.versionsOf(event.bucket, event.key));
+    case 'BucketTaggingPut':
+      return updateBucket(state, event.bucket, (bucket) => ({ ...bucket, tags: event.tags }));
+    case 'BucketTaggingDeleted':
+      return updateBucket(state, event.bucket, ({ tags: _, ...bucket }) => bucket);
+    case 'BucketCorsPut':
+      return updateBucket(state, event.bucket, (bucket) => ({ ...bucket, cors: event.rules }));
+    case 'BucketCorsDeleted':
+      return updateBucket(state, event.bucket, ({ cors: _, ...bucket }) => bucket);
   }
 }
+/** A bucket configuration change: the record rewritten (nothing when the bucket is gone). */
+function updateBucket(state: ProjectionReader, name: string, change: (bucket: BucketRecord) => BucketRecord): ProjectionWrite[] {
+  const bucket = state.getBucket(name);
+  return bucket ? [{ op: 'putBucket', bucket: change(bucket) }] : [];
+}
+
+/**
+ * Tags live on the version they name: the version is rewritten in place (same event id,
+ * so the same projection key). An empty tag set is stored as no `tags` field at all.
+ */
+function projectVersionTags(event: ObjectTaggingPut | ObjectTaggingDeleted, current: ObjectVersion[]): ProjectionWrite[] {
+  const version = current.find((v) => v.versionId === event.versionId);
+  if (!version) return [];
+  const { tags: _, ...untagged } = version;
+  const tags = event.type === 'ObjectTaggingPut' ? event.tags : [];
+  const updated: ObjectVersion = tags.length > 0 ? { ...untagged, tags } : untagged;
+  return [{ op: 'putVersion', bucket: event.bucket, key: event.key, version: updated }];
+}
+
 
 function removeUpload(upload: MultipartUpload, state: ProjectionReader): ProjectionWrite[] {
   return [...state.partsOf(upload.uploadId).map((part): ProjectionWrite => ({ op: 'removePart', part })), { op: 'removeUpload', upload }];
@@ -197,10 +227,13 @@ export function invertWrites(writes: readonly ProjectionWrite[], state: Projecti
         if (previous) inverse.push({ op: 'putBucket', bucket: previous });
         break;
       }
-      case 'putVersion':
-        // Version keys embed the creating event's id: a put always adds a new entry.
-        inverse.push({ op: 'removeVersion', bucket: write.bucket, key: write.key, version: write.version });
+      case 'putVersion': {
+        // Version keys embed the creating event's id: a put adds a new entry, unless it
+        // rewrites an existing version (its tags), whose before-image is then restored.
+        const previous = state.versionsOf(write.bucket, write.key).find((v) => v.eventId === write.version.eventId);
+        inverse.push(previous ? { op: 'putVersion', bucket: write.bucket, key: write.key, version: previous } : { op: 'removeVersion', bucket: write.bucket, key: write.key, version: write.version });
         break;
+      }
       case 'removeVersion':
         inverse.push({ op: 'putVersion', bucket: write.bucket, key: write.key, version: write.version });
         break;

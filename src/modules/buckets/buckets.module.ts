@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { BucketConfigService } from './bucket-config.service';
 import { BucketService } from './bucket.service';
 
-@Module({ providers: [BucketService], exports: [BucketService] })
+@Module({ providers: [BucketService, BucketConfigService], exports: [BucketService, BucketConfigService] })
 export class BucketsModule {}

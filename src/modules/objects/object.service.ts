@@ -17,6 +17,7 @@ import { assertValidObjectKey } from '../../domain/rules/names';
 import { partRange } from '../../domain/rules/object-parts';
 import { assertWriteConditions, evaluatePreconditions, type Preconditions, type WriteConditions } from '../../domain/rules/preconditions';
 import { parseRange, type ByteRange } from '../../domain/rules/range';
+import type { Tag } from '../../domain/rules/tagging';
 import { NamespaceLocks } from '../../infra/locks/namespace-locks';
 import { ErasureSet } from '../../infra/storage/erasure-set';
 import { NotEnoughShardsError, ObjectReader, type ByteSink } from '../../infra/storage/object-reader';
@@ -34,6 +35,8 @@ export interface PutObjectInput {
   readonly user: Readonly<Record<string, string>>;
   /** A conditional write (If-None-Match: * / If-Match), decided at commit time. */
   readonly conditions?: WriteConditions;
+  /** x-amz-tagging, already validated; empty or absent: no tags. */
+  readonly tags?: readonly Tag[];
 }
 
 export interface PutObjectResult {
@@ -66,6 +69,8 @@ export interface CopyObjectInput {
   readonly system: SystemMetadata;
   readonly user: Readonly<Record<string, string>>;
   readonly conditions?: WriteConditions;
+  /** The destination's tags from the source's (x-amz-tagging-directive); none when absent. */
+  readonly tags?: (sourceTags: readonly Tag[] | undefined) => readonly Tag[];
 }
 
 export interface CopyObjectResult extends PutObjectResult {
@@ -129,6 +134,7 @@ export class ObjectService {
                   ...(checksum ? { checksum } : {}),
                   storageClass: 'STANDARD',
                   data: staged.data,
+                  ...(input.tags && input.tags.length > 0 ? { tags: input.tags } : {}),
                 },
                 ...(input.conditions ? { conditions: input.conditions } : {}),
               },
@@ -201,6 +207,7 @@ export class ObjectService {
       key: input.key,
       payload: copyPayload(version, (sink) => read.pipe(sink)),
       ...metadata,
+      ...(input.tags ? { tags: input.tags(version.tags) } : {}),
       ...(input.conditions ? { conditions: input.conditions } : {}),
     });
     return read.bucket.versioning === 'Unversioned' ? result : { ...result, sourceVersionId: version.versionId };

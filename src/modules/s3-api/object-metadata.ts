@@ -105,6 +105,7 @@ export function objectHeaders(version: ObjectVersion): Headers {
     'cache-control': version.system.cacheControl,
     expires: version.system.expires,
     'accept-ranges': 'bytes',
+    'x-amz-tagging-count': version.tags?.length,
   };
   for (const [name, value] of Object.entries(version.user)) headers[`x-amz-meta-${name}`] = encodeHeaderValue(value);
   return headers;

@@ -12,12 +12,16 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServerConfig } from '../../config/server-config';
 import { isS3Error, s3Error, S3Error } from '../../domain/errors';
+import { AclHandlers } from './handlers/acl.handlers';
 import { BucketHandlers } from './handlers/bucket.handlers';
 import { MultipartHandlers } from './handlers/multipart.handlers';
+import { CorsHandlers } from './handlers/cors.handlers';
+import { DeleteObjectsHandlers } from './handlers/delete-objects.handlers';
 import { ObjectHandlers } from './handlers/object.handlers';
 import { PostObjectHandlers } from './handlers/post-object.handlers';
 import { ServiceHandlers } from './handlers/service.handlers';
 import { deferContinue, sendContinue } from './expect-continue';
+import { TaggingHandlers } from './handlers/tagging.handlers';
 import { HOST_ID, newRequestId } from './request-id';
 import { S3Authenticator } from './s3-authenticator';
 import type { S3Call } from './s3-call';
@@ -42,6 +46,10 @@ export class S3Gateway implements OnModuleInit {
     objects: ObjectHandlers,
     multipart: MultipartHandlers,
     postObject: PostObjectHandlers,
+    deleteObjects: DeleteObjectsHandlers,
+    tagging: TaggingHandlers,
+    acl: AclHandlers,
+    private readonly cors: CorsHandlers,
   ) {
     this.handlers = {
       ListBuckets: (call) => service.listBuckets(call),
@@ -64,6 +72,20 @@ export class S3Gateway implements OnModuleInit {
       ListParts: (call) => multipart.listParts(call),
       ListMultipartUploads: (call) => multipart.listMultipartUploads(call),
       PostObject: (call) => postObject.postObject(call),
+      DeleteObjects: (call) => deleteObjects.deleteObjects(call),
+      GetObjectTagging: (call) => tagging.getObjectTagging(call),
+      PutObjectTagging: (call) => tagging.putObjectTagging(call),
+      DeleteObjectTagging: (call) => tagging.deleteObjectTagging(call),
+      GetBucketTagging: (call) => tagging.getBucketTagging(call),
+      PutBucketTagging: (call) => tagging.putBucketTagging(call),
+      DeleteBucketTagging: (call) => tagging.deleteBucketTagging(call),
+      GetBucketAcl: (call) => acl.getBucketAcl(call),
+      PutBucketAcl: (call) => acl.putBucketAcl(call),
+      GetObjectAcl: (call) => acl.getObjectAcl(call),
+      PutObjectAcl: (call) => acl.putObjectAcl(call),
+      GetBucketCors: (call) => cors.getBucketCors(call),
+      PutBucketCors: (call) => cors.putBucketCors(call),
+      DeleteBucketCors: (call) => cors.deleteBucketCors(call),
     };
   }
 
@@ -85,6 +107,11 @@ export class S3Gateway implements OnModuleInit {
     let target: S3Target | undefined;
     try {
       target = parseTarget(raw.url ?? '/', raw.headers.host, this.config.domains);
+      if (target.bucket !== undefined) {
+        // CORS preflights are unauthenticated, as in AWS; CORS headers go on every answer, errors included.
+        if (raw.method === 'OPTIONS') return await this.cors.preflight(raw, { ...target, bucket: target.bucket }, response);
+        if (raw.headers.origin !== undefined) response.addCommonHeaders(await this.cors.responseHeaders(raw, target.bucket).catch(() => ({})));
+      }
       const auth = this.authenticator.authenticate(raw, target);
       const operation = resolveOperation(raw.method ?? 'GET', target, raw.headers);
       sendContinue(raw, reply.raw);

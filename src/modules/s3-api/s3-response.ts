@@ -8,6 +8,9 @@ import { HOST_ID } from './request-id';
 export type Headers = Record<string, string | number | undefined>;
 
 export class S3Response {
+  /** Headers every response to this request carries (CORS headers of a matching rule). */
+  private readonly common: Record<string, string> = {};
+
   constructor(
     readonly raw: ServerResponse,
     readonly requestId: string,
@@ -19,9 +22,14 @@ export class S3Response {
     return this.raw.headersSent;
   }
 
+  /** Adds headers to whatever response this request gets, success or error. */
+  addCommonHeaders(headers: Record<string, string>): void {
+    Object.assign(this.common, headers);
+  }
+
   /** Status and headers; `x-amz-request-id` and `x-amz-id-2` on every response. */
   writeHead(status: number, headers: Headers): void {
-    const all: Record<string, string | number> = { 'x-amz-request-id': this.requestId, 'x-amz-id-2': HOST_ID, server: 'cairn' };
+    const all: Record<string, string | number> = { 'x-amz-request-id': this.requestId, 'x-amz-id-2': HOST_ID, server: 'cairn', ...this.common };
     for (const name in headers) {
       const value = headers[name];
       if (value !== undefined) all[name] = value;

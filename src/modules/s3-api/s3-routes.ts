@@ -27,7 +27,21 @@ export type S3Operation =
   | 'AbortMultipartUpload'
   | 'ListParts'
   | 'ListMultipartUploads'
-  | 'PostObject';
+  | 'PostObject'
+  | 'DeleteObjects'
+  | 'GetObjectTagging'
+  | 'PutObjectTagging'
+  | 'DeleteObjectTagging'
+  | 'GetBucketTagging'
+  | 'PutBucketTagging'
+  | 'DeleteBucketTagging'
+  | 'GetBucketAcl'
+  | 'PutBucketAcl'
+  | 'GetObjectAcl'
+  | 'PutObjectAcl'
+  | 'GetBucketCors'
+  | 'PutBucketCors'
+  | 'DeleteBucketCors';
 
 /** Every S3 sub-resource: a query parameter that changes which operation a request is. */
 export const SUB_RESOURCES = new Set([
@@ -72,6 +86,20 @@ const ROUTES: readonly Route[] = [
   { method: 'DELETE', level: 'object', subResource: 'uploadId', operation: 'AbortMultipartUpload' },
   { method: 'GET', level: 'object', subResource: 'uploadId', operation: 'ListParts' },
   { method: 'POST', level: 'bucket', operation: 'PostObject' },
+  { method: 'POST', level: 'bucket', subResource: 'delete', operation: 'DeleteObjects' },
+  { method: 'GET', level: 'object', subResource: 'tagging', operation: 'GetObjectTagging' },
+  { method: 'PUT', level: 'object', subResource: 'tagging', operation: 'PutObjectTagging' },
+  { method: 'DELETE', level: 'object', subResource: 'tagging', operation: 'DeleteObjectTagging' },
+  { method: 'GET', level: 'bucket', subResource: 'tagging', operation: 'GetBucketTagging' },
+  { method: 'PUT', level: 'bucket', subResource: 'tagging', operation: 'PutBucketTagging' },
+  { method: 'DELETE', level: 'bucket', subResource: 'tagging', operation: 'DeleteBucketTagging' },
+  { method: 'GET', level: 'bucket', subResource: 'acl', operation: 'GetBucketAcl' },
+  { method: 'PUT', level: 'bucket', subResource: 'acl', operation: 'PutBucketAcl' },
+  { method: 'GET', level: 'object', subResource: 'acl', operation: 'GetObjectAcl' },
+  { method: 'PUT', level: 'object', subResource: 'acl', operation: 'PutObjectAcl' },
+  { method: 'GET', level: 'bucket', subResource: 'cors', operation: 'GetBucketCors' },
+  { method: 'PUT', level: 'bucket', subResource: 'cors', operation: 'PutBucketCors' },
+  { method: 'DELETE', level: 'bucket', subResource: 'cors', operation: 'DeleteBucketCors' },
 ];
 
 export function resolveOperation(method: string, target: S3Target, headers: Readonly<Record<string, unknown>> = {}): S3Operation {

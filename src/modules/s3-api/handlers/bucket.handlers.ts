@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { s3Error } from '../../../domain/errors';
+import { assertAcceptableCannedAclOnWrite } from '../../../domain/rules/acl';
 import { MAX_LIST_KEYS } from '../../../domain/rules/listing';
 import { ServerConfig } from '../../../config/server-config';
 import { BucketService } from '../../buckets/bucket.service';
 import { ObjectService } from '../../objects/object.service';
 import { readSmallBody } from '../small-body';
-import { bucketOf, type S3Call } from '../s3-call';
+import { bucketOf, header, type S3Call } from '../s3-call';
 import { ownerOf } from '../s3-owner';
 import { parseCreateBucketConfiguration } from '../xml/request-documents';
 import { renderLocation } from '../xml/buckets.xml';
@@ -21,6 +22,7 @@ export class BucketHandlers {
 
   async createBucket(call: S3Call): Promise<void> {
     const bucket = bucketOf(call);
+    assertAcceptableCannedAclOnWrite(header(call, 'x-amz-acl'));
     const body = await readSmallBody(call);
     const location = body.length > 0 ? parseCreateBucketConfiguration(body).locationConstraint : undefined;
     if (location && this.config.regionEnforced && location !== this.config.region) {

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { s3Error } from '../../../domain/errors';
 import { NULL_VERSION_ID } from '../../../domain/object-version';
 import { parsePartNumber, partsCount } from '../../../domain/rules/object-parts';
+import { assertAcceptableCannedAclOnWrite } from '../../../domain/rules/acl';
+import { destinationTags, parseTaggingHeader } from '../../../domain/rules/tagging';
 import { checksumHeaderName } from '../../../infra/http/checksums';
 import { ObjectService, type ObjectRead, type PutObjectResult } from '../../objects/object.service';
 import { readPreconditions, readWriteConditions } from '../conditional-headers';
@@ -21,6 +23,8 @@ export class ObjectHandlers {
     const headers = call.request.headers;
     storageClassFrom(headers);
     const conditions = readWriteConditions(call);
+    assertAcceptableCannedAclOnWrite(header(call, 'x-amz-acl'));
+    const tagging = header(call, 'x-amz-tagging');
     const result = await this.objects.putObject(call.context, {
       bucket: bucketOf(call),
       key: call.target.key,
@@ -28,6 +32,7 @@ export class ObjectHandlers {
       system: systemMetadataFrom(headers),
       user: userMetadataFrom(headers),
       ...(conditions ? { conditions } : {}),
+      tags: tagging === undefined ? undefined : parseTaggingHeader(tagging),
     });
     const response: Headers = { etag: `"${result.etag}"`, ...writeResultHeaders(result) };
     if (result.checksum) response[checksumHeaderName(result.checksum.algorithm)] = result.checksum.value;
@@ -39,7 +44,8 @@ export class ObjectHandlers {
     const headers = call.request.headers;
     const source = parseCopySource(header(call, 'x-amz-copy-source')!);
     const metadataDirective = parseDirective(header(call, 'x-amz-metadata-directive'), 'metadata');
-    parseDirective(header(call, 'x-amz-tagging-directive'), 'tagging'); // tags arrive with object tagging
+    const taggingDirective = parseDirective(header(call, 'x-amz-tagging-directive'), 'tagging');
+    const taggingHeader = header(call, 'x-amz-tagging');
     storageClassFrom(headers);
     const conditions = readWriteConditions(call);
     const result = await this.objects.copyObject(call.context, {
@@ -48,6 +54,8 @@ export class ObjectHandlers {
       key: call.target.key,
       sourceConditions: readPreconditions(call, 'x-amz-copy-source-'),
       metadataDirective,
+      // COPY: the source's tags; REPLACE: x-amz-tagging (or none).
+      tags: (sourceTags) => destinationTags(sourceTags, taggingDirective, taggingHeader),
       system: metadataDirective === 'REPLACE' ? systemMetadataFrom(headers) : {},
       user: metadataDirective === 'REPLACE' ? userMetadataFrom(headers) : {},
       ...(conditions ? { conditions } : {}),

@@ -1,0 +1,66 @@
+/**
+ * Put/DeleteObjectTagging and Put/DeleteBucketTagging: the tags are validated here, on the
+ * committed state the decision is taken on, and become one event.
+ */
+import type { BucketRecord } from '../bucket';
+import { s3Error } from '../errors';
+import type { BucketTaggingDeleted, BucketTaggingPut, ObjectTaggingDeleted, ObjectTaggingPut } from '../events';
+import { NULL_VERSION_ID, type ObjectVersion } from '../object-version';
+import { assertValidObjectKey } from '../rules/names';
+import { assertValidTagSet, type Tag } from '../rules/tagging';
+import type { DecisionContext } from './decision-context';
+import { assertBucketExists } from './object-decider';
+
+/** The version a sub-resource request on an object is about: the latest, or the one named. */
+export function targetVersion(current: readonly ObjectVersion[], command: { bucket: string; key: string; versionId?: string }): ObjectVersion {
+  const { bucket, key, versionId } = command;
+  const version = versionId === undefined ? current[0] : current.find((v) => v.versionId === versionId);
+  if (version) return version;
+  if (versionId === undefined || versionId === NULL_VERSION_ID) throw s3Error('NoSuchKey', undefined, { Key: key, BucketName: bucket });
+  throw s3Error('NoSuchVersion', undefined, { Key: key, VersionId: versionId });
+}
+
+interface ObjectTarget {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string;
+}
+
+export function decidePutObjectTagging(
+  bucket: BucketRecord | undefined,
+  current: readonly ObjectVersion[],
+  command: ObjectTarget & { tags: readonly Tag[] },
+  context: DecisionContext,
+): ObjectTaggingPut {
+  assertBucketExists(bucket, command.bucket);
+  assertValidObjectKey(command.key);
+  const version = targetVersion(current, command);
+  assertValidTagSet(command.tags, 'object');
+  return { type: 'ObjectTaggingPut', v: 1, ...context, bucket: command.bucket, key: command.key, versionId: version.versionId, tags: command.tags };
+}
+
+/** Nothing to record (undefined) when the version has no tags; S3 answers 204 all the same. */
+export function decideDeleteObjectTagging(
+  bucket: BucketRecord | undefined,
+  current: readonly ObjectVersion[],
+  command: ObjectTarget,
+  context: DecisionContext,
+): ObjectTaggingDeleted | undefined {
+  assertBucketExists(bucket, command.bucket);
+  assertValidObjectKey(command.key);
+  const version = targetVersion(current, command);
+  if (!version.tags) return undefined;
+  return { type: 'ObjectTaggingDeleted', v: 1, ...context, bucket: command.bucket, key: command.key, versionId: version.versionId };
+}
+
+export function decidePutBucketTagging(bucket: BucketRecord | undefined, command: { bucket: string; tags: readonly Tag[] }, context: DecisionContext): BucketTaggingPut {
+  assertBucketExists(bucket, command.bucket);
+  assertValidTagSet(command.tags, 'bucket');
+  return { type: 'BucketTaggingPut', v: 1, ...context, bucket: command.bucket, tags: command.tags };
+}
+
+export function decideDeleteBucketTagging(bucket: BucketRecord | undefined, command: { bucket: string }, context: DecisionContext): BucketTaggingDeleted | undefined {
+  assertBucketExists(bucket, command.bucket);
+  if (!bucket.tags) return undefined;
+  return { type: 'BucketTaggingDeleted', v: 1, ...context, bucket: command.bucket };
+}

@@ -1,0 +1,74 @@
+/**
+ * Object tags: read from the version, changed by ObjectTaggingPut / ObjectTaggingDeleted
+ * events decided under the key's lock, like every other change to a version.
+ */
+import { Injectable } from '@nestjs/common';
+import type { BucketRecord } from '../../domain/bucket';
+import type { DecisionContext, RequestContext } from '../../domain/deciders/decision-context';
+import { assertBucketExists } from '../../domain/deciders/object-decider';
+import { decideDeleteObjectTagging, decidePutObjectTagging, targetVersion } from '../../domain/deciders/tagging-decider';
+import type { CairnEvent } from '../../domain/events';
+import type { ObjectVersion } from '../../domain/object-version';
+import { decisionState } from '../../domain/projections/projection';
+import { assertValidObjectKey } from '../../domain/rules/names';
+import type { Tag } from '../../domain/rules/tagging';
+import { NamespaceLocks } from '../../infra/locks/namespace-locks';
+import { ErasureSet } from '../../infra/storage/erasure-set';
+
+export interface ObjectTarget {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string;
+}
+
+export interface TaggedVersion {
+  readonly bucket: BucketRecord;
+  readonly versionId: string;
+  readonly tags: readonly Tag[];
+}
+
+@Injectable()
+export class ObjectTaggingService {
+  constructor(
+    private readonly set: ErasureSet,
+    private readonly locks: NamespaceLocks,
+  ) {}
+
+  async getObjectTagging(target: ObjectTarget): Promise<TaggedVersion> {
+    assertValidObjectKey(target.key);
+    const drive = this.set.metadataDrive();
+    const bucket = await drive.getBucket(target.bucket);
+    assertBucketExists(bucket, target.bucket);
+    const version = targetVersion(await drive.versionsOf(target.bucket, target.key), target);
+    return { bucket, versionId: version.versionId, tags: version.tags ?? [] };
+  }
+
+  /** Resolves with the version id the tags were put on. */
+  putObjectTagging(context: RequestContext, target: ObjectTarget, tags: readonly Tag[]): Promise<TaggedVersion> {
+    return this.decide(target, (bucket, current, stamp) => decidePutObjectTagging(bucket, current, { ...target, tags }, { ...stamp, ...context }));
+  }
+
+  deleteObjectTagging(context: RequestContext, target: ObjectTarget): Promise<TaggedVersion> {
+    return this.decide(target, (bucket, current, stamp) => decideDeleteObjectTagging(bucket, current, target, { ...stamp, ...context }));
+  }
+
+  private async decide(
+    target: ObjectTarget,
+    decide: (bucket: BucketRecord | undefined, current: readonly ObjectVersion[], stamp: Pick<DecisionContext, 'id' | 'time'>) => CairnEvent | undefined,
+  ): Promise<TaggedVersion> {
+    const { bucket, key } = target;
+    assertValidObjectKey(key);
+    const release = await this.locks.lockObject(bucket, key);
+    try {
+      const drive = this.set.metadataDrive();
+      const bucketRecord = await drive.getBucket(bucket);
+      const current = await drive.versionsOf(bucket, key);
+      await this.set.appendEvent((stamp) => decide(bucketRecord, current, stamp), { state: decisionState(bucket, bucketRecord, key, current) });
+      assertBucketExists(bucketRecord, bucket);
+      const version = targetVersion(await drive.versionsOf(bucket, key), target);
+      return { bucket: bucketRecord, versionId: version.versionId, tags: version.tags ?? [] };
+    } finally {
+      release();
+    }
+  }
+}

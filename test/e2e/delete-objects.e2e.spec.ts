@@ -1,0 +1,159 @@
+/**
+ * DeleteObjects (POST /bucket?delete) with every real client, and the requests it refuses:
+ * no digest, a wrong digest, malformed XML, more than 1000 keys — each of which deletes nothing.
+ */
+import { CreateBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsCli, boto3 } from '../helpers/cli-tools';
+import { s3ErrorOf } from '../helpers/s3-assertions';
+import { minioClient, sdkClient } from '../helpers/s3-clients';
+import { CairnServer } from '../helpers/server';
+import { md5Base64, signedFetch } from '../helpers/signed-fetch';
+
+describe('DeleteObjects', () => {
+  let server: CairnServer;
+  let s3: S3Client;
+
+  beforeAll(async () => {
+    server = await CairnServer.start();
+    s3 = sdkClient(server);
+  });
+  afterAll(async () => {
+    s3?.destroy();
+    await server?.dispose();
+  });
+
+  async function fill(bucket: string, keys: string[]): Promise<void> {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch(() => undefined);
+    await Promise.all(keys.map((Key) => s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: `body of ${Key}` }))));
+  }
+
+  async function keysIn(bucket: string): Promise<string[]> {
+    const { Contents } = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    return (Contents ?? []).map((c) => c.Key!);
+  }
+
+  it('deletes keys with SDK v3 (x-amz-checksum-crc32, no Content-MD5) and reports each one', async () => {
+    const keys = ['a', 'dir/b', 'spaced key ', 'xml <&> "quotes"', 'ünïcødé/日本', 'line\rbreak'];
+    await fill('sdk-batch', [...keys, 'kept']);
+    const result = await s3.send(
+      new DeleteObjectsCommand({ Bucket: 'sdk-batch', Delete: { Objects: [...keys, 'never-existed'].map((Key) => ({ Key })) } }),
+    );
+    expect(result.Deleted?.map((d) => d.Key).sort()).toEqual([...keys, 'never-existed'].sort());
+    expect(result.Errors ?? []).toEqual([]);
+    expect(await keysIn('sdk-batch')).toEqual(['kept']);
+  });
+
+  it('quiet mode returns only errors, per key (an invalid key fails alone)', async () => {
+    await fill('quiet-batch', ['x', 'y']);
+    const result = await s3.send(
+      new DeleteObjectsCommand({ Bucket: 'quiet-batch', Delete: { Quiet: true, Objects: [{ Key: 'x' }, { Key: 'k'.repeat(1025) }, { Key: 'y' }] } }),
+    );
+    expect(result.Deleted ?? []).toEqual([]);
+    expect(result.Errors).toEqual([{ Key: 'k'.repeat(1025), Code: 'KeyTooLongError', Message: 'Your key is too long.' }]);
+    expect(await keysIn('quiet-batch')).toEqual([]);
+  });
+
+  it('echoes the version id asked for', async () => {
+    await fill('version-batch', ['v']);
+    const result = await s3.send(new DeleteObjectsCommand({ Bucket: 'version-batch', Delete: { Objects: [{ Key: 'v', VersionId: 'null' }] } }));
+    expect(result.Deleted).toEqual([{ Key: 'v', VersionId: 'null' }]);
+    expect(await keysIn('version-batch')).toEqual([]);
+  });
+
+  it('answers NoSuchBucket for a missing bucket', async () => {
+    const error = await s3ErrorOf(s3.send(new DeleteObjectsCommand({ Bucket: 'no-such-batch', Delete: { Objects: [{ Key: 'a' }] } })));
+    expect(error.name).toBe('NoSuchBucket');
+  });
+
+  describe('refuses, deleting nothing', () => {
+    const bucket = 'guarded-batch';
+    const deleteXml = (keys: string[]) => `<Delete>${keys.map((k) => `<Object><Key>${k}</Key></Object>`).join('')}</Delete>`;
+    const post = (body: string, headers: Record<string, string>) => signedFetch(server, { method: 'POST', path: `/${bucket}`, query: { delete: '' }, headers, body });
+
+    beforeAll(() => fill(bucket, ['one', 'two']));
+
+    it('a request without Content-MD5 or a checksum: InvalidRequest, as AWS', async () => {
+      const response = await post(deleteXml(['one']), {});
+      expect(response.status).toBe(400);
+      expect(response.body).toContain('<Code>InvalidRequest</Code>');
+      expect(response.body).toContain('Missing required header for this request: Content-MD5');
+    });
+
+    it('a Content-MD5 that does not match: BadDigest', async () => {
+      const response = await post(deleteXml(['one']), { 'content-md5': md5Base64('something else') });
+      expect(response.status).toBe(400);
+      expect(response.body).toContain('<Code>BadDigest</Code>');
+    });
+
+    it('malformed XML, an Object without Key, or an empty Delete: MalformedXML', async () => {
+      for (const body of ['<Delete><Object><Key>one</Key></Object>', '<Delete><Object><VersionId>x</VersionId></Object></Delete>', '<Delete></Delete>', 'not xml']) {
+        const response = await post(body, { 'content-md5': md5Base64(body) });
+        expect(response.status, body).toBe(400);
+        expect(response.body, body).toContain('<Code>MalformedXML</Code>');
+      }
+    });
+
+    it('1001 keys: MalformedXML (1000 is the limit)', async () => {
+      const body = deleteXml(Array.from({ length: 1001 }, (_, i) => (i === 0 ? 'one' : `k${i}`)));
+      const response = await post(body, { 'content-md5': md5Base64(body) });
+      expect(response.status).toBe(400);
+      expect(response.body).toContain('<Code>MalformedXML</Code>');
+    });
+
+    it('and the keys are all still there', async () => {
+      expect(await keysIn(bucket)).toEqual(['one', 'two']);
+    });
+
+    it('a Content-MD5 request that is right deletes (raw XML with namespace and Quiet=false)', async () => {
+      const body = `<?xml version="1.0" encoding="UTF-8"?><Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Quiet>false</Quiet><Object><Key>two</Key></Object></Delete>`;
+      const response = await post(body, { 'content-md5': md5Base64(body) });
+      expect(response.status).toBe(200);
+      expect(response.body).toContain('<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Deleted><Key>two</Key></Deleted></DeleteResult>');
+      expect(await keysIn(bucket)).toEqual(['one']);
+    });
+  });
+
+  it('deletes 1000 keys in one request', async () => {
+    const keys = Array.from({ length: 1000 }, (_, i) => `many/${String(i).padStart(4, '0')}`);
+    await fill('big-batch', keys);
+    const result = await s3.send(new DeleteObjectsCommand({ Bucket: 'big-batch', Delete: { Quiet: true, Objects: keys.map((Key) => ({ Key })) } }));
+    expect(result.Errors ?? []).toEqual([]);
+    expect(await keysIn('big-batch')).toEqual([]);
+  });
+
+  it('minio-js removeObjects', async () => {
+    await fill('mjs-batch', ['m1', 'm2', 'm/3', 'kept']);
+    const mc = minioClient(server);
+    const result = await mc.removeObjects('mjs-batch', ['m1', 'm2', 'm/3']);
+    expect(JSON.stringify(result)).not.toMatch(/Code|Error/);
+    expect(await keysIn('mjs-batch')).toEqual(['kept']);
+  });
+
+  it('aws s3 rm --recursive', async () => {
+    await fill('cli-batch', ['p/1', 'p/2', 'p/q/3', 'other']);
+    const result = await awsCli(server, ['s3', 'rm', '--recursive', 's3://cli-batch/p/']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.match(/^delete: /gm)).toHaveLength(3);
+    expect(await keysIn('cli-batch')).toEqual(['other']);
+  });
+
+  it('aws s3api delete-objects', async () => {
+    await fill('api-batch', ['s1', 's2']);
+    const result = await awsCli(server, ['s3api', 'delete-objects', '--bucket', 'api-batch', '--delete', JSON.stringify({ Objects: [{ Key: 's1' }, { Key: 's2' }] })]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).Deleted.map((d: { Key: string }) => d.Key).sort()).toEqual(['s1', 's2']);
+    expect(await keysIn('api-batch')).toEqual([]);
+  });
+
+  it('boto3 delete_objects', async () => {
+    await fill('boto-batch', ['b1', 'b 2', 'kept']);
+    const result = await boto3(
+      server,
+      `r = s3.delete_objects(Bucket='boto-batch', Delete={'Objects': [{'Key': 'b1'}, {'Key': 'b 2'}]})\nprint(json.dumps(sorted(d['Key'] for d in r['Deleted'])))`,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(['b 2', 'b1']);
+    expect(await keysIn('boto-batch')).toEqual(['kept']);
+  });
+});
