@@ -15,7 +15,9 @@ import {
   ListObjectsV2Command,
   ListPartsCommand,
   S3Client,
+  PutObjectCommand,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { execFileSync } from 'node:child_process';
@@ -286,6 +288,48 @@ describe('multipart uploads', () => {
     expect((await s3ErrorOf(s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'x', ChecksumAlgorithm: 'SHA256', ChecksumType: 'FULL_OBJECT' })))).name).toBe(
       'InvalidRequest',
     );
+  });
+
+  it('copies parts from existing objects (UploadPartCopy, whole and ranged) and checks the copy-source conditions', async () => {
+    const source = randomBytes(6 * MiB + 11);
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'copy-src', Body: source }));
+    const key = 'assembled';
+    const uploadId = await create(key);
+    const whole = await s3.send(new UploadPartCopyCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: 1, CopySource: `${BUCKET}/copy-src` }));
+    expect(whole.CopyPartResult?.ETag).toBe(`"${md5(source).toString('hex')}"`);
+    const ranged = await s3.send(
+      new UploadPartCopyCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: 2, CopySource: `${BUCKET}/copy-src`, CopySourceRange: 'bytes=100-199' }),
+    );
+    expect(ranged.CopyPartResult?.ETag).toBe(`"${md5(source.subarray(100, 200)).toString('hex')}"`);
+    for (const CopySourceRange of ['bytes=0-99999999', 'bytes=10-5', 'bytes=-10']) {
+      const error = await s3ErrorOf(s3.send(new UploadPartCopyCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: 3, CopySource: `${BUCKET}/copy-src`, CopySourceRange })));
+      expect(error.name, CopySourceRange).toBe('InvalidArgument');
+    }
+    const stale = await s3ErrorOf(
+      s3.send(new UploadPartCopyCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: 3, CopySource: `${BUCKET}/copy-src`, CopySourceIfMatch: '"0000"' })),
+    );
+    expect(stale.name).toBe('PreconditionFailed');
+    expect((await s3ErrorOf(s3.send(new UploadPartCopyCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: 3, CopySource: `${BUCKET}/nope` })))).name).toBe('NoSuchKey');
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: whole.CopyPartResult!.ETag }, { PartNumber: 2, ETag: ranged.CopyPartResult!.ETag }] },
+      }),
+    );
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect((await bytesOf(got.Body)).equals(Buffer.concat([source, source.subarray(100, 200)]))).toBe(true);
+
+    // The aws cli copies an object above its 8 MiB threshold with UploadPartCopy.
+    const big = randomBytes(17 * MiB);
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'cli-copy-src', Body: big }));
+    execFileSync('aws', ['--endpoint-url', server.endpoint, 's3', 'cp', '--only-show-errors', `s3://${BUCKET}/cli-copy-src`, `s3://${BUCKET}/cli-copy-dst`], {
+      env: { ...process.env, ...awsCliEnv() },
+    });
+    const copied = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'cli-copy-dst' }));
+    expect(copied.ETag).toMatch(/-3"$/);
+    expect((await bytesOf(copied.Body)).equals(big)).toBe(true);
   });
 
   it('takes large files from the aws cli, boto3 and minio-js, each as a multipart upload', async () => {

@@ -20,6 +20,8 @@ import { ServerConfig } from '../../src/config/server-config';
 import { NamespaceLocks } from '../../src/infra/locks/namespace-locks';
 import { BucketService } from '../../src/modules/buckets/bucket.service';
 import { MultipartService } from '../../src/modules/objects/multipart.service';
+import { ObjectService } from '../../src/modules/objects/object.service';
+import { ObjectReader } from '../../src/infra/storage/object-reader';
 import { ShardReclaimer } from '../../src/modules/storage/shard-reclaimer';
 import { bufferPayload, createBucket, putObject } from '../helpers/engine';
 import { dumpProjections } from '../helpers/projection-dump';
@@ -82,7 +84,7 @@ describe('projection rebuild', () => {
     // bucket that is then deleted with its uploads.
     const locks = new NamespaceLocks();
     const reclaimer = new ShardReclaimer(set);
-    const multipart = new MultipartService(set, locks, reclaimer);
+    const multipart = new MultipartService(set, locks, reclaimer, new ObjectService(set, locks, new ObjectReader(set), reclaimer));
     let uploads = 0;
     for (const bucket of ['bucket-3', 'bucket-4', 'bucket-11']) {
       for (let u = 0; u < 4; u++) {

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { s3Error } from '../../domain/errors';
-import type { ObjectVersion } from '../../domain/object-version';
+import type { ChecksumValue, ObjectVersion } from '../../domain/object-version';
 import { createChecksum } from '../../infra/http/checksums';
 import type { ByteSink } from '../../infra/storage/object-reader';
 import type { ObjectPayload } from './object-payload';
@@ -33,6 +33,36 @@ export function copyPayload(source: ObjectVersion, produce: (sink: ByteSink) => 
       // Both sides were computed over verified bytes: a difference is a bug, never a client error.
       if (value !== source.checksum.value) throw s3Error('InternalError', 'The copied bytes do not match the source checksum.');
       return { md5Hex, checksum: { algorithm: source.checksum.algorithm, value } };
+    },
+  };
+}
+
+/**
+ * A byte range of a source version as the payload of an UploadPartCopy: its MD5 (the part's
+ * ETag) and, when the upload asks for one, its checksum are computed over the copied bytes.
+ */
+export function rangeCopyPayload(
+  size: number,
+  produce: (sink: ByteSink) => Promise<void>,
+  checksumAlgorithm: ChecksumValue['algorithm'] | undefined,
+): ObjectPayload {
+  const md5 = createHash('md5');
+  const checksum = checksumAlgorithm ? createChecksum(checksumAlgorithm) : undefined;
+  let received = 0;
+  return {
+    size,
+    async *chunks() {
+      for await (const chunk of pull(produce)) {
+        received += chunk.length;
+        md5.update(chunk);
+        checksum?.update(chunk);
+        yield chunk;
+      }
+      if (received !== size) throw s3Error('InternalError', 'The copy source changed size while it was read.');
+    },
+    finish() {
+      const md5Hex = md5.digest('hex');
+      return checksum ? { md5Hex, checksum: { algorithm: checksum.algorithm, value: checksum.digestBase64() } } : { md5Hex };
     },
   };
 }

@@ -29,7 +29,10 @@ import { NamespaceLocks } from '../../infra/locks/namespace-locks';
 import { ErasureSet } from '../../infra/storage/erasure-set';
 import type { ObjectPayload } from './object-payload';
 import { ShardReclaimer } from '../storage/shard-reclaimer';
+import { rangeCopyPayload } from './copy-payload';
+import { ObjectService, type CopyObjectInput } from './object.service';
 import { stageFiles } from './staged-data';
+import type { Preconditions } from '../../domain/rules/preconditions';
 
 export const MAX_LIST_PARTS = 1000;
 
@@ -46,6 +49,7 @@ export class MultipartService {
     private readonly set: ErasureSet,
     private readonly locks: NamespaceLocks,
     private readonly reclaimer: ShardReclaimer,
+    private readonly objects: ObjectService,
   ) {}
 
   async createUpload(
@@ -62,7 +66,7 @@ export class MultipartService {
   async uploadPart(
     context: RequestContext,
     command: { bucket: string; key: string; uploadId: string; partNumber: number; payload: ObjectPayload },
-  ): Promise<{ etag: string; checksum?: ChecksumValue }> {
+  ): Promise<{ etag: string; lastModified: number; checksum?: ChecksumValue }> {
     const { bucket, key, uploadId, partNumber, payload } = command;
     assertValidPartNumber(partNumber);
     // Refuse early, before reading a body that could not be stored.
@@ -79,11 +83,26 @@ export class MultipartService {
       );
       await staged.publish();
       this.reclaimer.reclaim(releasedDataDirs(appended!.writes));
-      return { etag: md5Hex, ...(checksum ? { checksum } : {}) };
+      return { etag: md5Hex, lastModified: appended!.event.time, ...(checksum ? { checksum } : {}) };
     } catch (error) {
       await staged.abort();
       throw error;
     }
+  }
+
+  /** UploadPartCopy: a part whose bytes are (a range of) an existing object version. */
+  async uploadPartCopy(
+    context: RequestContext,
+    command: { bucket: string; key: string; uploadId: string; partNumber: number; source: CopyObjectInput['source']; sourceConditions: Preconditions; range?: string },
+  ): Promise<{ etag: string; lastModified: number; checksum?: ChecksumValue; sourceVersionId: string }> {
+    assertValidPartNumber(command.partNumber);
+    const upload = await this.findUpload(command.bucket, command.key, command.uploadId);
+    assertUploadExists(upload, command.uploadId);
+    const read = await this.objects.copyPartSource(command.source, command.sourceConditions, command.range);
+    const size = read.range ? read.range.end - read.range.start + 1 : read.version.size;
+    const payload = rangeCopyPayload(size, (sink) => read.pipe(sink), upload.checksumAlgorithm);
+    const part = await this.uploadPart(context, { bucket: command.bucket, key: command.key, uploadId: command.uploadId, partNumber: command.partNumber, payload });
+    return { ...part, sourceVersionId: read.version.versionId };
   }
 
   async completeUpload(

@@ -213,6 +213,25 @@ export class ObjectService {
     return read.bucket.versioning === 'Unversioned' ? result : { ...result, sourceVersionId: version.versionId };
   }
 
+  /**
+   * The source of an UploadPartCopy: the version (its x-amz-copy-source-if-* conditions
+   * checked) and, with x-amz-copy-source-range (`bytes=first-last` only), that range of it.
+   */
+  async copyPartSource(source: CopyObjectInput['source'], conditions: Preconditions, rangeHeader: string | undefined): Promise<ObjectRead> {
+    const whole = await this.getObject(source.bucket, source.key, { versionId: source.versionId });
+    const outcome = evaluatePreconditions(conditions, whole.version);
+    if (outcome.result !== 'proceed') {
+      throw s3Error('PreconditionFailed', undefined, { Condition: `x-amz-copy-source-${outcome.header.toLowerCase()}` });
+    }
+    if (rangeHeader === undefined) return whole;
+    const match = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader.trim());
+    const size = whole.version.size;
+    if (!match || Number(match[1]) > Number(match[2]) || Number(match[2]) >= size) {
+      throw s3Error('InvalidArgument', `Range specified is not valid for source object of size: ${size}`, { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: rangeHeader });
+    }
+    return this.getObject(source.bucket, source.key, { versionId: whole.version.versionId, range: rangeHeader });
+  }
+
   /** The version GetObjectAttributes describes. */
   async objectVersion(bucket: string, key: string, versionId?: string): Promise<{ bucket: BucketRecord; version: ObjectVersion }> {
     assertValidObjectKey(key);

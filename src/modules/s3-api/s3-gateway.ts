@@ -67,6 +67,7 @@ export class S3Gateway implements OnModuleInit {
       DeleteObject: (call) => objects.deleteObject(call),
       CreateMultipartUpload: (call) => multipart.createMultipartUpload(call),
       UploadPart: (call) => multipart.uploadPart(call),
+      UploadPartCopy: (call) => multipart.uploadPartCopy(call),
       CompleteMultipartUpload: (call) => multipart.completeMultipartUpload(call),
       AbortMultipartUpload: (call) => multipart.abortMultipartUpload(call),
       ListParts: (call) => multipart.listParts(call),

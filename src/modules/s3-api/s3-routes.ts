@@ -23,6 +23,7 @@ export type S3Operation =
   | 'DeleteObject'
   | 'CreateMultipartUpload'
   | 'UploadPart'
+  | 'UploadPartCopy'
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
   | 'ListParts'
@@ -81,6 +82,7 @@ const ROUTES: readonly Route[] = [
   { method: 'DELETE', level: 'object', operation: 'DeleteObject' },
   { method: 'GET', level: 'bucket', subResource: 'uploads', operation: 'ListMultipartUploads' },
   { method: 'POST', level: 'object', subResource: 'uploads', operation: 'CreateMultipartUpload' },
+  { method: 'PUT', level: 'object', subResource: 'uploadId', header: 'x-amz-copy-source', operation: 'UploadPartCopy' },
   { method: 'PUT', level: 'object', subResource: 'uploadId', operation: 'UploadPart' },
   { method: 'POST', level: 'object', subResource: 'uploadId', operation: 'CompleteMultipartUpload' },
   { method: 'DELETE', level: 'object', subResource: 'uploadId', operation: 'AbortMultipartUpload' },

@@ -12,8 +12,10 @@ import { MAX_DOCUMENT_BYTES, readSmallBody } from '../small-body';
 import { bucketOf, header, type S3Call } from '../s3-call';
 import { ownerOf } from '../s3-owner';
 import type { Headers } from '../s3-response';
-import { renderCompleteMultipartUpload, renderInitiateMultipartUpload, renderListMultipartUploads, renderListParts } from '../xml/multipart.xml';
+import { renderCompleteMultipartUpload, renderCopyPartResult, renderInitiateMultipartUpload, renderListMultipartUploads, renderListParts } from '../xml/multipart.xml';
 import { parseCompleteMultipartUpload } from '../xml/request-documents';
+import { readPreconditions } from '../conditional-headers';
+import { parseCopySource } from '../copy-source';
 
 @Injectable()
 export class MultipartHandlers {
@@ -60,6 +62,21 @@ export class MultipartHandlers {
     const response: Headers = { etag: `"${result.etag}"` };
     if (result.checksum) response[checksumHeaderName(result.checksum.algorithm)] = result.checksum.value;
     call.response.send(200, response);
+  }
+
+  async uploadPartCopy(call: S3Call): Promise<void> {
+    const result = await this.multipart.uploadPartCopy(call.context, {
+      bucket: bucketOf(call),
+      key: call.target.key,
+      uploadId: uploadIdOf(call),
+      partNumber: partNumberOf(call),
+      source: parseCopySource(header(call, 'x-amz-copy-source')!),
+      sourceConditions: readPreconditions(call, 'x-amz-copy-source-'),
+      range: header(call, 'x-amz-copy-source-range'),
+    });
+    const response: Headers = result.sourceVersionId !== NULL_VERSION_ID ? { 'x-amz-copy-source-version-id': result.sourceVersionId } : {};
+    if (result.checksum) response[checksumHeaderName(result.checksum.algorithm)] = result.checksum.value;
+    call.response.xml(200, renderCopyPartResult(result), response);
   }
 
   async completeMultipartUpload(call: S3Call): Promise<void> {

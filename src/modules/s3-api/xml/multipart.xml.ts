@@ -19,6 +19,10 @@ export function renderInitiateMultipartUpload(bucket: string, key: string, uploa
   return s3Document('InitiateMultipartUploadResult', `${tag('Bucket', bucket)}${tag('Key', key)}${tag('UploadId', uploadId)}`);
 }
 
+export function renderCopyPartResult(result: { etag: string; lastModified: number; checksum?: ChecksumValue }): string {
+  return s3Document('CopyPartResult', `${tag('ETag', `"${result.etag}"`)}${tag('LastModified', xmlTimestamp(result.lastModified))}${checksumElement(result.checksum)}`);
+}
+
 export function renderCompleteMultipartUpload(result: { location: string; bucket: string; key: string; etag: string; checksum?: ChecksumValue }): string {
   const checksumType = result.checksum ? tag('ChecksumType', result.checksum.value.includes('-') ? 'COMPOSITE' : 'FULL_OBJECT') : '';
   return s3Document(
