@@ -12,27 +12,14 @@ import type { ByteSink } from '../../infra/storage/object-reader';
 import type { ObjectPayload } from './object-payload';
 
 export function copyPayload(source: ObjectVersion, produce: (sink: ByteSink) => Promise<void>): ObjectPayload {
-  const md5 = createHash('md5');
-  const checksum = source.checksum ? createChecksum(source.checksum.algorithm) : undefined;
-  let received = 0;
+  const payload = rangeCopyPayload(source.size, produce, source.checksum?.algorithm);
   return {
-    size: source.size,
-    async *chunks() {
-      for await (const chunk of pull(produce)) {
-        received += chunk.length;
-        md5.update(chunk);
-        checksum?.update(chunk);
-        yield chunk;
-      }
-      if (received !== source.size) throw s3Error('InternalError', 'The copy source changed size while it was read.');
-    },
+    ...payload,
     finish() {
-      const md5Hex = md5.digest('hex');
-      if (!source.checksum) return { md5Hex };
-      const value = checksum!.digestBase64();
+      const result = payload.finish();
       // Both sides were computed over verified bytes: a difference is a bug, never a client error.
-      if (value !== source.checksum.value) throw s3Error('InternalError', 'The copied bytes do not match the source checksum.');
-      return { md5Hex, checksum: { algorithm: source.checksum.algorithm, value } };
+      if (source.checksum && result.checksum?.value !== source.checksum.value) throw s3Error('InternalError', 'The copied bytes do not match the source checksum.');
+      return result;
     },
   };
 }
