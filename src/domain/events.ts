@@ -160,6 +160,24 @@ export interface BucketCorsDeleted extends EventEnvelope {
   readonly bucket: string;
 }
 
+/** PutBucketVersioning. Once Enabled, a bucket can only be Suspended, never Unversioned again. */
+export interface BucketVersioningSet extends EventEnvelope {
+  readonly type: 'BucketVersioningSet';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly status: 'Enabled' | 'Suspended';
+}
+
+/** DeleteObject without a version id on a versioned (or suspended) bucket. */
+export interface DeleteMarkerCreated extends EventEnvelope {
+  readonly type: 'DeleteMarkerCreated';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly key: string;
+  /** This event's id when versioning is Enabled, 'null' when Suspended. */
+  readonly versionId: string;
+}
+
 export type CairnEvent =
   | BucketCreated
   | BucketDeleted
@@ -175,7 +193,9 @@ export type CairnEvent =
   | BucketTaggingPut
   | BucketTaggingDeleted
   | BucketCorsPut
-  | BucketCorsDeleted;
+  | BucketCorsDeleted
+  | BucketVersioningSet
+  | DeleteMarkerCreated;
 export type CairnEventType = CairnEvent['type'];
 
 /** The current schema version of each event type (what new events are written with). */
@@ -195,6 +215,8 @@ export const EVENT_VERSIONS: { readonly [T in CairnEventType]: number } = {
   BucketTaggingDeleted: 1,
   BucketCorsPut: 1,
   BucketCorsDeleted: 1,
+  BucketVersioningSet: 1,
+  DeleteMarkerCreated: 1,
 };
 
 /** The bucket an event concerns, used by audit export and replay filters. */

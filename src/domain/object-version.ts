@@ -60,6 +60,11 @@ export interface ObjectVersion {
   readonly checksum?: ChecksumValue;
   readonly storageClass: 'STANDARD';
   readonly data: ObjectData;
+  /**
+   * A delete marker (DeleteObject without a version id on a versioned bucket): a version
+   * with no bytes that makes the key look deleted while the older versions stay.
+   */
+  readonly deleteMarker?: true;
   /** The version's tag set; absent when it has none. */
   readonly tags?: readonly Tag[];
 }

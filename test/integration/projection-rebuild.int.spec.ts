@@ -19,6 +19,7 @@ import { openErasureSet } from '../../src/infra/storage/open-erasure-set';
 import { ServerConfig } from '../../src/config/server-config';
 import { NamespaceLocks } from '../../src/infra/locks/namespace-locks';
 import { BucketService } from '../../src/modules/buckets/bucket.service';
+import { BucketConfigService } from '../../src/modules/buckets/bucket-config.service';
 import { MultipartService } from '../../src/modules/objects/multipart.service';
 import { ObjectService } from '../../src/modules/objects/object.service';
 import { ObjectReader } from '../../src/infra/storage/object-reader';
@@ -84,7 +85,8 @@ describe('projection rebuild', () => {
     // bucket that is then deleted with its uploads.
     const locks = new NamespaceLocks();
     const reclaimer = new ShardReclaimer(set);
-    const multipart = new MultipartService(set, locks, reclaimer, new ObjectService(set, locks, new ObjectReader(set), reclaimer));
+    const objects = new ObjectService(set, locks, new ObjectReader(set), reclaimer);
+    const multipart = new MultipartService(set, locks, reclaimer, objects);
     let uploads = 0;
     for (const bucket of ['bucket-3', 'bucket-4', 'bucket-11']) {
       for (let u = 0; u < 4; u++) {
@@ -102,6 +104,24 @@ describe('projection rebuild', () => {
       }
     }
     expect(uploads).toBe(12);
+
+    // Versioning: versions, delete markers (Enabled and Suspended), versions deleted by id.
+    const bucketConfig = new BucketConfigService(set, locks);
+    await bucketConfig.putBucketVersioning(who, 'bucket-5', 'Enabled');
+    let markers = 0;
+    for (let i = 0; i < 60; i++) {
+      const key = `versioned/${i % 7}`;
+      if (i === 40) await bucketConfig.putBucketVersioning(who, 'bucket-5', 'Suspended');
+      if (i % 5 === 4) {
+        const deleted = await objects.deleteObject(who, 'bucket-5', key);
+        if (deleted.deleteMarker) markers++;
+      } else await putObject(set, 'bucket-5', key, randomBytes(i % 2 === 0 ? 150_000 : 300));
+      if (i % 9 === 8) {
+        const versions = await set.metadataDrive().versionsOf('bucket-5', key);
+        if (versions.length > 1) await objects.deleteObject(who, 'bucket-5', key, versions[versions.length - 1].versionId);
+      }
+    }
+    expect(markers).toBe(12);
     const buckets = new BucketService(set, locks, new ServerConfig(undefined, 9000, paths, 'root', 'password', 'us-east-1', false, [], undefined), reclaimer);
 
     // Empty two buckets completely and delete them.
@@ -127,6 +147,8 @@ describe('projection rebuild', () => {
       // bucket-3 and bucket-4 each keep two uploads in progress (one completed, one aborted).
       expect(before.filter((line) => line.startsWith('uploads ')).length).toBe(4);
       expect(before.filter((line) => line.startsWith('parts ')).length).toBe(12);
+      // Delete markers are in the projection (hex of their JSON field name).
+      expect(before.some((line) => line.startsWith('objects ') && line.includes(Buffer.from('deleteMarker').toString('hex')))).toBe(true);
       // The workload left tags and CORS rules in the projections (hex of their JSON field names).
       const hex = (text: string) => Buffer.from(text).toString('hex');
       expect(before.some((line) => line.startsWith('objects ') && line.includes(hex('tags')))).toBe(true);

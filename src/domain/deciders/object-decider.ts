@@ -1,6 +1,6 @@
 import type { BucketRecord } from '../bucket';
 import { s3Error } from '../errors';
-import type { ObjectPut, ObjectVersionDeleted } from '../events';
+import type { BucketVersioningSet, DeleteMarkerCreated, ObjectPut, ObjectVersionDeleted } from '../events';
 import { NULL_VERSION_ID, type ObjectVersion } from '../object-version';
 import { assertValidObjectKey } from '../rules/names';
 import { assertWriteConditions, type WriteConditions } from '../rules/preconditions';
@@ -23,9 +23,9 @@ export interface PutObjectCommand {
   readonly conditions?: WriteConditions;
 }
 
-/** The version a plain GET of the key would return (newest first), if any. */
+/** The version a plain GET of the key would return (newest first), if any: none when the newest is a delete marker. */
 export function currentVersion(versions: readonly ObjectVersion[]): ObjectVersion | undefined {
-  return versions[0];
+  return versions[0]?.deleteMarker ? undefined : versions[0];
 }
 
 export function decidePutObject(
@@ -49,22 +49,35 @@ export function decidePutObject(
 }
 
 /**
- * DeleteObject. Without a version id, on an unversioned bucket, this removes the null version
- * (and succeeds even when there is nothing to remove, as S3 does: the result is `undefined`).
+ * DeleteObject, as S3 does it:
+ * - with a version id: that version (object or delete marker) is removed for good; a version
+ *   that does not exist is nothing to do (`undefined`, still a 204);
+ * - without, on an unversioned bucket: the null version is removed (if there is one);
+ * - without, on a versioned bucket: a delete marker becomes the newest version (Enabled: with
+ *   its own version id; Suspended: as the null version, replacing an existing null version).
  */
 export function decideDeleteObject(
   bucket: BucketRecord | undefined,
   current: readonly ObjectVersion[],
   command: { bucket: string; key: string; versionId?: string },
   context: DecisionContext,
-): ObjectVersionDeleted | undefined {
+): ObjectVersionDeleted | DeleteMarkerCreated | undefined {
   assertBucketExists(bucket, command.bucket);
   assertValidObjectKey(command.key);
-  const versionId = command.versionId ?? NULL_VERSION_ID;
   if (command.versionId === undefined && bucket.versioning !== 'Unversioned') {
-    // Delete markers arrive with versioning (issue 4); until then a bucket is never versioned.
-    throw s3Error('NotImplemented', 'Deleting from a versioned bucket is not implemented yet.');
+    return { type: 'DeleteMarkerCreated', v: 1, ...context, bucket: command.bucket, key: command.key, versionId: newVersionId(bucket, context) };
   }
+  const versionId = command.versionId ?? NULL_VERSION_ID;
   if (!current.some((v) => v.versionId === versionId)) return undefined;
   return { type: 'ObjectVersionDeleted', v: 1, ...context, bucket: command.bucket, key: command.key, versionId };
+}
+
+/** PutBucketVersioning: Enabled or Suspended (a bucket never returns to Unversioned). */
+export function decidePutBucketVersioning(
+  bucket: BucketRecord | undefined,
+  command: { bucket: string; status: 'Enabled' | 'Suspended' },
+  context: DecisionContext,
+): BucketVersioningSet {
+  assertBucketExists(bucket, command.bucket);
+  return { type: 'BucketVersioningSet', v: 1, ...context, bucket: command.bucket, status: command.status };
 }

@@ -85,8 +85,20 @@ export function project(event: CairnEvent, state: ProjectionReader): ProjectionW
       return updateBucket(state, event.bucket, (bucket) => ({ ...bucket, cors: event.rules }));
     case 'BucketCorsDeleted':
       return updateBucket(state, event.bucket, ({ cors: _, ...bucket }) => bucket);
+    case 'BucketVersioningSet':
+      return updateBucket(state, event.bucket, (bucket) => ({ ...bucket, versioning: event.status }));
+    case 'DeleteMarkerCreated':
+      return projectObjectPut(
+        { id: event.id, bucket: event.bucket, key: event.key, version: deleteMarker(event.versionId, event.time) },
+        state.versionsOf(event.bucket, event.key),
+      );
   }
 }
+/** The version a DeleteMarkerCreated adds. */
+export function deleteMarker(versionId: string, time: number): Omit<ObjectVersion, 'eventId'> {
+  return { versionId, lastModified: time, size: 0, etag: '', system: {}, user: {}, storageClass: 'STANDARD', data: { kind: 'empty' }, deleteMarker: true };
+}
+
 /** A bucket configuration change: the record rewritten (nothing when the bucket is gone). */
 function updateBucket(state: ProjectionReader, name: string, change: (bucket: BucketRecord) => BucketRecord): ProjectionWrite[] {
   const bucket = state.getBucket(name);

@@ -55,6 +55,7 @@ export function listPage(cursor: KeyCursor, params: ListParams): ListPage {
     const key = entry.key;
     if (!key.startsWith(prefix)) break; // keys are sorted: nothing further can match
     if (after !== undefined && compareUtf8(key, after) <= 0) continue;
+    if (entry.version.deleteMarker) continue; // the key is deleted (its older versions stay)
 
     let item: string = key;
     let isPrefix = false;

@@ -10,6 +10,7 @@ import type { ObjectVersion } from '../../domain/object-version';
 import type { ProjectionWrite } from '../../domain/projections/projection';
 import type { ListPage, ListParams } from '../../domain/rules/listing';
 import type { UploadListPage, UploadListParams } from '../../domain/rules/upload-listing';
+import type { VersionListPage, VersionListParams } from '../../domain/rules/version-listing';
 import type { ShardFileWriter } from '../shards/shard-file-writer';
 
 export type DriveState = 'online' | 'offline';
@@ -61,6 +62,7 @@ export interface Drive {
   latestVersion(bucket: string, key: string): Promise<ObjectVersion | undefined>;
   hasObjects(bucket: string): Promise<boolean>;
   listObjects(bucket: string, params: ListParams): Promise<ListPage>;
+  listVersions(bucket: string, params: VersionListParams): Promise<VersionListPage>;
   getUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUpload | undefined>;
   partsOf(uploadId: string): Promise<UploadedPart[]>;
   listUploads(bucket: string, params: UploadListParams): Promise<UploadListPage>;

@@ -11,6 +11,7 @@ import type { ObjectVersion } from '../../domain/object-version';
 import type { ProjectionWrite } from '../../domain/projections/projection';
 import { logEntry } from './log-entry';
 import { listPage, type ListPage, type ListParams } from '../../domain/rules/listing';
+import { listVersionsPage, type VersionListPage, type VersionListParams } from '../../domain/rules/version-listing';
 import { listUploadsPage, uploadScanStart, type UploadListPage, type UploadListParams } from '../../domain/rules/upload-listing';
 import { DriveDatabase } from '../eventlog/drive-database';
 import { EventLog } from '../eventlog/event-log';
@@ -121,6 +122,10 @@ export class LocalDrive implements Drive {
 
   async listObjects(bucket: string, params: ListParams): Promise<ListPage> {
     return listPage(this.projections.cursor(bucket), params);
+  }
+
+  async listVersions(bucket: string, params: VersionListParams): Promise<VersionListPage> {
+    return listVersionsPage(this.projections.versionCursor(bucket), params);
   }
 
   async getUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUpload | undefined> {

@@ -31,6 +31,7 @@ export class UnavailableDrive implements Drive {
   latestVersion = () => this.fail();
   hasObjects = () => this.fail();
   listObjects = () => this.fail();
+  listVersions = () => this.fail();
   getUpload = () => this.fail();
   partsOf = () => this.fail();
   listUploads = () => this.fail();

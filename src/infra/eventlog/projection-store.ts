@@ -61,8 +61,14 @@ export class ProjectionStore implements ProjectionReader {
     for (const { value } of this.db.uploads.getRange({ start: keyStart(bucket, fromKey), end: bucketEnd(bucket) })) yield value;
   }
 
+  /** A cursor over the bucket's keys, each with its latest version. */
   cursor(bucket: string): KeyCursor {
-    return new ObjectKeyCursor(this.db, bucket);
+    return new ObjectKeyCursor(this.db, bucket, false);
+  }
+
+  /** A cursor over every version of every key (ListObjectVersions), newest first within a key. */
+  versionCursor(bucket: string): KeyCursor {
+    return new ObjectKeyCursor(this.db, bucket, true);
   }
 
   /** Queues the writes in the current transaction (or the current event turn's batch). */
@@ -122,7 +128,8 @@ export class ProjectionStore implements ProjectionReader {
 
 /**
  * Walks a bucket's keys in S3 order, yielding each key once with its latest version
- * (the first entry of the key's range) and stepping over older versions.
+ * (the first entry of the key's range) and stepping over older versions, or (allVersions)
+ * yielding every version.
  */
 class ObjectKeyCursor implements KeyCursor {
   private readonly prefixLength: number;
@@ -133,6 +140,7 @@ class ObjectKeyCursor implements KeyCursor {
   constructor(
     private readonly db: DriveDatabase,
     private readonly bucket: string,
+    private readonly allVersions: boolean,
   ) {
     this.prefixLength = bucketPrefix(bucket).length;
     this.end = bucketEnd(bucket);
@@ -152,7 +160,7 @@ class ObjectKeyCursor implements KeyCursor {
       const step = this.iterator!.next();
       if (step.done) return undefined;
       const key = objectKeyOf(step.value.key, this.prefixLength);
-      if (key === this.lastKey) continue; // an older version of the key just returned
+      if (key === this.lastKey && !this.allVersions) continue; // an older version of the key just returned
       this.lastKey = key;
       return { key, version: step.value.value };
     }

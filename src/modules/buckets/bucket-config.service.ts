@@ -6,7 +6,7 @@ import { Injectable } from '@nestjs/common';
 import type { BucketRecord } from '../../domain/bucket';
 import { decideDeleteBucketCors, decidePutBucketCors } from '../../domain/deciders/cors-decider';
 import type { DecisionContext, RequestContext } from '../../domain/deciders/decision-context';
-import { assertBucketExists } from '../../domain/deciders/object-decider';
+import { assertBucketExists, decidePutBucketVersioning } from '../../domain/deciders/object-decider';
 import { decideDeleteBucketTagging, decidePutBucketTagging } from '../../domain/deciders/tagging-decider';
 import { s3Error } from '../../domain/errors';
 import type { CairnEvent } from '../../domain/events';
@@ -46,6 +46,10 @@ export class BucketConfigService {
 
   deleteBucketTagging(context: RequestContext, name: string): Promise<void> {
     return this.decide(name, (bucket, stamp) => decideDeleteBucketTagging(bucket, { bucket: name }, { ...stamp, ...context }));
+  }
+
+  putBucketVersioning(context: RequestContext, name: string, status: 'Enabled' | 'Suspended'): Promise<void> {
+    return this.decide(name, (bucket, stamp) => decidePutBucketVersioning(bucket, { bucket: name, status }, { ...stamp, ...context }));
   }
 
   async getBucketCors(name: string): Promise<readonly CorsRule[]> {

@@ -13,6 +13,7 @@ import type { ObjectVersion, SystemMetadata } from '../../domain/object-version'
 import { NULL_VERSION_ID } from '../../domain/object-version';
 import { decisionState, releasedDataDirs } from '../../domain/projections/projection';
 import { MAX_LIST_KEYS, type ListPage, type ListParams } from '../../domain/rules/listing';
+import type { VersionListPage, VersionListParams } from '../../domain/rules/version-listing';
 import { assertValidObjectKey } from '../../domain/rules/names';
 import { partRange } from '../../domain/rules/object-parts';
 import { assertWriteConditions, evaluatePreconditions, type Preconditions, type WriteConditions } from '../../domain/rules/preconditions';
@@ -57,6 +58,17 @@ export interface GetObjectOptions {
 
 /** Largest source CopyObject accepts (AWS: larger objects are copied with UploadPartCopy). */
 export const MAX_COPY_SOURCE_SIZE = 5 * 1024 ** 3;
+
+export interface DeleteResult {
+  /** A delete marker was created, or the version removed was one. */
+  readonly deleteMarker: boolean;
+  /** The marker created, or the version id the request named. */
+  readonly versionId?: string;
+}
+
+function deleteMarkerHeaders(marker: ObjectVersion): Record<string, string> {
+  return { 'x-amz-delete-marker': 'true', 'x-amz-version-id': marker.versionId };
+}
 
 export interface CopyObjectInput {
   readonly source: { readonly bucket: string; readonly key: string; readonly versionId?: string };
@@ -259,7 +271,8 @@ export class ObjectService {
     return range;
   }
 
-  async deleteObject(context: RequestContext, bucket: string, key: string, versionId?: string): Promise<void> {
+  /** DeleteObject; says what was deleted or created (x-amz-delete-marker, x-amz-version-id). */
+  async deleteObject(context: RequestContext, bucket: string, key: string, versionId?: string): Promise<DeleteResult> {
     assertValidObjectKey(key);
     const release = await this.locks.lockObject(bucket, key);
     try {
@@ -269,10 +282,21 @@ export class ObjectService {
       const appended = await this.set.appendEvent((stamp) => decideDeleteObject(bucketRecord, current, { bucket, key, versionId }, { ...stamp, ...context }), {
         state: decisionState(bucket, bucketRecord, key, current),
       });
-      if (appended) this.reclaimer.reclaim(releasedDataDirs(appended.writes));
+      if (!appended) return { deleteMarker: false, ...(versionId !== undefined ? { versionId } : {}) };
+      this.reclaimer.reclaim(releasedDataDirs(appended.writes));
+      const event = appended.event;
+      if (event.type === 'DeleteMarkerCreated') return { deleteMarker: true, versionId: event.versionId };
+      const removed = current.find((v) => v.versionId === event.versionId);
+      return { deleteMarker: removed?.deleteMarker === true, ...(versionId !== undefined ? { versionId } : {}) };
     } finally {
       release();
     }
+  }
+
+  async listVersions(bucket: string, params: VersionListParams): Promise<VersionListPage> {
+    const drive = this.set.metadataDrive();
+    assertBucketExists(await drive.getBucket(bucket), bucket);
+    return drive.listVersions(bucket, { ...params, maxKeys: Math.min(params.maxKeys, MAX_LIST_KEYS) });
   }
 
   async listObjects(bucket: string, params: ListParams): Promise<ListPage> {
@@ -286,12 +310,22 @@ export class ObjectService {
     if (versionId === undefined) {
       const latest = await drive.latestVersion(bucket, key);
       if (!latest) throw s3Error('NoSuchKey', undefined, { Key: key, BucketName: bucket });
+      // The key is deleted; S3 says so, and which marker did it.
+      if (latest.deleteMarker) throw new S3Error('NoSuchKey', undefined, { Key: key, BucketName: bucket }, deleteMarkerHeaders(latest));
       return latest;
     }
     const version = (await drive.versionsOf(bucket, key)).find((v) => v.versionId === versionId);
     if (!version) {
       if (versionId === NULL_VERSION_ID) throw s3Error('NoSuchKey', undefined, { Key: key, BucketName: bucket });
       throw s3Error('NoSuchVersion', undefined, { Key: key, VersionId: versionId });
+    }
+    // A delete marker has no bytes: asking for it by id is 405, as in S3.
+    if (version.deleteMarker) {
+      throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: 'GET', ResourceType: 'DeleteMarker' }, {
+        ...deleteMarkerHeaders(version),
+        'last-modified': new Date(version.lastModified).toUTCString(),
+        allow: 'DELETE',
+      });
     }
     return version;
   }
@@ -304,7 +338,7 @@ export class ObjectService {
       // The version may have been overwritten or deleted while we read it: then its shards
       // are gone on purpose and the answer is the current state, not a read-quorum error.
       const latest = await this.set.metadataDrive().latestVersion(bucket, key);
-      if (!latest) throw s3Error('NoSuchKey', undefined, { Key: key, BucketName: bucket });
+      if (!latest || latest.deleteMarker) throw s3Error('NoSuchKey', undefined, { Key: key, BucketName: bucket });
       throw s3Error('SlowDownRead');
     }
   }

@@ -4,6 +4,7 @@ import { ObjectsModule } from '../objects/objects.module';
 import { AclHandlers } from './handlers/acl.handlers';
 import { BucketHandlers } from './handlers/bucket.handlers';
 import { MultipartHandlers } from './handlers/multipart.handlers';
+import { VersioningHandlers } from './handlers/versioning.handlers';
 import { CorsHandlers } from './handlers/cors.handlers';
 import { DeleteObjectsHandlers } from './handlers/delete-objects.handlers';
 import { ObjectHandlers } from './handlers/object.handlers';
@@ -22,6 +23,7 @@ import { S3Gateway } from './s3-gateway';
     BucketHandlers,
     ObjectHandlers,
     MultipartHandlers,
+    VersioningHandlers,
     PostObjectHandlers,
     DeleteObjectsHandlers,
     TaggingHandlers,

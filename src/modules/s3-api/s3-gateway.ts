@@ -15,6 +15,7 @@ import { isS3Error, s3Error, S3Error } from '../../domain/errors';
 import { AclHandlers } from './handlers/acl.handlers';
 import { BucketHandlers } from './handlers/bucket.handlers';
 import { MultipartHandlers } from './handlers/multipart.handlers';
+import { VersioningHandlers } from './handlers/versioning.handlers';
 import { CorsHandlers } from './handlers/cors.handlers';
 import { DeleteObjectsHandlers } from './handlers/delete-objects.handlers';
 import { ObjectHandlers } from './handlers/object.handlers';
@@ -45,6 +46,7 @@ export class S3Gateway implements OnModuleInit {
     buckets: BucketHandlers,
     objects: ObjectHandlers,
     multipart: MultipartHandlers,
+    versioning: VersioningHandlers,
     postObject: PostObjectHandlers,
     deleteObjects: DeleteObjectsHandlers,
     tagging: TaggingHandlers,
@@ -68,6 +70,9 @@ export class S3Gateway implements OnModuleInit {
       CreateMultipartUpload: (call) => multipart.createMultipartUpload(call),
       UploadPart: (call) => multipart.uploadPart(call),
       UploadPartCopy: (call) => multipart.uploadPartCopy(call),
+      PutBucketVersioning: (call) => versioning.putBucketVersioning(call),
+      GetBucketVersioning: (call) => versioning.getBucketVersioning(call),
+      ListObjectVersions: (call) => versioning.listObjectVersions(call),
       CompleteMultipartUpload: (call) => multipart.completeMultipartUpload(call),
       AbortMultipartUpload: (call) => multipart.abortMultipartUpload(call),
       ListParts: (call) => multipart.listParts(call),

@@ -24,6 +24,9 @@ export type S3Operation =
   | 'CreateMultipartUpload'
   | 'UploadPart'
   | 'UploadPartCopy'
+  | 'PutBucketVersioning'
+  | 'GetBucketVersioning'
+  | 'ListObjectVersions'
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
   | 'ListParts'
@@ -81,6 +84,9 @@ const ROUTES: readonly Route[] = [
   { method: 'HEAD', level: 'object', subResource: 'partNumber', operation: 'HeadObject' },
   { method: 'DELETE', level: 'object', operation: 'DeleteObject' },
   { method: 'GET', level: 'bucket', subResource: 'uploads', operation: 'ListMultipartUploads' },
+  { method: 'PUT', level: 'bucket', subResource: 'versioning', operation: 'PutBucketVersioning' },
+  { method: 'GET', level: 'bucket', subResource: 'versioning', operation: 'GetBucketVersioning' },
+  { method: 'GET', level: 'bucket', subResource: 'versions', operation: 'ListObjectVersions' },
   { method: 'POST', level: 'object', subResource: 'uploads', operation: 'CreateMultipartUpload' },
   { method: 'PUT', level: 'object', subResource: 'uploadId', header: 'x-amz-copy-source', operation: 'UploadPartCopy' },
   { method: 'PUT', level: 'object', subResource: 'uploadId', operation: 'UploadPart' },

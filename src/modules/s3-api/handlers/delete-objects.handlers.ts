@@ -43,8 +43,9 @@ export class DeleteObjectsHandlers {
 
   private async deleteOne(call: S3Call, bucket: string, object: { key: string; versionId?: string }): Promise<DeleteOutcome> {
     try {
-      await this.objects.deleteObject(call.context, bucket, object.key, object.versionId);
-      return { ...object, deleted: true };
+      const result = await this.objects.deleteObject(call.context, bucket, object.key, object.versionId);
+      const marker = result.deleteMarker && result.versionId !== undefined ? { deleteMarker: { versionId: result.versionId } } : {};
+      return { ...object, deleted: true, ...marker };
     } catch (error) {
       // Other keys may already be deleted: even an unexpected failure is reported per key.
       if (isS3Error(error)) return { ...object, deleted: false, code: error.code, message: error.message };

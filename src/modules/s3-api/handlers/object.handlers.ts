@@ -100,8 +100,11 @@ export class ObjectHandlers {
   }
 
   async deleteObject(call: S3Call): Promise<void> {
-    await this.objects.deleteObject(call.context, bucketOf(call), call.target.key, call.target.query.get('versionId'));
-    call.response.send(204, {});
+    const result = await this.objects.deleteObject(call.context, bucketOf(call), call.target.key, call.target.query.get('versionId'));
+    const headers: Headers = {};
+    if (result.deleteMarker) headers['x-amz-delete-marker'] = 'true';
+    if (result.versionId !== undefined) headers['x-amz-version-id'] = result.versionId;
+    call.response.send(204, headers);
   }
 
   private find(call: S3Call): Promise<ObjectRead> {

@@ -26,7 +26,13 @@ export function parseDeleteRequest(body: Buffer): DeleteRequest {
 }
 
 export type DeleteOutcome =
-  | { readonly key: string; readonly versionId?: string; readonly deleted: true }
+  | {
+      readonly key: string;
+      readonly versionId?: string;
+      readonly deleted: true;
+      /** A delete marker was created (its id), or the version removed was a marker. */
+      readonly deleteMarker?: { readonly versionId: string };
+    }
   | { readonly key: string; readonly versionId?: string; readonly deleted: false; readonly code: string; readonly message: string };
 
 /** Quiet mode reports only the keys that could not be deleted. */
@@ -35,7 +41,8 @@ export function renderDeleteResult(outcomes: readonly DeleteOutcome[], quiet: bo
   for (const outcome of outcomes) {
     const id = tag('Key', outcome.key) + tag('VersionId', outcome.versionId);
     if (outcome.deleted) {
-      if (!quiet) body += `<Deleted>${id}</Deleted>`;
+      const marker = outcome.deleteMarker ? tag('DeleteMarker', true) + tag('DeleteMarkerVersionId', outcome.deleteMarker.versionId) : '';
+      if (!quiet) body += `<Deleted>${id}${marker}</Deleted>`;
     } else {
       body += `<Error>${id}${tag('Code', outcome.code)}${tag('Message', outcome.message)}</Error>`;
     }

@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { ServerConfig } from '../../../config/server-config';
+import { s3Error } from '../../../domain/errors';
+import { MAX_LIST_KEYS } from '../../../domain/rules/listing';
+import { BucketConfigService } from '../../buckets/bucket-config.service';
+import { ObjectService } from '../../objects/object.service';
+import { readSmallBody } from '../small-body';
+import { bucketOf, type S3Call } from '../s3-call';
+import { ownerOf } from '../s3-owner';
+import { renderListVersions } from '../xml/object-versions.xml';
+import { parseVersioningConfiguration, renderVersioningConfiguration } from '../xml/versioning.xml';
+
+/** PutBucketVersioning, GetBucketVersioning and ListObjectVersions. */
+@Injectable()
+export class VersioningHandlers {
+  constructor(
+    private readonly bucketConfig: BucketConfigService,
+    private readonly objects: ObjectService,
+    private readonly config: ServerConfig,
+  ) {}
+
+  async putBucketVersioning(call: S3Call): Promise<void> {
+    const status = parseVersioningConfiguration(await readSmallBody(call));
+    await this.bucketConfig.putBucketVersioning(call.context, bucketOf(call), status);
+    call.response.send(200, {});
+  }
+
+  async getBucketVersioning(call: S3Call): Promise<void> {
+    const bucket = await this.bucketConfig.getBucket(bucketOf(call));
+    call.response.xml(200, renderVersioningConfiguration(bucket.versioning));
+  }
+
+  async listObjectVersions(call: S3Call): Promise<void> {
+    const query = call.target.query;
+    const encodingType = query.get('encoding-type');
+    if (encodingType !== undefined && encodingType !== 'url') {
+      throw s3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: encodingType });
+    }
+    const keyMarker = query.get('key-marker') || undefined;
+    const versionIdMarker = query.get('version-id-marker') || undefined;
+    if (versionIdMarker !== undefined && keyMarker === undefined) {
+      throw s3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarker });
+    }
+    const render = {
+      bucket: bucketOf(call),
+      prefix: query.get('prefix') ?? '',
+      delimiter: query.get('delimiter') || undefined,
+      keyMarker,
+      versionIdMarker,
+      maxKeys: parseMaxKeys(query.get('max-keys')),
+      urlEncode: encodingType === 'url',
+    };
+    const page = await this.objects.listVersions(render.bucket, render);
+    call.response.xml(200, renderListVersions(page, render, ownerOf(this.config.rootUser)));
+  }
+}
+
+function parseMaxKeys(value: string | undefined): number {
+  if (value === undefined) return MAX_LIST_KEYS;
+  if (!/^\d{1,10}$/.test(value)) {
+    throw s3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', { ArgumentName: 'max-keys', ArgumentValue: value });
+  }
+  return Math.min(Number(value), MAX_LIST_KEYS);
+}
