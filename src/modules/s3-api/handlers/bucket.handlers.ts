@@ -11,6 +11,7 @@ import { ownerOf } from '../s3-owner';
 import { parseCreateBucketConfiguration } from '../xml/request-documents';
 import { renderLocation } from '../xml/buckets.xml';
 import { renderListObjectsV1, renderListObjectsV2, type ListRender } from '../xml/list-objects.xml';
+import { wantsUrlEncoding } from '../encoding-type';
 
 @Injectable()
 export class BucketHandlers {
@@ -84,17 +85,14 @@ export class BucketHandlers {
 
   private listRender(call: S3Call): ListRender {
     const query = call.target.query;
-    const encodingType = query.get('encoding-type');
-    if (encodingType !== undefined && encodingType !== 'url') {
-      throw s3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: encodingType });
-    }
+    const urlEncode = wantsUrlEncoding(query);
     const delimiter = query.get('delimiter');
     return {
       bucket: bucketOf(call),
       prefix: query.get('prefix') ?? '',
       delimiter: delimiter === '' ? undefined : delimiter,
       maxKeys: parseMaxKeys(query.get('max-keys')),
-      urlEncode: encodingType === 'url',
+      urlEncode,
     };
   }
 }

@@ -16,6 +16,7 @@ import { renderCompleteMultipartUpload, renderCopyPartResult, renderInitiateMult
 import { parseCompleteMultipartUpload } from '../xml/request-documents';
 import { readPreconditions } from '../conditional-headers';
 import { parseCopySource } from '../copy-source';
+import { wantsUrlEncoding } from '../encoding-type';
 
 @Injectable()
 export class MultipartHandlers {
@@ -108,10 +109,7 @@ export class MultipartHandlers {
 
   async listMultipartUploads(call: S3Call): Promise<void> {
     const query = call.target.query;
-    const encodingType = query.get('encoding-type');
-    if (encodingType !== undefined && encodingType !== 'url') {
-      throw s3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: encodingType });
-    }
+    const urlEncode = wantsUrlEncoding(query);
     const delimiter = query.get('delimiter') || undefined;
     const keyMarker = query.get('key-marker') || undefined;
     // AWS ignores upload-id-marker without key-marker.
@@ -123,7 +121,7 @@ export class MultipartHandlers {
       keyMarker,
       uploadIdMarker,
       maxUploads: Math.min(parseCount(query.get('max-uploads'), 'max-uploads', MAX_LIST_UPLOADS), MAX_LIST_UPLOADS),
-      urlEncode: encodingType === 'url',
+      urlEncode,
     };
     const page = await this.multipart.listUploads(render.bucket, render);
     call.response.xml(200, renderListMultipartUploads(page, render, ownerOf(this.config.rootUser)));

@@ -9,6 +9,7 @@ import { bucketOf, type S3Call } from '../s3-call';
 import { ownerOf } from '../s3-owner';
 import { renderListVersions } from '../xml/object-versions.xml';
 import { parseVersioningConfiguration, renderVersioningConfiguration } from '../xml/versioning.xml';
+import { wantsUrlEncoding } from '../encoding-type';
 
 /** PutBucketVersioning, GetBucketVersioning and ListObjectVersions. */
 @Injectable()
@@ -32,10 +33,7 @@ export class VersioningHandlers {
 
   async listObjectVersions(call: S3Call): Promise<void> {
     const query = call.target.query;
-    const encodingType = query.get('encoding-type');
-    if (encodingType !== undefined && encodingType !== 'url') {
-      throw s3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type', ArgumentValue: encodingType });
-    }
+    const urlEncode = wantsUrlEncoding(query);
     const keyMarker = query.get('key-marker') || undefined;
     const versionIdMarker = query.get('version-id-marker') || undefined;
     if (versionIdMarker !== undefined && keyMarker === undefined) {
@@ -48,7 +46,7 @@ export class VersioningHandlers {
       keyMarker,
       versionIdMarker,
       maxKeys: parseMaxKeys(query.get('max-keys')),
-      urlEncode: encodingType === 'url',
+      urlEncode,
     };
     const page = await this.objects.listVersions(render.bucket, render);
     call.response.xml(200, renderListVersions(page, render, ownerOf(this.config.rootUser)));
