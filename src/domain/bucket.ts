@@ -1,5 +1,6 @@
 import type { VersioningState } from './events';
 import type { CorsRule } from './rules/cors';
+import type { ObjectLockConfiguration } from './rules/object-lock';
 import type { Tag } from './rules/tagging';
 
 /** A bucket as the bucket projection holds it. */
@@ -14,4 +15,6 @@ export interface BucketRecord {
   readonly tags?: readonly Tag[];
   /** CORS rules (PutBucketCors); absent when none. */
   readonly cors?: readonly CorsRule[];
+  /** Object Lock: set at creation (x-amz-bucket-object-lock-enabled) and never removed. */
+  readonly objectLock?: ObjectLockConfiguration;
 }

@@ -11,6 +11,7 @@
 import type { ChecksumAlgorithm, ChecksumType, UploadedPart } from './multipart-upload';
 import type { ObjectVersion, SystemMetadata } from './object-version';
 import type { CorsRule } from './rules/cors';
+import type { DefaultRetention, LockRequest, Retention } from './rules/object-lock';
 import type { Tag } from './rules/tagging';
 
 /** Fields every event carries. `time` is the server clock (ms since the epoch) at decision. */
@@ -30,6 +31,8 @@ export interface BucketCreated extends EventEnvelope {
   readonly v: 1;
   readonly bucket: string;
   readonly region: string;
+  /** x-amz-bucket-object-lock-enabled: the bucket is versioned and lockable for good. */
+  readonly objectLockEnabled?: true;
 }
 
 export interface BucketDeleted extends EventEnvelope {
@@ -67,6 +70,7 @@ export interface MultipartUploadCreated extends EventEnvelope {
   readonly user: Readonly<Record<string, string>>;
   readonly checksumAlgorithm?: ChecksumAlgorithm;
   readonly checksumType?: ChecksumType;
+  readonly lock?: LockRequest;
   readonly storageClass: 'STANDARD';
 }
 
@@ -178,6 +182,34 @@ export interface DeleteMarkerCreated extends EventEnvelope {
   readonly versionId: string;
 }
 
+/** PutObjectLockConfiguration: the bucket's default retention (or none). */
+export interface BucketObjectLockConfigured extends EventEnvelope {
+  readonly type: 'BucketObjectLockConfigured';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly defaultRetention?: DefaultRetention;
+}
+
+/** PutObjectRetention (with `retention` absent: removed, which only a governance bypass may do). */
+export interface ObjectRetentionSet extends EventEnvelope {
+  readonly type: 'ObjectRetentionSet';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId: string;
+  readonly retention?: Retention;
+}
+
+/** PutObjectLegalHold. */
+export interface ObjectLegalHoldSet extends EventEnvelope {
+  readonly type: 'ObjectLegalHoldSet';
+  readonly v: 1;
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId: string;
+  readonly on: boolean;
+}
+
 export type CairnEvent =
   | BucketCreated
   | BucketDeleted
@@ -195,7 +227,10 @@ export type CairnEvent =
   | BucketCorsPut
   | BucketCorsDeleted
   | BucketVersioningSet
-  | DeleteMarkerCreated;
+  | DeleteMarkerCreated
+  | BucketObjectLockConfigured
+  | ObjectRetentionSet
+  | ObjectLegalHoldSet;
 export type CairnEventType = CairnEvent['type'];
 
 /** The current schema version of each event type (what new events are written with). */
@@ -217,6 +252,9 @@ export const EVENT_VERSIONS: { readonly [T in CairnEventType]: number } = {
   BucketCorsDeleted: 1,
   BucketVersioningSet: 1,
   DeleteMarkerCreated: 1,
+  BucketObjectLockConfigured: 1,
+  ObjectRetentionSet: 1,
+  ObjectLegalHoldSet: 1,
 };
 
 /** The bucket an event concerns, used by audit export and replay filters. */

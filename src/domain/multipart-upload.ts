@@ -4,6 +4,7 @@
  * turns the chosen parts into one object version whose data lists them in order.
  */
 import type { ChecksumValue, ObjectData, SystemMetadata } from './object-version';
+import type { LockRequest } from './rules/object-lock';
 
 /** The data of one part: shard files under the erasure layout of the part, or no bytes. */
 export type PartData = Extract<ObjectData, { kind: 'files' } | { kind: 'empty' }>;
@@ -29,6 +30,8 @@ export interface MultipartUpload {
   readonly checksumAlgorithm?: ChecksumAlgorithm;
   /** With checksumAlgorithm; absent in uploads logged before full-object checksums (= COMPOSITE). */
   readonly checksumType?: ChecksumType;
+  /** x-amz-object-lock-* given at creation: applied to the object when it is completed. */
+  readonly lock?: LockRequest;
   readonly storageClass: 'STANDARD';
 }
 

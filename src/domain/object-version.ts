@@ -3,6 +3,7 @@
  * Plain data only: it is serialised into events (JSON) and projection records (msgpack).
  */
 import type { ObjectPart } from './multipart-upload';
+import type { Retention } from './rules/object-lock';
 
 import type { Tag } from './rules/tagging';
 
@@ -65,6 +66,10 @@ export interface ObjectVersion {
    * with no bytes that makes the key look deleted while the older versions stay.
    */
   readonly deleteMarker?: true;
+  /** Object Lock retention (WORM until retainUntil); absent when none. */
+  readonly retention?: Retention;
+  /** Object Lock legal hold; absent when off. */
+  readonly legalHold?: true;
   /** The version's tag set; absent when it has none. */
   readonly tags?: readonly Tag[];
 }

@@ -20,6 +20,8 @@ import { ServerConfig } from '../../src/config/server-config';
 import { NamespaceLocks } from '../../src/infra/locks/namespace-locks';
 import { BucketService } from '../../src/modules/buckets/bucket.service';
 import { BucketConfigService } from '../../src/modules/buckets/bucket-config.service';
+import { ObjectLockService } from '../../src/modules/objects/object-lock.service';
+import { decideCreateBucket } from '../../src/domain/deciders/bucket-decider';
 import { MultipartService } from '../../src/modules/objects/multipart.service';
 import { ObjectService } from '../../src/modules/objects/object.service';
 import { ObjectReader } from '../../src/infra/storage/object-reader';
@@ -122,6 +124,20 @@ describe('projection rebuild', () => {
       }
     }
     expect(markers).toBe(12);
+
+    // Object Lock: a lock-enabled bucket, a default retention, retention and legal holds on versions.
+    await set.appendEvent((stamp) => decideCreateBucket(undefined, { bucket: 'vault', region: 'us-east-1', objectLockEnabled: true }, { ...stamp, ...who }), {
+      state: decisionState('vault', undefined),
+    });
+    await bucketConfig.putObjectLockConfiguration(who, 'vault', { defaultRetention: { mode: 'GOVERNANCE', days: 3 } });
+    const objectLock = new ObjectLockService(set, locks);
+    for (let i = 0; i < 6; i++) {
+      await putObject(set, 'vault', `record-${i}`, randomBytes(100 + i));
+      const target = { bucket: 'vault', key: `record-${i}` };
+      if (i % 2 === 0) await objectLock.putRetention(who, target, { mode: 'COMPLIANCE', retainUntil: Date.now() + 86_400_000 * (i + 5) }, false);
+      if (i % 3 === 0) await objectLock.putLegalHold(who, target, true);
+      if (i === 3) await objectLock.putLegalHold(who, target, false);
+    }
     const buckets = new BucketService(set, locks, new ServerConfig(undefined, 9000, paths, 'root', 'password', 'us-east-1', false, [], undefined), reclaimer);
 
     // Empty two buckets completely and delete them.
@@ -143,12 +159,13 @@ describe('projection rebuild', () => {
     for (const drivePath of paths) {
       const before = dumpProjections(drivePath);
       expect(before.length).toBeGreaterThan(250);
-      expect(before.filter((line) => line.startsWith('buckets ')).length).toBe(10);
+      expect(before.filter((line) => line.startsWith('buckets ')).length).toBe(11);
       // bucket-3 and bucket-4 each keep two uploads in progress (one completed, one aborted).
       expect(before.filter((line) => line.startsWith('uploads ')).length).toBe(4);
       expect(before.filter((line) => line.startsWith('parts ')).length).toBe(12);
       // Delete markers are in the projection (hex of their JSON field name).
       expect(before.some((line) => line.startsWith('objects ') && line.includes(Buffer.from('deleteMarker').toString('hex')))).toBe(true);
+      expect(before.some((line) => line.startsWith('objects ') && line.includes(Buffer.from('legalHold').toString('hex')))).toBe(true);
       // The workload left tags and CORS rules in the projections (hex of their JSON field names).
       const hex = (text: string) => Buffer.from(text).toString('hex');
       expect(before.some((line) => line.startsWith('objects ') && line.includes(hex('tags')))).toBe(true);

@@ -6,13 +6,20 @@ import type { DecisionContext } from './decision-context';
 
 export function decideCreateBucket(
   existing: BucketRecord | undefined,
-  command: { bucket: string; region: string },
+  command: { bucket: string; region: string; objectLockEnabled?: boolean },
   context: DecisionContext,
 ): BucketCreated {
   assertValidBucketName(command.bucket);
   // cairn has a single owner (the root user), so an existing bucket is always "yours".
   if (existing) throw s3Error('BucketAlreadyOwnedByYou', undefined, { BucketName: command.bucket });
-  return { type: 'BucketCreated', v: 1, ...context, bucket: command.bucket, region: command.region };
+  return {
+    type: 'BucketCreated',
+    v: 1,
+    ...context,
+    bucket: command.bucket,
+    region: command.region,
+    ...(command.objectLockEnabled ? { objectLockEnabled: true as const } : {}),
+  };
 }
 
 export function decideDeleteBucket(

@@ -16,6 +16,7 @@ import {
 } from '../multipart-upload';
 import { NULL_VERSION_ID, type ChecksumValue, type SystemMetadata } from '../object-version';
 import { multipartEtag } from '../rules/multipart-etag';
+import { lockForNewVersion, type LockRequest } from '../rules/object-lock';
 import { assertValidObjectKey } from '../rules/names';
 import type { DecisionContext } from './decision-context';
 import { assertBucketExists } from './object-decider';
@@ -27,6 +28,7 @@ export interface CreateUploadCommand {
   readonly user: Readonly<Record<string, string>>;
   readonly checksumAlgorithm?: ChecksumAlgorithm;
   readonly checksumType?: ChecksumType;
+  readonly lock?: LockRequest;
 }
 
 export function decideCreateUpload(
@@ -37,6 +39,7 @@ export function decideCreateUpload(
   assertBucketExists(bucket, command.bucket);
   assertValidObjectKey(command.key);
   const checksumType = checksumTypeFor(command.checksumAlgorithm, command.checksumType);
+  lockForNewVersion(bucket, command.lock, context.time); // refuses lock headers the bucket cannot honour
   return {
     type: 'MultipartUploadCreated',
     v: 1,
@@ -46,6 +49,7 @@ export function decideCreateUpload(
     system: command.system,
     user: command.user,
     ...(command.checksumAlgorithm ? { checksumAlgorithm: command.checksumAlgorithm, checksumType } : {}),
+    ...(command.lock ? { lock: command.lock } : {}),
     storageClass: 'STANDARD',
   };
 }
@@ -175,6 +179,7 @@ export function decideCompleteUpload(
       ...(checksum ? { checksum } : {}),
       storageClass: upload.storageClass,
       data: { kind: 'multipart', parts },
+      ...lockForNewVersion(bucket, upload.lock, context.time),
     },
   };
 }

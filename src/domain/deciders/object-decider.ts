@@ -3,6 +3,7 @@ import { s3Error } from '../errors';
 import type { BucketVersioningSet, DeleteMarkerCreated, ObjectPut, ObjectVersionDeleted } from '../events';
 import { NULL_VERSION_ID, type ObjectVersion } from '../object-version';
 import { assertValidObjectKey } from '../rules/names';
+import { assertVersionDeletable, lockForNewVersion, type LockRequest } from '../rules/object-lock';
 import { assertWriteConditions, type WriteConditions } from '../rules/preconditions';
 import type { DecisionContext } from './decision-context';
 
@@ -21,6 +22,8 @@ export interface PutObjectCommand {
   readonly version: Omit<ObjectVersion, 'eventId' | 'versionId' | 'lastModified'>;
   /** If-None-Match / If-Match of a conditional write, decided here on committed state. */
   readonly conditions?: WriteConditions;
+  /** x-amz-object-lock-* headers (the bucket's default retention applies when absent). */
+  readonly lock?: LockRequest;
 }
 
 /** The version a plain GET of the key would return (newest first), if any: none when the newest is a delete marker. */
@@ -44,7 +47,7 @@ export function decidePutObject(
     ...context,
     bucket: command.bucket,
     key: command.key,
-    version: { ...command.version, versionId: newVersionId(bucket, context), lastModified: context.time },
+    version: { ...command.version, ...lockForNewVersion(bucket, command.lock, context.time), versionId: newVersionId(bucket, context), lastModified: context.time },
   };
 }
 
@@ -59,7 +62,7 @@ export function decidePutObject(
 export function decideDeleteObject(
   bucket: BucketRecord | undefined,
   current: readonly ObjectVersion[],
-  command: { bucket: string; key: string; versionId?: string },
+  command: { bucket: string; key: string; versionId?: string; bypassGovernance?: boolean },
   context: DecisionContext,
 ): ObjectVersionDeleted | DeleteMarkerCreated | undefined {
   assertBucketExists(bucket, command.bucket);
@@ -68,7 +71,10 @@ export function decideDeleteObject(
     return { type: 'DeleteMarkerCreated', v: 1, ...context, bucket: command.bucket, key: command.key, versionId: newVersionId(bucket, context) };
   }
   const versionId = command.versionId ?? NULL_VERSION_ID;
-  if (!current.some((v) => v.versionId === versionId)) return undefined;
+  const version = current.find((v) => v.versionId === versionId);
+  if (!version) return undefined;
+  // Object Lock: a protected version cannot be removed (a delete marker above always can).
+  assertVersionDeletable(version, { bypassGovernance: command.bypassGovernance ?? false }, context.time);
   return { type: 'ObjectVersionDeleted', v: 1, ...context, bucket: command.bucket, key: command.key, versionId };
 }
 
@@ -79,5 +85,8 @@ export function decidePutBucketVersioning(
   context: DecisionContext,
 ): BucketVersioningSet {
   assertBucketExists(bucket, command.bucket);
+  if (bucket.objectLock && command.status !== 'Enabled') {
+    throw s3Error('InvalidBucketState', 'An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.');
+  }
   return { type: 'BucketVersioningSet', v: 1, ...context, bucket: command.bucket, status: command.status };
 }

@@ -37,7 +37,14 @@ export function project(event: CairnEvent, state: ProjectionReader): ProjectionW
       return [
         {
           op: 'putBucket',
-          bucket: { name: event.bucket, createdAt: event.time, eventId: event.id, region: event.region, versioning: 'Unversioned' },
+          bucket: {
+            name: event.bucket,
+            createdAt: event.time,
+            eventId: event.id,
+            region: event.region,
+            versioning: event.objectLockEnabled ? 'Enabled' : 'Unversioned',
+            ...(event.objectLockEnabled ? { objectLock: {} } : {}),
+          },
         },
       ];
     case 'BucketDeleted':
@@ -60,6 +67,7 @@ export function project(event: CairnEvent, state: ProjectionReader): ProjectionW
             user: event.user,
             ...(event.checksumAlgorithm ? { checksumAlgorithm: event.checksumAlgorithm } : {}),
             ...(event.checksumType ? { checksumType: event.checksumType } : {}),
+            ...(event.lock ? { lock: event.lock } : {}),
             storageClass: event.storageClass,
           },
         },
@@ -87,6 +95,16 @@ export function project(event: CairnEvent, state: ProjectionReader): ProjectionW
       return updateBucket(state, event.bucket, ({ cors: _, ...bucket }) => bucket);
     case 'BucketVersioningSet':
       return updateBucket(state, event.bucket, (bucket) => ({ ...bucket, versioning: event.status }));
+    case 'BucketObjectLockConfigured':
+      return updateBucket(state, event.bucket, (bucket) => ({
+        ...bucket,
+        versioning: 'Enabled',
+        objectLock: event.defaultRetention ? { defaultRetention: event.defaultRetention } : {},
+      }));
+    case 'ObjectRetentionSet':
+      return updateVersion(state, event, ({ retention: _, ...version }) => (event.retention ? { ...version, retention: event.retention } : version));
+    case 'ObjectLegalHoldSet':
+      return updateVersion(state, event, ({ legalHold: _, ...version }) => (event.on ? { ...version, legalHold: true } : version));
     case 'DeleteMarkerCreated':
       return projectObjectPut(
         { id: event.id, bucket: event.bucket, key: event.key, version: deleteMarker(event.versionId, event.time) },
@@ -97,6 +115,16 @@ export function project(event: CairnEvent, state: ProjectionReader): ProjectionW
 /** The version a DeleteMarkerCreated adds. */
 export function deleteMarker(versionId: string, time: number): Omit<ObjectVersion, 'eventId'> {
   return { versionId, lastModified: time, size: 0, etag: '', system: {}, user: {}, storageClass: 'STANDARD', data: { kind: 'empty' }, deleteMarker: true };
+}
+
+/** A change to one version's own fields: rewritten in place (same event id, same projection key). */
+function updateVersion(
+  state: ProjectionReader,
+  event: { bucket: string; key: string; versionId: string },
+  change: (version: ObjectVersion) => ObjectVersion,
+): ProjectionWrite[] {
+  const version = state.versionsOf(event.bucket, event.key).find((v) => v.versionId === event.versionId);
+  return version ? [{ op: 'putVersion', bucket: event.bucket, key: event.key, version: change(version) }] : [];
 }
 
 /** A bucket configuration change: the record rewritten (nothing when the bucket is gone). */

@@ -7,6 +7,8 @@ import type { BucketRecord } from '../../domain/bucket';
 import { decideDeleteBucketCors, decidePutBucketCors } from '../../domain/deciders/cors-decider';
 import type { DecisionContext, RequestContext } from '../../domain/deciders/decision-context';
 import { assertBucketExists, decidePutBucketVersioning } from '../../domain/deciders/object-decider';
+import { decidePutObjectLockConfiguration } from '../../domain/deciders/object-lock-decider';
+import type { DefaultRetention, ObjectLockConfiguration } from '../../domain/rules/object-lock';
 import { decideDeleteBucketTagging, decidePutBucketTagging } from '../../domain/deciders/tagging-decider';
 import { s3Error } from '../../domain/errors';
 import type { CairnEvent } from '../../domain/events';
@@ -64,6 +66,16 @@ export class BucketConfigService {
 
   deleteBucketCors(context: RequestContext, name: string): Promise<void> {
     return this.decide(name, (bucket, stamp) => decideDeleteBucketCors(bucket, { bucket: name }, { ...stamp, ...context }));
+  }
+
+  putObjectLockConfiguration(context: RequestContext, name: string, config: { defaultRetention?: DefaultRetention }): Promise<void> {
+    return this.decide(name, (bucket, stamp) => decidePutObjectLockConfiguration(bucket, { bucket: name, ...config }, { ...stamp, ...context }));
+  }
+
+  async getObjectLockConfiguration(name: string): Promise<ObjectLockConfiguration> {
+    const bucket = await this.getBucket(name);
+    if (!bucket.objectLock) throw s3Error('ObjectLockConfigurationNotFoundError', undefined, { BucketName: name });
+    return bucket.objectLock;
   }
 
   private async decide(name: string, decide: (bucket: BucketRecord | undefined, stamp: Pick<DecisionContext, 'id' | 'time'>) => CairnEvent | undefined): Promise<void> {

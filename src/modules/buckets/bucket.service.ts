@@ -18,11 +18,11 @@ export class BucketService {
     private readonly reclaimer: ShardReclaimer,
   ) {}
 
-  async createBucket(context: RequestContext, name: string): Promise<void> {
+  async createBucket(context: RequestContext, name: string, options: { objectLockEnabled?: boolean } = {}): Promise<void> {
     const release = await this.locks.lockBucket(name);
     try {
       const existing = await this.set.metadataDrive().getBucket(name);
-      await this.set.appendEvent((stamp) => decideCreateBucket(existing, { bucket: name, region: this.config.region }, { ...stamp, ...context }), {
+      await this.set.appendEvent((stamp) => decideCreateBucket(existing, { bucket: name, region: this.config.region, ...options }, { ...stamp, ...context }), {
         state: decisionState(name, existing),
       });
     } finally {

@@ -18,6 +18,7 @@ import { assertValidObjectKey } from '../../domain/rules/names';
 import { partRange } from '../../domain/rules/object-parts';
 import { assertWriteConditions, evaluatePreconditions, type Preconditions, type WriteConditions } from '../../domain/rules/preconditions';
 import { parseRange, type ByteRange } from '../../domain/rules/range';
+import type { LockRequest } from '../../domain/rules/object-lock';
 import type { Tag } from '../../domain/rules/tagging';
 import { NamespaceLocks } from '../../infra/locks/namespace-locks';
 import { ErasureSet } from '../../infra/storage/erasure-set';
@@ -38,6 +39,8 @@ export interface PutObjectInput {
   readonly conditions?: WriteConditions;
   /** x-amz-tagging, already validated; empty or absent: no tags. */
   readonly tags?: readonly Tag[];
+  /** x-amz-object-lock-* (Object Lock buckets only; their default retention applies otherwise). */
+  readonly lock?: LockRequest;
 }
 
 export interface PutObjectResult {
@@ -81,6 +84,8 @@ export interface CopyObjectInput {
   readonly system: SystemMetadata;
   readonly user: Readonly<Record<string, string>>;
   readonly conditions?: WriteConditions;
+  /** x-amz-object-lock-* for the destination (never copied from the source). */
+  readonly lock?: LockRequest;
   /** The destination's tags from the source's (x-amz-tagging-directive); none when absent. */
   readonly tags?: (sourceTags: readonly Tag[] | undefined) => readonly Tag[];
 }
@@ -149,6 +154,7 @@ export class ObjectService {
                   ...(input.tags && input.tags.length > 0 ? { tags: input.tags } : {}),
                 },
                 ...(input.conditions ? { conditions: input.conditions } : {}),
+                ...(input.lock ? { lock: input.lock } : {}),
               },
               { ...stamp, ...context },
               current,
@@ -220,6 +226,7 @@ export class ObjectService {
       payload: copyPayload(version, (sink) => read.pipe(sink)),
       ...metadata,
       ...(input.tags ? { tags: input.tags(version.tags) } : {}),
+      ...(input.lock ? { lock: input.lock } : {}),
       ...(input.conditions ? { conditions: input.conditions } : {}),
     });
     return read.bucket.versioning === 'Unversioned' ? result : { ...result, sourceVersionId: version.versionId };
@@ -272,14 +279,14 @@ export class ObjectService {
   }
 
   /** DeleteObject; says what was deleted or created (x-amz-delete-marker, x-amz-version-id). */
-  async deleteObject(context: RequestContext, bucket: string, key: string, versionId?: string): Promise<DeleteResult> {
+  async deleteObject(context: RequestContext, bucket: string, key: string, versionId?: string, options: { bypassGovernance?: boolean } = {}): Promise<DeleteResult> {
     assertValidObjectKey(key);
     const release = await this.locks.lockObject(bucket, key);
     try {
       const drive = this.set.metadataDrive();
       const bucketRecord = await drive.getBucket(bucket);
       const current = await drive.versionsOf(bucket, key);
-      const appended = await this.set.appendEvent((stamp) => decideDeleteObject(bucketRecord, current, { bucket, key, versionId }, { ...stamp, ...context }), {
+      const appended = await this.set.appendEvent((stamp) => decideDeleteObject(bucketRecord, current, { bucket, key, versionId, ...options }, { ...stamp, ...context }), {
         state: decisionState(bucket, bucketRecord, key, current),
       });
       if (!appended) return { deleteMarker: false, ...(versionId !== undefined ? { versionId } : {}) };

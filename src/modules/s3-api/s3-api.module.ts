@@ -5,6 +5,7 @@ import { AclHandlers } from './handlers/acl.handlers';
 import { BucketHandlers } from './handlers/bucket.handlers';
 import { MultipartHandlers } from './handlers/multipart.handlers';
 import { VersioningHandlers } from './handlers/versioning.handlers';
+import { ObjectLockHandlers } from './handlers/object-lock.handlers';
 import { CorsHandlers } from './handlers/cors.handlers';
 import { DeleteObjectsHandlers } from './handlers/delete-objects.handlers';
 import { ObjectHandlers } from './handlers/object.handlers';
@@ -24,6 +25,7 @@ import { S3Gateway } from './s3-gateway';
     ObjectHandlers,
     MultipartHandlers,
     VersioningHandlers,
+    ObjectLockHandlers,
     PostObjectHandlers,
     DeleteObjectsHandlers,
     TaggingHandlers,

@@ -4,6 +4,7 @@ import type { VerifiedRequest } from '../../infra/http/sigv4';
 import type { S3Response } from './s3-response';
 import type { S3Target } from './s3-request';
 import type { S3Operation } from './s3-routes';
+import type { ObjectTarget } from '../objects/object-tagging.service';
 
 /** Everything a handler gets for one authenticated S3 request. */
 export interface S3Call {
@@ -23,4 +24,10 @@ export function bucketOf(call: S3Call): string {
 export function header(call: S3Call, name: string): string | undefined {
   const value = call.request.headers[name];
   return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** The object version a request names: bucket, key and the versionId query parameter, if any. */
+export function objectTarget(call: S3Call): ObjectTarget {
+  const versionId = call.target.query.get('versionId');
+  return { bucket: bucketOf(call), key: call.target.key, ...(versionId !== undefined ? { versionId } : {}) };
 }

@@ -16,6 +16,7 @@ import { AclHandlers } from './handlers/acl.handlers';
 import { BucketHandlers } from './handlers/bucket.handlers';
 import { MultipartHandlers } from './handlers/multipart.handlers';
 import { VersioningHandlers } from './handlers/versioning.handlers';
+import { ObjectLockHandlers } from './handlers/object-lock.handlers';
 import { CorsHandlers } from './handlers/cors.handlers';
 import { DeleteObjectsHandlers } from './handlers/delete-objects.handlers';
 import { ObjectHandlers } from './handlers/object.handlers';
@@ -47,6 +48,7 @@ export class S3Gateway implements OnModuleInit {
     objects: ObjectHandlers,
     multipart: MultipartHandlers,
     versioning: VersioningHandlers,
+    objectLock: ObjectLockHandlers,
     postObject: PostObjectHandlers,
     deleteObjects: DeleteObjectsHandlers,
     tagging: TaggingHandlers,
@@ -73,6 +75,12 @@ export class S3Gateway implements OnModuleInit {
       PutBucketVersioning: (call) => versioning.putBucketVersioning(call),
       GetBucketVersioning: (call) => versioning.getBucketVersioning(call),
       ListObjectVersions: (call) => versioning.listObjectVersions(call),
+      PutObjectLockConfiguration: (call) => objectLock.putObjectLockConfiguration(call),
+      GetObjectLockConfiguration: (call) => objectLock.getObjectLockConfiguration(call),
+      PutObjectRetention: (call) => objectLock.putObjectRetention(call),
+      GetObjectRetention: (call) => objectLock.getObjectRetention(call),
+      PutObjectLegalHold: (call) => objectLock.putObjectLegalHold(call),
+      GetObjectLegalHold: (call) => objectLock.getObjectLegalHold(call),
       CompleteMultipartUpload: (call) => multipart.completeMultipartUpload(call),
       AbortMultipartUpload: (call) => multipart.abortMultipartUpload(call),
       ListParts: (call) => multipart.listParts(call),

@@ -27,6 +27,12 @@ export type S3Operation =
   | 'PutBucketVersioning'
   | 'GetBucketVersioning'
   | 'ListObjectVersions'
+  | 'PutObjectLockConfiguration'
+  | 'GetObjectLockConfiguration'
+  | 'PutObjectRetention'
+  | 'GetObjectRetention'
+  | 'PutObjectLegalHold'
+  | 'GetObjectLegalHold'
   | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload'
   | 'ListParts'
@@ -87,6 +93,12 @@ const ROUTES: readonly Route[] = [
   { method: 'PUT', level: 'bucket', subResource: 'versioning', operation: 'PutBucketVersioning' },
   { method: 'GET', level: 'bucket', subResource: 'versioning', operation: 'GetBucketVersioning' },
   { method: 'GET', level: 'bucket', subResource: 'versions', operation: 'ListObjectVersions' },
+  { method: 'PUT', level: 'bucket', subResource: 'object-lock', operation: 'PutObjectLockConfiguration' },
+  { method: 'GET', level: 'bucket', subResource: 'object-lock', operation: 'GetObjectLockConfiguration' },
+  { method: 'PUT', level: 'object', subResource: 'retention', operation: 'PutObjectRetention' },
+  { method: 'GET', level: 'object', subResource: 'retention', operation: 'GetObjectRetention' },
+  { method: 'PUT', level: 'object', subResource: 'legal-hold', operation: 'PutObjectLegalHold' },
+  { method: 'GET', level: 'object', subResource: 'legal-hold', operation: 'GetObjectLegalHold' },
   { method: 'POST', level: 'object', subResource: 'uploads', operation: 'CreateMultipartUpload' },
   { method: 'PUT', level: 'object', subResource: 'uploadId', header: 'x-amz-copy-source', operation: 'UploadPartCopy' },
   { method: 'PUT', level: 'object', subResource: 'uploadId', operation: 'UploadPart' },

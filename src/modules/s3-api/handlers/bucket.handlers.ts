@@ -29,7 +29,11 @@ export class BucketHandlers {
     if (location && this.config.regionEnforced && location !== this.config.region) {
       throw s3Error('InvalidLocationConstraint', `The ${location} location constraint is not valid; this server's region is ${this.config.region}.`);
     }
-    await this.buckets.createBucket(call.context, bucket);
+    const objectLock = header(call, 'x-amz-bucket-object-lock-enabled')?.toLowerCase();
+    if (objectLock !== undefined && objectLock !== 'true' && objectLock !== 'false') {
+      throw s3Error('InvalidArgument', 'x-amz-bucket-object-lock-enabled must be true or false', { ArgumentName: 'x-amz-bucket-object-lock-enabled' });
+    }
+    await this.buckets.createBucket(call.context, bucket, { objectLockEnabled: objectLock === 'true' });
     call.response.send(200, { location: `/${bucket}` });
   }
 

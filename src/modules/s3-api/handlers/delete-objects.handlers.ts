@@ -11,6 +11,7 @@ import { assertBodyDigestSent } from '../required-digest';
 import { bucketOf, type S3Call } from '../s3-call';
 import { readSmallBody } from '../small-body';
 import { parseDeleteRequest, renderDeleteResult, type DeleteOutcome } from '../xml/delete-objects.xml';
+import { bypassesGovernance } from '../bypass-governance';
 
 /** Deletions in flight at once: enough for concurrent requests to share each drive's fsync. */
 const CONCURRENCY = 16;
@@ -43,7 +44,7 @@ export class DeleteObjectsHandlers {
 
   private async deleteOne(call: S3Call, bucket: string, object: { key: string; versionId?: string }): Promise<DeleteOutcome> {
     try {
-      const result = await this.objects.deleteObject(call.context, bucket, object.key, object.versionId);
+      const result = await this.objects.deleteObject(call.context, bucket, object.key, object.versionId, { bypassGovernance: bypassesGovernance(call) });
       const marker = result.deleteMarker && result.versionId !== undefined ? { deleteMarker: { versionId: result.versionId } } : {};
       return { ...object, deleted: true, ...marker };
     } catch (error) {

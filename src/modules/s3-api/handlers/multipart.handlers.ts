@@ -17,6 +17,7 @@ import { parseCompleteMultipartUpload } from '../xml/request-documents';
 import { readPreconditions } from '../conditional-headers';
 import { parseCopySource } from '../copy-source';
 import { wantsUrlEncoding } from '../encoding-type';
+import { lockRequestFrom } from '../xml/object-lock.xml';
 
 @Injectable()
 export class MultipartHandlers {
@@ -45,6 +46,7 @@ export class MultipartHandlers {
       user: userMetadataFrom(headers),
       ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
       ...(typeHeader ? { checksumType: typeHeader } : {}),
+      ...(lockRequestFrom(headers) ? { lock: lockRequestFrom(headers) } : {}),
     });
     const response: Headers = checksumAlgorithm
       ? { 'x-amz-checksum-algorithm': checksumAlgorithm, 'x-amz-checksum-type': checksumTypeFor(checksumAlgorithm, typeHeader) }

@@ -13,6 +13,10 @@ import { payloadOf } from '../request-body';
 import { bucketOf, header, type S3Call } from '../s3-call';
 import type { Headers } from '../s3-response';
 import { renderCopyObjectResult } from '../xml/copy-object.xml';
+import { lockHeaders, lockRequestFrom } from '../xml/object-lock.xml';
+import { assertBodyDigestSent } from '../required-digest';
+import { bypassesGovernance } from '../bypass-governance';
+import type { LockRequest } from '../../../domain/rules/object-lock';
 import { OBJECT_ATTRIBUTES, renderObjectAttributes, type ObjectAttribute } from '../xml/object-attributes.xml';
 
 @Injectable()
@@ -25,6 +29,7 @@ export class ObjectHandlers {
     const conditions = readWriteConditions(call);
     assertAcceptableCannedAclOnWrite(header(call, 'x-amz-acl'));
     const tagging = header(call, 'x-amz-tagging');
+    const lock = objectLockRequest(call);
     const result = await this.objects.putObject(call.context, {
       bucket: bucketOf(call),
       key: call.target.key,
@@ -33,6 +38,7 @@ export class ObjectHandlers {
       user: userMetadataFrom(headers),
       ...(conditions ? { conditions } : {}),
       tags: tagging === undefined ? undefined : parseTaggingHeader(tagging),
+      ...(lock ? { lock } : {}),
     });
     const response: Headers = { etag: `"${result.etag}"`, ...writeResultHeaders(result) };
     if (result.checksum) response[checksumHeaderName(result.checksum.algorithm)] = result.checksum.value;
@@ -56,6 +62,7 @@ export class ObjectHandlers {
       metadataDirective,
       // COPY: the source's tags; REPLACE: x-amz-tagging (or none).
       tags: (sourceTags) => destinationTags(sourceTags, taggingDirective, taggingHeader),
+      ...(lockRequestFrom(headers) ? { lock: lockRequestFrom(headers) } : {}),
       system: metadataDirective === 'REPLACE' ? systemMetadataFrom(headers) : {},
       user: metadataDirective === 'REPLACE' ? userMetadataFrom(headers) : {},
       ...(conditions ? { conditions } : {}),
@@ -100,7 +107,9 @@ export class ObjectHandlers {
   }
 
   async deleteObject(call: S3Call): Promise<void> {
-    const result = await this.objects.deleteObject(call.context, bucketOf(call), call.target.key, call.target.query.get('versionId'));
+    const result = await this.objects.deleteObject(call.context, bucketOf(call), call.target.key, call.target.query.get('versionId'), {
+      bypassGovernance: bypassesGovernance(call),
+    });
     const headers: Headers = {};
     if (result.deleteMarker) headers['x-amz-delete-marker'] = 'true';
     if (result.versionId !== undefined) headers['x-amz-version-id'] = result.versionId;
@@ -127,7 +136,7 @@ export class ObjectHandlers {
 
   private headersFor(call: S3Call, read: ObjectRead): Headers {
     const { version, range } = read;
-    const headers = objectHeaders(version);
+    const headers = { ...objectHeaders(version), ...lockHeaders(version) };
     if (range) {
       headers['content-length'] = range.end - range.start + 1;
       headers['content-range'] = `bytes ${range.start}-${range.end}/${version.size}`;
@@ -145,6 +154,22 @@ export class ObjectHandlers {
     applyResponseOverrides(headers, call.target.query);
     return headers;
   }
+}
+
+/**
+ * x-amz-object-lock-* on PutObject. AWS requires an integrity digest with them (Content-MD5 or,
+ * from current SDKs, an x-amz-checksum-*), so that the protected bytes are the ones sent.
+ */
+function objectLockRequest(call: S3Call): LockRequest | undefined {
+  const lock = lockRequestFrom(call.request.headers);
+  if (lock) {
+    try {
+      assertBodyDigestSent(call);
+    } catch {
+      throw s3Error('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters');
+    }
+  }
+  return lock;
 }
 
 function writeResultHeaders(result: PutObjectResult): Headers {

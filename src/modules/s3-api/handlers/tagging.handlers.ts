@@ -2,9 +2,9 @@
 import { Injectable } from '@nestjs/common';
 import { NULL_VERSION_ID } from '../../../domain/object-version';
 import { BucketConfigService } from '../../buckets/bucket-config.service';
-import { ObjectTaggingService, type ObjectTarget, type TaggedVersion } from '../../objects/object-tagging.service';
+import { ObjectTaggingService, type TaggedVersion } from '../../objects/object-tagging.service';
 import { assertBodyDigestSent } from '../required-digest';
-import { bucketOf, type S3Call } from '../s3-call';
+import { bucketOf, objectTarget, type S3Call } from '../s3-call';
 import type { Headers } from '../s3-response';
 import { readSmallBody } from '../small-body';
 import { parseTagging, renderTagging } from '../xml/tagging.xml';
@@ -48,11 +48,6 @@ export class TaggingHandlers {
     await this.bucketConfig.deleteBucketTagging(call.context, bucketOf(call));
     call.response.send(204, {});
   }
-}
-
-export function objectTarget(call: S3Call): ObjectTarget {
-  const versionId = call.target.query.get('versionId');
-  return { bucket: bucketOf(call), key: call.target.key, ...(versionId !== undefined ? { versionId } : {}) };
 }
 
 /** x-amz-version-id names the version when the bucket has versioning (never the null version of an unversioned bucket). */

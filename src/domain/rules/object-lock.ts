@@ -1,0 +1,113 @@
+/**
+ * Object Lock (WORM) as S3 defines it, as pure rules over plain data. The clock is the
+ * server's, passed in as `now` (ms): a version is protected while now < retainUntil.
+ *
+ * - COMPLIANCE: nobody, root included, can delete the version, shorten its retention or
+ *   change its mode until it expires; the retention can only be extended.
+ * - GOVERNANCE: the same, except for a caller allowed to bypass it who sends
+ *   `x-amz-bypass-governance-retention: true` (in cairn: the root user).
+ * - Legal hold: blocks deletion while on, whatever the retention; it has no expiry.
+ * Deleting without a version id only adds a delete marker, which is always allowed.
+ */
+import type { BucketRecord } from '../bucket';
+import { s3Error } from '../errors';
+
+export type RetentionMode = 'GOVERNANCE' | 'COMPLIANCE';
+
+export interface Retention {
+  readonly mode: RetentionMode;
+  /** Milliseconds since the epoch. */
+  readonly retainUntil: number;
+}
+
+/** A bucket's default retention: applied to new versions that name none. */
+export interface DefaultRetention {
+  readonly mode: RetentionMode;
+  readonly days?: number;
+  readonly years?: number;
+}
+
+export interface ObjectLockConfiguration {
+  readonly defaultRetention?: DefaultRetention;
+}
+
+/** The lock settings a write asked for (x-amz-object-lock-* headers). */
+export interface LockRequest {
+  readonly retention?: Retention;
+  readonly legalHold?: boolean;
+}
+
+/** The lock state a version carries. */
+export interface VersionLock {
+  readonly retention?: Retention;
+  readonly legalHold?: true;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+export function assertObjectLockEnabled(bucket: BucketRecord): void {
+  if (!bucket.objectLock) throw s3Error('InvalidRequest', 'Bucket is missing Object Lock Configuration');
+}
+
+/** The lock a new version gets: what the write asked for, else the bucket's default retention. */
+export function lockForNewVersion(bucket: BucketRecord, request: LockRequest | undefined, now: number): VersionLock {
+  if (!bucket.objectLock) {
+    if (request && (request.retention || request.legalHold !== undefined)) assertObjectLockEnabled(bucket);
+    return {};
+  }
+  const retention = request?.retention ?? defaultRetentionFrom(bucket.objectLock.defaultRetention, now);
+  if (retention && retention.retainUntil <= now) throw s3Error('InvalidArgument', 'The retain until date must be in the future!');
+  return { ...(retention ? { retention } : {}), ...(request?.legalHold ? { legalHold: true as const } : {}) };
+}
+
+function defaultRetentionFrom(rule: DefaultRetention | undefined, now: number): Retention | undefined {
+  if (!rule) return undefined;
+  const until = new Date(now);
+  if (rule.years) until.setUTCFullYear(until.getUTCFullYear() + rule.years);
+  return { mode: rule.mode, retainUntil: until.getTime() + (rule.days ?? 0) * DAY_MS };
+}
+
+export function isUnderRetention(lock: VersionLock, now: number): boolean {
+  return lock.retention !== undefined && now < lock.retention.retainUntil;
+}
+
+/** DeleteObject (or DeleteObjects) naming this version: refused while it is protected. */
+export function assertVersionDeletable(lock: VersionLock, options: { bypassGovernance: boolean }, now: number): void {
+  if (lock.legalHold) throw s3Error('AccessDenied', 'Object is WORM protected and cannot be overwritten (legal hold).');
+  if (!isUnderRetention(lock, now)) return;
+  if (lock.retention!.mode === 'GOVERNANCE' && options.bypassGovernance) return;
+  throw s3Error('AccessDenied', 'Object is WORM protected and cannot be overwritten.');
+}
+
+/**
+ * PutObjectRetention: extending is always allowed; shortening, removing or changing the mode
+ * of an active retention is refused for COMPLIANCE and allowed for GOVERNANCE only with bypass.
+ */
+export function assertRetentionChange(
+  current: Retention | undefined,
+  next: Retention | undefined,
+  options: { bypassGovernance: boolean },
+  now: number,
+): void {
+  if (next && next.retainUntil <= now) throw s3Error('InvalidArgument', 'The retain until date must be in the future!');
+  if (!current || current.retainUntil <= now) return;
+  const extends_ = next !== undefined && next.mode === current.mode && next.retainUntil >= current.retainUntil;
+  if (extends_) return;
+  if (current.mode === 'GOVERNANCE' && options.bypassGovernance) return;
+  // GOVERNANCE may be raised to COMPLIANCE (not shortened); nothing is ever lowered.
+  if (current.mode === 'GOVERNANCE' && next?.mode === 'COMPLIANCE' && next.retainUntil >= current.retainUntil) return;
+  throw s3Error('AccessDenied', 'Access Denied because object protected by object lock.');
+}
+
+/** ObjectLockConfiguration's default retention: a mode and exactly one of Days or Years, positive. */
+export function assertValidDefaultRetention(rule: { mode?: string; days?: number; years?: number }): DefaultRetention {
+  if (rule.mode !== 'GOVERNANCE' && rule.mode !== 'COMPLIANCE') throw s3Error('MalformedXML');
+  const hasDays = rule.days !== undefined;
+  const hasYears = rule.years !== undefined;
+  if (hasDays === hasYears) throw s3Error('MalformedXML');
+  const count = (hasDays ? rule.days : rule.years)!;
+  if (!Number.isInteger(count) || count <= 0) {
+    throw s3Error('InvalidArgument', 'Default retention period must be a positive integer value.', { ArgumentName: hasDays ? 'Days' : 'Years' });
+  }
+  return { mode: rule.mode, ...(hasDays ? { days: count } : { years: count }) };
+}

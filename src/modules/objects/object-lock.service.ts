@@ -1,0 +1,68 @@
+/**
+ * Object Lock on versions: PutObjectRetention and PutObjectLegalHold decided under the key's
+ * lock like every other change to a version; their GETs read the version.
+ */
+import { Injectable } from '@nestjs/common';
+import type { RequestContext } from '../../domain/deciders/decision-context';
+import { decidePutObjectLegalHold, decidePutObjectRetention, lockTarget } from '../../domain/deciders/object-lock-decider';
+import { s3Error } from '../../domain/errors';
+import type { CairnEvent } from '../../domain/events';
+import type { ObjectVersion } from '../../domain/object-version';
+import { decisionState } from '../../domain/projections/projection';
+import { assertValidObjectKey } from '../../domain/rules/names';
+import type { Retention } from '../../domain/rules/object-lock';
+import type { BucketRecord } from '../../domain/bucket';
+import { NamespaceLocks } from '../../infra/locks/namespace-locks';
+import { ErasureSet } from '../../infra/storage/erasure-set';
+import type { ObjectTarget } from './object-tagging.service';
+
+@Injectable()
+export class ObjectLockService {
+  constructor(
+    private readonly set: ErasureSet,
+    private readonly locks: NamespaceLocks,
+  ) {}
+
+  async getRetention(target: ObjectTarget): Promise<Retention> {
+    const version = await this.find(target);
+    if (!version.retention) throw s3Error('NoSuchObjectLockConfiguration', undefined, { Key: target.key });
+    return version.retention;
+  }
+
+  async getLegalHold(target: ObjectTarget): Promise<boolean> {
+    return (await this.find(target)).legalHold === true;
+  }
+
+  putRetention(context: RequestContext, target: ObjectTarget, retention: Retention | undefined, bypassGovernance: boolean): Promise<void> {
+    return this.decide(target, (bucket, versions, stamp) =>
+      decidePutObjectRetention(bucket, versions, { ...target, ...(retention ? { retention } : {}), bypassGovernance }, { ...stamp, ...context }),
+    );
+  }
+
+  putLegalHold(context: RequestContext, target: ObjectTarget, on: boolean): Promise<void> {
+    return this.decide(target, (bucket, versions, stamp) => decidePutObjectLegalHold(bucket, versions, { ...target, on }, { ...stamp, ...context }));
+  }
+
+  private async find(target: ObjectTarget): Promise<ObjectVersion> {
+    assertValidObjectKey(target.key);
+    const drive = this.set.metadataDrive();
+    const bucket = await drive.getBucket(target.bucket);
+    return lockTarget(bucket, target.bucket, await drive.versionsOf(target.bucket, target.key), target.key, target.versionId);
+  }
+
+  private async decide(
+    target: ObjectTarget,
+    decide: (bucket: BucketRecord | undefined, versions: readonly ObjectVersion[], stamp: { id: string; time: number }) => CairnEvent,
+  ): Promise<void> {
+    assertValidObjectKey(target.key);
+    const release = await this.locks.lockObject(target.bucket, target.key);
+    try {
+      const drive = this.set.metadataDrive();
+      const bucket = await drive.getBucket(target.bucket);
+      const versions = await drive.versionsOf(target.bucket, target.key);
+      await this.set.appendEvent((stamp) => decide(bucket, versions, stamp), { state: decisionState(target.bucket, bucket, target.key, versions) });
+    } finally {
+      release();
+    }
+  }
+}
