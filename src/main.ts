@@ -2,6 +2,11 @@
 // threads is easily saturated by fsyncs alone. Must be set before the pool first runs.
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
+// Buffer.from(string) and small allocUnsafe calls carve from a shared pool that is
+// reallocated whenever it runs out; at the default 8 KiB every small PUT (event JSON per
+// drive, LMDB writes, inline shards) used up several pools.
+Buffer.poolSize = 64 * 1024;
+
 import { runCli } from './cli/main';
 
 runCli(process.argv.slice(2)).then(
