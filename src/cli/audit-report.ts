@@ -11,7 +11,8 @@ export function formatVerifyReport(report: VerifyReport): string {
     const state = drive.firstBad
       ? `BAD: first bad record: seq ${drive.firstBad.seq}, event ${drive.firstBad.eventId}: ${drive.firstBad.problem}`
       : 'chain intact';
-    lines.push(`drive ${drive.drive}: ${drive.records} records, ${state}${drive.behind > 0 ? `; behind its peers by ${drive.behind} events` : ''}`);
+    const head = drive.head && drive.head.seq > 0 ? `, head seq ${drive.head.seq} hash ${drive.head.hash}` : '';
+    lines.push(`drive ${drive.drive}: ${drive.records} records${head}, ${state}${drive.behind > 0 ? `; behind its peers by ${drive.behind} events` : ''}`);
   }
   for (const finding of report.findings) {
     lines.push(`FAIL drive ${finding.drive} seq ${finding.seq} event ${finding.eventId || '-'}: ${finding.problem}`);

@@ -45,11 +45,12 @@ describe('cairn admin audit verify', () => {
       const report = reportOf(result);
       expect(report).toMatchObject({ ok: true, events: 11, findingCount: 0 });
       expect(report.drives.map((d) => d.records)).toEqual([11, 11, 11, 11]);
+      expect(report.drives.map((d) => d.head?.seq)).toEqual([11, 11, 11, 11]);
     }
     const text = await runCairn(['admin', 'audit', 'verify', ...server.drives], credentials);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('verify: 4 drives, 11 events: OK');
-    expect(text.stdout).toContain(`drive ${server.drives[0]}: 11 records, chain intact`);
+    expect(text.stdout).toMatch(new RegExp(`drive ${server.drives[0]}: 11 records, head seq 11 hash [0-9a-f]{64}, chain intact`));
   });
 
   describe('with the server stopped, tampering through LMDB', () => {
@@ -102,7 +103,7 @@ describe('cairn admin audit verify', () => {
 
           const text = await runCairn(['admin', 'audit', 'verify', ...server.drives], credentials);
           expect(text.code).toBe(1);
-          expect(text.stdout).toContain(`drive ${drive}: 11 records, BAD: first bad record: seq 5, event ${idAt(5)}`);
+          expect(text.stdout).toMatch(new RegExp(`drive ${drive}: 11 records, head seq 11 hash [0-9a-f]{64}, BAD: first bad record: seq 5, event ${idAt(5)}`));
           expect(text.stdout).toMatch(/verify: 4 drives, 11 events: FAILED/);
         },
       );

@@ -37,6 +37,11 @@ export class ChainWalker {
     this.previousHash = genesis;
   }
 
+  /** The last record's seq and stored hash (hex): what an operator anchors outside cairn. */
+  get head(): { seq: number; hash: string } {
+    return { seq: this.expectedSeq - 1, hash: this.previousHash?.toString('hex') ?? '' };
+  }
+
   /** The seq the drive's next record should have (used to place a record the drive lacks). */
   get nextSeq(): number {
     return this.expectedSeq;

@@ -33,6 +33,8 @@ export interface UnreadableDrive {
 export interface DriveSummary {
   readonly drive: string;
   readonly records: number;
+  /** The newest record's seq and hash (hex; the genesis hash for an empty log). */
+  readonly head?: { readonly seq: number; readonly hash: string };
   /** Events its peers hold after its last record. */
   readonly behind: number;
   /** Why the drive could not be verified. */
@@ -125,6 +127,7 @@ export async function verifyLogs(drives: readonly AuditedDrive[], unreadable: re
     ...cursors.map((cursor) => ({
       drive: cursor.walker.drive,
       records: cursor.walker.records,
+      head: cursor.walker.head,
       behind: cursor.behind,
       ...(firstBad.has(cursor.walker.drive) ? { firstBad: firstBad.get(cursor.walker.drive) } : {}),
     })),
