@@ -3,7 +3,9 @@
  *   cairn server [--address HOST:PORT] DRIVE...      run the S3 server
  *   cairn admin rebuild DRIVE...                     rebuild projections from the event log (server stopped)
  *   cairn admin heal [BUCKET[/PREFIX]] --endpoint URL check and heal every object version (server running)
+ *   cairn admin audit verify|export|replay ...        the audit log (drives, or --endpoint URL)
  */
+import { runAdminAudit } from './admin-audit.command';
 import { runAdminHeal } from './admin-heal.command';
 import { runAdminRebuild } from './admin-rebuild.command';
 import { runServer } from './server.command';
@@ -17,6 +19,13 @@ Usage:
   cairn admin heal [BUCKET[/PREFIX]] [--deep] [--dry-run] [--json] --endpoint URL
                                                 check every object version's shards on a running server and
                                                 rebuild missing or damaged ones (--deep verifies every hash)
+  cairn admin audit verify [--json] (DRIVE... | --endpoint URL)
+                                                check every drive's hash chain and sequence and that the
+                                                drives agree; names the first bad record, exits 1
+  cairn admin audit export --bucket B [--since T] [--until T] (DRIVE... | --endpoint URL)
+                                                a bucket's events as JSON Lines (who, what, when, version, request id)
+  cairn admin audit replay --bucket B --at T (DRIVE... | --endpoint URL)
+                                                the bucket as it stood at T (ISO 8601), as ListObjectVersions XML
 
 Environment: CAIRN_ROOT_USER / CAIRN_ROOT_PASSWORD (or MINIO_ROOT_USER / MINIO_ROOT_PASSWORD),
 CAIRN_REGION, CAIRN_DOMAIN, CAIRN_VOLUMES, CAIRN_STORAGE_CLASS_STANDARD (MINIO_* names accepted),
@@ -32,6 +41,7 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     case 'admin':
       if (rest[0] === 'rebuild') return runAdminRebuild(rest.slice(1));
       if (rest[0] === 'heal') return runAdminHeal(rest.slice(1));
+      if (rest[0] === 'audit') return runAdminAudit(rest.slice(1));
       console.error(`cairn admin: unknown command "${rest[0] ?? ''}"\n\n${USAGE}`);
       return 2;
     case '--version':

@@ -1,0 +1,83 @@
+/**
+ * The ListObjectVersions result document (ListVersionsResult). `cairn admin audit replay`
+ * prints a bucket's past with it; ListObjectVersions will render its pages with it too.
+ * Children follow AWS's order: Version = Key, VersionId, IsLatest, LastModified, ETag, Size,
+ * StorageClass, Owner; DeleteMarker = Key, VersionId, IsLatest, LastModified, Owner.
+ */
+import type { ObjectVersion } from '../../../domain/object-version';
+import { s3Document, tag, xmlTimestamp } from '../../../infra/http/xml-writer';
+import type { Owner } from '../s3-owner';
+import { renderOwner } from './buckets.xml';
+import { s3UrlEncode } from './list-objects.xml';
+
+export interface VersionRow {
+  readonly key: string;
+  readonly version: ObjectVersion;
+  readonly isLatest: boolean;
+  /** A delete marker rather than a version with data. */
+  readonly deleteMarker?: boolean;
+}
+
+export interface ListVersionsRender {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly keyMarker: string;
+  readonly versionIdMarker: string;
+  readonly delimiter?: string;
+  readonly maxKeys: number;
+  readonly urlEncode: boolean;
+  readonly owner: Owner;
+  readonly isTruncated: boolean;
+  readonly nextKeyMarker?: string;
+  readonly nextVersionIdMarker?: string;
+  readonly commonPrefixes?: readonly string[];
+}
+
+export function renderListVersions(rows: readonly VersionRow[], render: ListVersionsRender): string {
+  const encode = render.urlEncode ? s3UrlEncode : (value: string) => value;
+  const owner = renderOwner(render.owner);
+  let body =
+    tag('Name', render.bucket) +
+    tag('Prefix', encode(render.prefix)) +
+    tag('KeyMarker', encode(render.keyMarker)) +
+    tag('VersionIdMarker', render.versionIdMarker) +
+    (render.nextKeyMarker !== undefined ? tag('NextKeyMarker', encode(render.nextKeyMarker)) : '') +
+    (render.nextVersionIdMarker !== undefined ? tag('NextVersionIdMarker', render.nextVersionIdMarker) : '') +
+    tag('MaxKeys', render.maxKeys) +
+    (render.delimiter !== undefined ? tag('Delimiter', encode(render.delimiter)) : '') +
+    (render.urlEncode ? tag('EncodingType', 'url') : '') +
+    tag('IsTruncated', render.isTruncated);
+  for (const row of rows) body += row.deleteMarker ? renderDeleteMarker(row, encode, owner) : renderVersion(row, encode, owner);
+  for (const prefix of render.commonPrefixes ?? []) body += `<CommonPrefixes>${tag('Prefix', encode(prefix))}</CommonPrefixes>`;
+  return s3Document('ListVersionsResult', body);
+}
+
+function renderVersion({ key, version, isLatest }: VersionRow, encode: (value: string) => string, owner: string): string {
+  return (
+    `<Version>${tag('Key', encode(key))}${tag('VersionId', version.versionId)}${tag('IsLatest', isLatest)}` +
+    `${tag('LastModified', xmlTimestamp(version.lastModified))}${tag('ETag', `"${version.etag}"`)}` +
+    (version.checksum ? tag('ChecksumAlgorithm', version.checksum.algorithm) : '') +
+    `${tag('Size', version.size)}${tag('StorageClass', version.storageClass)}${owner}</Version>`
+  );
+}
+
+function renderDeleteMarker({ key, version, isLatest }: VersionRow, encode: (value: string) => string, owner: string): string {
+  return (
+    `<DeleteMarker>${tag('Key', encode(key))}${tag('VersionId', version.versionId)}${tag('IsLatest', isLatest)}` +
+    `${tag('LastModified', xmlTimestamp(version.lastModified))}${owner}</DeleteMarker>`
+  );
+}
+
+/** A whole bucket's versions in one document (audit replay: no pages, nothing truncated). */
+export function renderAllVersions(bucket: string, rows: readonly VersionRow[], owner: Owner): string {
+  return renderListVersions(rows, {
+    bucket,
+    prefix: '',
+    keyMarker: '',
+    versionIdMarker: '',
+    maxKeys: Math.max(1000, rows.length),
+    urlEncode: false,
+    owner,
+    isTruncated: false,
+  });
+}
