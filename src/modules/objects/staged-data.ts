@@ -39,7 +39,7 @@ export async function stageFiles(set: ErasureSet, layout: ShardLayout, payload: 
   const writer = await ShardedObjectWriter.open(set, layout, dataDir);
   try {
     for await (const chunk of payload.chunks()) await writer.write(chunk);
-    if (writer.bytesWritten !== payload.size) throw s3Error('IncompleteBody');
+    if (payload.size !== undefined && writer.bytesWritten !== payload.size) throw s3Error('IncompleteBody');
     await writer.finish();
   } catch (error) {
     await writer.abort();
