@@ -14,22 +14,15 @@ import {
   type ObjectPart,
   type UploadedPart,
 } from '../multipart-upload';
-import { NULL_VERSION_ID, type ChecksumValue, type SystemMetadata } from '../object-version';
+import { NULL_VERSION_ID, type ChecksumValue } from '../object-version';
 import { multipartEtag } from '../rules/multipart-etag';
-import { lockForNewVersion, type LockRequest } from '../rules/object-lock';
+import { lockForNewVersion } from '../rules/object-lock';
 import { assertValidObjectKey } from '../rules/names';
 import type { DecisionContext } from './decision-context';
 import { assertBucketExists } from './object-decider';
 
-export interface CreateUploadCommand {
-  readonly bucket: string;
-  readonly key: string;
-  readonly system: SystemMetadata;
-  readonly user: Readonly<Record<string, string>>;
-  readonly checksumAlgorithm?: ChecksumAlgorithm;
-  readonly checksumType?: ChecksumType;
-  readonly lock?: LockRequest;
-}
+/** What CreateMultipartUpload asks for: the event's own fields. */
+export type CreateUploadCommand = Pick<MultipartUploadCreated, 'bucket' | 'key' | 'system' | 'user' | 'checksumAlgorithm' | 'checksumType' | 'lock'>;
 
 export function decideCreateUpload(
   bucket: BucketRecord | undefined,

@@ -27,6 +27,8 @@ export interface ShardReader {
 export interface LogEntry {
   readonly event: CairnEvent;
   readonly json: string;
+  /** The JSON's UTF-8 bytes, encoded once for every drive's record. */
+  readonly jsonBytes: Buffer;
   readonly writes: readonly ProjectionWrite[];
   /** JSON of the writes that revert `writes` (the before-image). */
   readonly undo: Buffer;

@@ -5,5 +5,5 @@ import type { LogEntry } from './drive';
 /** An event's log entry: its projection writes against `state` and the undo of those writes. */
 export function logEntry(event: CairnEvent, json: string, state: ProjectionReader): LogEntry {
   const writes = project(event, state);
-  return { event, json, writes, undo: Buffer.from(JSON.stringify(invertWrites(writes, state))) };
+  return { event, json, jsonBytes: Buffer.from(json, 'utf8'), writes, undo: Buffer.from(JSON.stringify(invertWrites(writes, state))) };
 }

@@ -43,7 +43,7 @@ export class EventLog {
    * `projectionWrites` (which must only queue writes) in the same transaction. Resolves
    * once durable.
    */
-  append(id: string, json: string, inline: Buffer | undefined, undo: Buffer | undefined, projectionWrites: () => void): Promise<void> {
+  append(id: string, json: string | Buffer, inline: Buffer | undefined, undo: Buffer | undefined, projectionWrites: () => void): Promise<void> {
     const seq = this.head.seq + 1;
     const { bytes, hash } = encodeEventRecord(seq, this.head.hash, json, inline, undo);
     const key = eventIdToBytes(id);

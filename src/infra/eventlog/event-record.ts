@@ -49,11 +49,12 @@ export function genesisHash(deploymentId: string, driveId: string): Buffer {
 export function encodeEventRecord(
   seq: number,
   prevHash: Buffer,
-  json: string,
+  /** The event JSON; as bytes when the caller appends the same event to several drives. */
+  json: string | Buffer,
   inline?: Buffer,
   undo?: Buffer,
 ): { bytes: Buffer; hash: Buffer } {
-  const jsonBytes = Buffer.from(json, 'utf8');
+  const jsonBytes = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
   const hash = chainHash(prevHash, seq, jsonBytes);
   const inlineLength = inline ? inline.length : 0;
   const bytes = Buffer.allocUnsafe(HEADER_BYTES + jsonBytes.length + inlineLength + (undo ? undo.length : 0));

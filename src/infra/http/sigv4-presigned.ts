@@ -11,22 +11,16 @@ import { S3Error } from '../../domain/errors';
 import {
   DEFAULT_MAX_SKEW_MS,
   UNSIGNED_PAYLOAD,
-  cachedSigningKey,
-  canonicalHeaderBlock,
-  canonicalQuery,
   checkSignedHeaders,
   headerValue,
-  hmacHex,
   parseAmzDate,
   payloadMode,
   payloadModeFromHeader,
-  signaturesEqual,
-  stringToSignFor,
   type SignedRequest,
   type SigV4Options,
+  verifySignature,
   type VerifiedRequest,
 } from './sigv4';
-import { normalizeEncoded } from './uri-encode';
 
 /** AWS: a presigned URL lives at most seven days. */
 export const MAX_PRESIGNED_EXPIRES_SECONDS = 7 * 24 * 60 * 60;
@@ -138,30 +132,10 @@ export function verifyPresignedV4(req: SignedRequest, query: ReadonlyMap<string,
   const contentSha256 = query.get('X-Amz-Content-Sha256') ?? headerValue(req.headers, 'x-amz-content-sha256') ?? UNSIGNED_PAYLOAD;
   const content = payloadModeFromHeader(contentSha256);
 
-  const scope = `${params.date}/${params.region}/s3/aws4_request`;
-  const { key, hmacKey } = cachedSigningKey(secret, params.date, params.region, 's3');
-  const canonicalHeaders = canonicalHeaderBlock(params.signedHeaders, req.headers);
-  const canonicalPath = req.rawPath === '' ? '/' : normalizeEncoded(req.rawPath, { keepSlash: true });
-  const build = (plusAsSpace: boolean): string =>
-    `${req.method}\n${canonicalPath}\n${canonicalQuery(req.rawQuery, plusAsSpace)}\n${canonicalHeaders}\n${params.signedHeadersRaw}\n${contentSha256}`;
-
-  const canonicalRequest = build(true);
-  const stringToSign = stringToSignFor(params.amzDate, scope, canonicalRequest);
-  let matches = signaturesEqual(hmacHex(hmacKey, stringToSign), params.signature);
-  if (!matches && req.rawQuery.includes('+')) {
-    matches = signaturesEqual(hmacHex(hmacKey, stringToSignFor(params.amzDate, scope, build(false))), params.signature);
-  }
-  if (!matches) {
-    throw new S3Error('SignatureDoesNotMatch', undefined, {
-      AWSAccessKeyId: params.accessKey,
-      StringToSign: stringToSign,
-      SignatureProvided: params.signature,
-      CanonicalRequest: canonicalRequest,
-    });
-  }
+  const signer = verifySignature(req, params, secret, contentSha256);
   return {
     accessKey: params.accessKey,
     region: options.region ?? region,
-    payload: payloadMode(content, req.headers, () => ({ signingKey: key, amzDate: params.amzDate, scope, seedSignature: params.signature })),
+    payload: payloadMode(content, req.headers, () => signer),
   };
 }

@@ -138,35 +138,55 @@ export function verifyAuthorizationHeader(req: SignedRequest, options: SigV4Opti
   const contentSha256 = headerValue(headers, 'x-amz-content-sha256');
   const content = payloadModeFromHeader(contentSha256);
 
-  const scope = `${auth.date}/${auth.region}/${SERVICE}/${TERMINATOR}`;
-  const { key, hmacKey } = cachedSigningKey(secret, auth.date, auth.region, SERVICE);
-  const canonicalHeaders = canonicalHeaderBlock(auth.signedHeaders, headers);
-  const canonicalPath = req.rawPath === '' ? '/' : normalizeEncoded(req.rawPath, { keepSlash: true });
-  const build = (plusAsSpace: boolean): string =>
-    `${req.method}\n${canonicalPath}\n${canonicalQuery(req.rawQuery, plusAsSpace)}\n${canonicalHeaders}\n${auth.signedHeadersRaw}\n${contentSha256}`;
-
-  // A literal '+' in a query is a space to S3 (form encoding), but a few
-  // clients sign it as %2B; the second reading is tried only on a mismatch.
-  const canonicalRequest = build(true);
-  const stringToSign = stringToSignFor(amzDate, scope, canonicalRequest);
-  let matches = signaturesEqual(hmacHex(hmacKey, stringToSign), auth.signature);
-  if (!matches && req.rawQuery.includes('+')) {
-    matches = signaturesEqual(hmacHex(hmacKey, stringToSignFor(amzDate, scope, build(false))), auth.signature);
-  }
-  if (!matches) {
-    throw new S3Error('SignatureDoesNotMatch', undefined, {
-      AWSAccessKeyId: auth.accessKey,
-      StringToSign: stringToSign,
-      SignatureProvided: auth.signature,
-      CanonicalRequest: canonicalRequest,
-    });
-  }
+  const signer = verifySignature(req, { ...auth, amzDate }, secret, contentSha256!); // present: checked just above
 
   return {
     accessKey: auth.accessKey,
     region: options.region ?? region,
-    payload: payloadMode(content, headers, () => ({ signingKey: key, amzDate, scope, seedSignature: auth.signature })),
+    payload: payloadMode(content, headers, () => signer),
   };
+}
+
+/** What a request claims about its signature (Authorization header or presigned query). */
+export interface SignatureClaim {
+  readonly accessKey: string;
+  readonly date: string;
+  readonly region: string;
+  readonly amzDate: string;
+  readonly signedHeaders: readonly string[];
+  readonly signedHeadersRaw: string;
+  readonly signature: string;
+}
+
+/**
+ * Recomputes the signature of the request's canonical form and compares it with the claim;
+ * throws SignatureDoesNotMatch. Returns the chunk signer seeded with it (aws-chunked bodies).
+ */
+export function verifySignature(req: SignedRequest, claim: SignatureClaim, secret: string, contentSha256: string): ChunkSigner {
+  const scope = `${claim.date}/${claim.region}/${SERVICE}/${TERMINATOR}`;
+  const { key, hmacKey } = cachedSigningKey(secret, claim.date, claim.region, SERVICE);
+  const canonicalHeaders = canonicalHeaderBlock([...claim.signedHeaders], req.headers);
+  const canonicalPath = req.rawPath === '' ? '/' : normalizeEncoded(req.rawPath, { keepSlash: true });
+  const build = (plusAsSpace: boolean): string =>
+    `${req.method}\n${canonicalPath}\n${canonicalQuery(req.rawQuery, plusAsSpace)}\n${canonicalHeaders}\n${claim.signedHeadersRaw}\n${contentSha256}`;
+
+  // A literal '+' in a query is a space to S3 (form encoding), but a few
+  // clients sign it as %2B; the second reading is tried only on a mismatch.
+  const canonicalRequest = build(true);
+  const stringToSign = stringToSignFor(claim.amzDate, scope, canonicalRequest);
+  let matches = signaturesEqual(hmacHex(hmacKey, stringToSign), claim.signature);
+  if (!matches && req.rawQuery.includes('+')) {
+    matches = signaturesEqual(hmacHex(hmacKey, stringToSignFor(claim.amzDate, scope, build(false))), claim.signature);
+  }
+  if (!matches) {
+    throw new S3Error('SignatureDoesNotMatch', undefined, {
+      AWSAccessKeyId: claim.accessKey,
+      StringToSign: stringToSign,
+      SignatureProvided: claim.signature,
+      CanonicalRequest: canonicalRequest,
+    });
+  }
+  return { signingKey: key, amzDate: claim.amzDate, scope, seedSignature: claim.signature };
 }
 
 export function payloadMode(content: ContentSha256, headers: SignedRequest['headers'], signer: () => ChunkSigner): PayloadMode {

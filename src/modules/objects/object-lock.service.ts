@@ -8,12 +8,12 @@ import { decidePutObjectLegalHold, decidePutObjectRetention, lockTarget } from '
 import { s3Error } from '../../domain/errors';
 import type { CairnEvent } from '../../domain/events';
 import type { ObjectVersion } from '../../domain/object-version';
-import { decisionState } from '../../domain/projections/projection';
 import { assertValidObjectKey } from '../../domain/rules/names';
 import type { Retention } from '../../domain/rules/object-lock';
 import type { BucketRecord } from '../../domain/bucket';
 import { NamespaceLocks } from '../../infra/locks/namespace-locks';
 import { ErasureSet } from '../../infra/storage/erasure-set';
+import { decideOnKey } from './decide-on-key';
 import type { ObjectTarget } from './object-tagging.service';
 
 @Injectable()
@@ -54,15 +54,6 @@ export class ObjectLockService {
     target: ObjectTarget,
     decide: (bucket: BucketRecord | undefined, versions: readonly ObjectVersion[], stamp: { id: string; time: number }) => CairnEvent,
   ): Promise<void> {
-    assertValidObjectKey(target.key);
-    const release = await this.locks.lockObject(target.bucket, target.key);
-    try {
-      const drive = this.set.metadataDrive();
-      const bucket = await drive.getBucket(target.bucket);
-      const versions = await drive.versionsOf(target.bucket, target.key);
-      await this.set.appendEvent((stamp) => decide(bucket, versions, stamp), { state: decisionState(target.bucket, bucket, target.key, versions) });
-    } finally {
-      release();
-    }
+    await decideOnKey(this.set, this.locks, target, (state, stamp) => decide(state.bucket, state.versions, stamp), () => undefined);
   }
 }

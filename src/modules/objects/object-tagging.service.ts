@@ -9,11 +9,11 @@ import { assertBucketExists } from '../../domain/deciders/object-decider';
 import { decideDeleteObjectTagging, decidePutObjectTagging, targetVersion } from '../../domain/deciders/tagging-decider';
 import type { CairnEvent } from '../../domain/events';
 import type { ObjectVersion } from '../../domain/object-version';
-import { decisionState } from '../../domain/projections/projection';
 import { assertValidObjectKey } from '../../domain/rules/names';
 import type { Tag } from '../../domain/rules/tagging';
 import { NamespaceLocks } from '../../infra/locks/namespace-locks';
 import { ErasureSet } from '../../infra/storage/erasure-set';
+import { decideOnKey } from './decide-on-key';
 
 export interface ObjectTarget {
   readonly bucket: string;
@@ -52,23 +52,14 @@ export class ObjectTaggingService {
     return this.decide(target, (bucket, current, stamp) => decideDeleteObjectTagging(bucket, current, target, { ...stamp, ...context }));
   }
 
-  private async decide(
+  private decide(
     target: ObjectTarget,
     decide: (bucket: BucketRecord | undefined, current: readonly ObjectVersion[], stamp: Pick<DecisionContext, 'id' | 'time'>) => CairnEvent | undefined,
   ): Promise<TaggedVersion> {
-    const { bucket, key } = target;
-    assertValidObjectKey(key);
-    const release = await this.locks.lockObject(bucket, key);
-    try {
-      const drive = this.set.metadataDrive();
-      const bucketRecord = await drive.getBucket(bucket);
-      const current = await drive.versionsOf(bucket, key);
-      await this.set.appendEvent((stamp) => decide(bucketRecord, current, stamp), { state: decisionState(bucket, bucketRecord, key, current) });
-      assertBucketExists(bucketRecord, bucket);
-      const version = targetVersion(await drive.versionsOf(bucket, key), target);
-      return { bucket: bucketRecord, versionId: version.versionId, tags: version.tags ?? [] };
-    } finally {
-      release();
-    }
+    return decideOnKey(this.set, this.locks, target, (state, stamp) => decide(state.bucket, state.versions, stamp), async (_appended, state) => {
+      assertBucketExists(state.bucket, target.bucket);
+      const version = targetVersion(await this.set.metadataDrive().versionsOf(target.bucket, target.key), target);
+      return { bucket: state.bucket, versionId: version.versionId, tags: version.tags ?? [] };
+    });
   }
 }

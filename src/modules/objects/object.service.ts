@@ -25,6 +25,7 @@ import { ErasureSet } from '../../infra/storage/erasure-set';
 import { NotEnoughShardsError, ObjectReader, type ByteSink } from '../../infra/storage/object-reader';
 import { INLINE_LIMIT } from '../../infra/storage/object-writer';
 import { copyPayload } from './copy-payload';
+import { decideOnKey } from './decide-on-key';
 import type { ObjectPayload, UnsizedPayload } from './object-payload';
 import { ShardReclaimer } from '../storage/shard-reclaimer';
 import { stageFiles, stageInline } from './staged-data';
@@ -204,11 +205,7 @@ export class ObjectService {
   async copyObject(context: RequestContext, input: CopyObjectInput): Promise<CopyObjectResult> {
     const { source } = input;
     assertValidObjectKey(input.key);
-    const read = await this.getObject(source.bucket, source.key, { versionId: source.versionId });
-    const outcome = evaluatePreconditions(input.sourceConditions, read.version);
-    if (outcome.result !== 'proceed') {
-      throw s3Error('PreconditionFailed', undefined, { Condition: `x-amz-copy-source-${outcome.header.toLowerCase()}` });
-    }
+    const read = await this.copySource(source, input.sourceConditions);
     if (input.metadataDirective === 'COPY' && (await this.isCurrentVersionOf(input, source, read.version))) {
       throw s3Error(
         'InvalidRequest',
@@ -237,18 +234,25 @@ export class ObjectService {
    * checked) and, with x-amz-copy-source-range (`bytes=first-last` only), that range of it.
    */
   async copyPartSource(source: CopyObjectInput['source'], conditions: Preconditions, rangeHeader: string | undefined): Promise<ObjectRead> {
-    const whole = await this.getObject(source.bucket, source.key, { versionId: source.versionId });
-    const outcome = evaluatePreconditions(conditions, whole.version);
-    if (outcome.result !== 'proceed') {
-      throw s3Error('PreconditionFailed', undefined, { Condition: `x-amz-copy-source-${outcome.header.toLowerCase()}` });
-    }
+    const whole = await this.copySource(source, conditions);
     if (rangeHeader === undefined) return whole;
     const match = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader.trim());
     const size = whole.version.size;
     if (!match || Number(match[1]) > Number(match[2]) || Number(match[2]) >= size) {
       throw s3Error('InvalidArgument', `Range specified is not valid for source object of size: ${size}`, { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: rangeHeader });
     }
-    return this.getObject(source.bucket, source.key, { versionId: whole.version.versionId, range: rangeHeader });
+    const range = { start: Number(match[1]), end: Number(match[2]) };
+    return { ...whole, range, pipe: (sink) => this.read(source.bucket, source.key, whole.version, range, sink) };
+  }
+
+  /** A copy's source version, its x-amz-copy-source-if-* conditions checked (failed or "not modified": 412). */
+  private async copySource(source: CopyObjectInput['source'], conditions: Preconditions): Promise<ObjectRead> {
+    const read = await this.getObject(source.bucket, source.key, { versionId: source.versionId });
+    const outcome = evaluatePreconditions(conditions, read.version);
+    if (outcome.result !== 'proceed') {
+      throw s3Error('PreconditionFailed', undefined, { Condition: `x-amz-copy-source-${outcome.header.toLowerCase()}` });
+    }
+    return read;
   }
 
   /** The version GetObjectAttributes describes. */
@@ -280,24 +284,20 @@ export class ObjectService {
 
   /** DeleteObject; says what was deleted or created (x-amz-delete-marker, x-amz-version-id). */
   async deleteObject(context: RequestContext, bucket: string, key: string, versionId?: string, options: { bypassGovernance?: boolean } = {}): Promise<DeleteResult> {
-    assertValidObjectKey(key);
-    const release = await this.locks.lockObject(bucket, key);
-    try {
-      const drive = this.set.metadataDrive();
-      const bucketRecord = await drive.getBucket(bucket);
-      const current = await drive.versionsOf(bucket, key);
-      const appended = await this.set.appendEvent((stamp) => decideDeleteObject(bucketRecord, current, { bucket, key, versionId, ...options }, { ...stamp, ...context }), {
-        state: decisionState(bucket, bucketRecord, key, current),
-      });
-      if (!appended) return { deleteMarker: false, ...(versionId !== undefined ? { versionId } : {}) };
-      this.reclaimer.reclaim(releasedDataDirs(appended.writes));
-      const event = appended.event;
-      if (event.type === 'DeleteMarkerCreated') return { deleteMarker: true, versionId: event.versionId };
-      const removed = current.find((v) => v.versionId === event.versionId);
-      return { deleteMarker: removed?.deleteMarker === true, ...(versionId !== undefined ? { versionId } : {}) };
-    } finally {
-      release();
-    }
+    return decideOnKey(
+      this.set,
+      this.locks,
+      { bucket, key },
+      (state, stamp) => decideDeleteObject(state.bucket, state.versions, { bucket, key, versionId, ...options }, { ...stamp, ...context }),
+      (appended, state) => {
+        if (!appended) return { deleteMarker: false, ...(versionId !== undefined ? { versionId } : {}) };
+        this.reclaimer.reclaim(releasedDataDirs(appended.writes));
+        const event = appended.event;
+        if (event.type === 'DeleteMarkerCreated') return { deleteMarker: true, versionId: event.versionId };
+        const removed = state.versions.find((v) => v.versionId === event.versionId);
+        return { deleteMarker: removed?.deleteMarker === true, ...(versionId !== undefined ? { versionId } : {}) };
+      },
+    );
   }
 
   async listVersions(bucket: string, params: VersionListParams): Promise<VersionListPage> {

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isS3Error } from '../../../src/domain/errors';
 import { assertAcceptableCannedAclOnWrite, assertOwnerOnlyCannedAcl, assertOwnerOnlyGrants } from '../../../src/domain/rules/acl';
+import { codeOf } from '../../helpers/s3-error-code';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (isS3Error(error)) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 const OWNER = 'owner-id';
 

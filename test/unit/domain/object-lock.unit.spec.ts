@@ -2,23 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { decideCreateBucket } from '../../../src/domain/deciders/bucket-decider';
 import { decidePutObjectLegalHold, decidePutObjectLockConfiguration, decidePutObjectRetention } from '../../../src/domain/deciders/object-lock-decider';
 import { decideDeleteObject, decidePutBucketVersioning, decidePutObject } from '../../../src/domain/deciders/object-decider';
-import { isS3Error } from '../../../src/domain/errors';
 import { assertRetentionChange, assertValidDefaultRetention, lockForNewVersion, type Retention } from '../../../src/domain/rules/object-lock';
 import { versionBody } from '../../helpers/events';
 import { ctx } from '../../helpers/given-when-then';
 import { InMemoryProjection } from '../../helpers/in-memory-projection';
+import { codeOf } from '../../helpers/s3-error-code';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 const DAY = 24 * 3600 * 1000;
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return isS3Error(error) ? error.code : String(error);
-  }
-  return undefined;
-}
 
 function lockedBucket() {
   const state = new InMemoryProjection();

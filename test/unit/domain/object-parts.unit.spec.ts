@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isS3Error } from '../../../src/domain/errors';
 import type { ObjectVersion } from '../../../src/domain/object-version';
 import { parsePartNumber, partRange, partsCount } from '../../../src/domain/rules/object-parts';
+import { codeOf } from '../../helpers/s3-error-code';
 
 const layout = { dataShards: 2, parityShards: 2, blockSize: 1 << 20, distribution: [0, 1, 2, 3] };
 const single = (size: number): Pick<ObjectVersion, 'size' | 'data'> => ({ size, data: size === 0 ? { kind: 'empty' } : { kind: 'inline', layout } });
@@ -13,14 +13,6 @@ const multipart = (...sizes: number[]): Pick<ObjectVersion, 'size' | 'data'> => 
   },
 });
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return isS3Error(error) ? error.code : String(error);
-  }
-  return undefined;
-}
 
 describe('partNumber on a single-part object', () => {
   it('part 1 is the whole object', () => {

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { S3Error, type S3ErrorCode } from '../../../src/domain/errors';
 import { verifyFormSignature, type FormAuthOptions } from '../../../src/infra/http/post-form-auth';
+import { codeOf } from '../../helpers/s3-error-code';
 
 const AKID = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -18,15 +18,6 @@ const V4_FIELDS = {
   'x-amz-signature': '5bc8a7be4a6fc6445b94d0f4096f8cf3dfa00303529f8a68ea7dc0c23bb83cd9',
 };
 
-function codeOf(fn: () => unknown): S3ErrorCode {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof S3Error) return error.code;
-    throw error;
-  }
-  throw new Error('expected an S3Error');
-}
 
 describe('POST form signatures', () => {
   it('verifies a SigV4 policy signature', () => {

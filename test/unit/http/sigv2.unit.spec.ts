@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { S3Error, type S3ErrorCode } from '../../../src/domain/errors';
 import { parseQuery } from '../../../src/modules/s3-api/s3-request';
 import {
   canonicalResource,
@@ -10,6 +9,7 @@ import {
   type SigV2Options,
   type SigV2Request,
 } from '../../../src/infra/http/sigv2';
+import { codeOf } from '../../helpers/s3-error-code';
 
 // AWS's published examples: docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html
 const AKID = 'AKIAIOSFODNN7EXAMPLE';
@@ -20,15 +20,6 @@ function request(method: string, rawPath: string, rawQuery: string, headers: Sig
   return { method, rawPath, rawQuery, headers, query: parseQuery(rawQuery), resourcePaths };
 }
 
-function codeOf(fn: () => unknown): S3ErrorCode {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof S3Error) return error.code;
-    throw error;
-  }
-  throw new Error('expected an S3Error');
-}
 
 describe('SigV2 string to sign', () => {
   it("signs AWS's object GET example", () => {

@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { isS3Error } from '../../../src/domain/errors';
 import { resolveOperation } from '../../../src/modules/s3-api/s3-routes';
 import { parseTarget } from '../../../src/modules/s3-api/s3-request';
 import { parseAccessControlPolicy, renderOwnerOnlyAcl } from '../../../src/modules/s3-api/xml/acl.xml';
 import { parseCorsConfiguration, renderCorsConfiguration } from '../../../src/modules/s3-api/xml/cors.xml';
 import { parseDeleteRequest, renderDeleteResult } from '../../../src/modules/s3-api/xml/delete-objects.xml';
 import { parseTagging, renderTagging } from '../../../src/modules/s3-api/xml/tagging.xml';
+import { codeOf } from '../../helpers/s3-error-code';
 
 const xml = (text: string) => Buffer.from(text, 'utf8');
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (isS3Error(error)) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 describe('the Delete document', () => {
   it('keeps keys byte for byte: spaces, entities and character references', () => {

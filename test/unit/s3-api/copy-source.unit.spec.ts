@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isS3Error } from '../../../src/domain/errors';
 import { parseCopySource, parseDirective } from '../../../src/modules/s3-api/copy-source';
 import { pull } from '../../../src/modules/objects/copy-payload';
+import { codeOf } from '../../helpers/s3-error-code';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return isS3Error(error) ? error.code : String(error);
-  }
-  return undefined;
-}
 
 describe('x-amz-copy-source', () => {
   it('reads bucket/key with or without a leading slash, URL-decoded', () => {

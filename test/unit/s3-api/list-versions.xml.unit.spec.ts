@@ -45,7 +45,7 @@ describe('ListVersionsResult', () => {
 
   it('renders a delete marker with AWS’s fields', () => {
     const [row] = InMemoryProjection.of([bucketCreated('b'), objectPut('b', 'k')]).versionListing('b');
-    const xml = renderAllVersions('b', [{ ...row, deleteMarker: true }], { id: 'o', displayName: 'r' });
+    const xml = renderAllVersions('b', [{ ...row, version: { ...row.version, deleteMarker: true } }], { id: 'o', displayName: 'r' });
     expect(xml).toContain(`<DeleteMarker><Key>k</Key><VersionId>null</VersionId><IsLatest>true</IsLatest><LastModified>`);
     expect(xml).toMatch(/<\/LastModified><Owner><ID>o<\/ID><DisplayName>r<\/DisplayName><\/Owner><\/DeleteMarker>/);
   });

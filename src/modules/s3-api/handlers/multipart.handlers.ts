@@ -46,7 +46,7 @@ export class MultipartHandlers {
       user: userMetadataFrom(headers),
       ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
       ...(typeHeader ? { checksumType: typeHeader } : {}),
-      ...(lockRequestFrom(headers) ? { lock: lockRequestFrom(headers) } : {}),
+      lock: lockRequestFrom(headers),
     });
     const response: Headers = checksumAlgorithm
       ? { 'x-amz-checksum-algorithm': checksumAlgorithm, 'x-amz-checksum-type': checksumTypeFor(checksumAlgorithm, typeHeader) }

@@ -62,7 +62,7 @@ export class ObjectHandlers {
       metadataDirective,
       // COPY: the source's tags; REPLACE: x-amz-tagging (or none).
       tags: (sourceTags) => destinationTags(sourceTags, taggingDirective, taggingHeader),
-      ...(lockRequestFrom(headers) ? { lock: lockRequestFrom(headers) } : {}),
+      lock: lockRequestFrom(headers),
       system: metadataDirective === 'REPLACE' ? systemMetadataFrom(headers) : {},
       user: metadataDirective === 'REPLACE' ? userMetadataFrom(headers) : {},
       ...(conditions ? { conditions } : {}),

@@ -7,7 +7,7 @@ import { ObjectService } from '../../objects/object.service';
 import { readSmallBody } from '../small-body';
 import { bucketOf, type S3Call } from '../s3-call';
 import { ownerOf } from '../s3-owner';
-import { renderListVersions } from '../xml/object-versions.xml';
+import { renderListVersions } from '../xml/list-versions.xml';
 import { parseVersioningConfiguration, renderVersioningConfiguration } from '../xml/versioning.xml';
 import { wantsUrlEncoding } from '../encoding-type';
 
@@ -49,7 +49,19 @@ export class VersioningHandlers {
       urlEncode,
     };
     const page = await this.objects.listVersions(render.bucket, render);
-    call.response.xml(200, renderListVersions(page, render, ownerOf(this.config.rootUser)));
+    call.response.xml(
+      200,
+      renderListVersions(page.versions, {
+        ...render,
+        keyMarker: keyMarker ?? '',
+        versionIdMarker: versionIdMarker ?? '',
+        owner: ownerOf(this.config.rootUser),
+        isTruncated: page.isTruncated,
+        nextKeyMarker: page.nextKeyMarker,
+        nextVersionIdMarker: page.nextVersionIdMarker,
+        commonPrefixes: page.commonPrefixes,
+      }),
+    );
   }
 }
 

@@ -1,22 +1,17 @@
 /**
- * The ListObjectVersions result document (ListVersionsResult). `cairn admin audit replay`
- * prints a bucket's past with it; ListObjectVersions will render its pages with it too.
+ * The ListObjectVersions result document (ListVersionsResult): ListObjectVersions renders its
+ * pages with it, and `cairn admin audit replay` prints a bucket's past with it.
  * Children follow AWS's order: Version = Key, VersionId, IsLatest, LastModified, ETag, Size,
  * StorageClass, Owner; DeleteMarker = Key, VersionId, IsLatest, LastModified, Owner.
  */
-import type { ObjectVersion } from '../../../domain/object-version';
+import type { VersionEntry } from '../../../domain/rules/version-listing';
 import { s3Document, tag, xmlTimestamp } from '../../../infra/http/xml-writer';
 import type { Owner } from '../s3-owner';
 import { renderOwner } from './buckets.xml';
 import { s3UrlEncode } from './list-objects.xml';
 
-export interface VersionRow {
-  readonly key: string;
-  readonly version: ObjectVersion;
-  readonly isLatest: boolean;
-  /** A delete marker rather than a version with data. */
-  readonly deleteMarker?: boolean;
-}
+/** One entry: a version with data, or a delete marker (`version.deleteMarker`). */
+export type VersionRow = VersionEntry;
 
 export interface ListVersionsRender {
   readonly bucket: string;
@@ -47,7 +42,7 @@ export function renderListVersions(rows: readonly VersionRow[], render: ListVers
     (render.delimiter !== undefined ? tag('Delimiter', encode(render.delimiter)) : '') +
     (render.urlEncode ? tag('EncodingType', 'url') : '') +
     tag('IsTruncated', render.isTruncated);
-  for (const row of rows) body += row.deleteMarker ? renderDeleteMarker(row, encode, owner) : renderVersion(row, encode, owner);
+  for (const row of rows) body += row.version.deleteMarker ? renderDeleteMarker(row, encode, owner) : renderVersion(row, encode, owner);
   for (const prefix of render.commonPrefixes ?? []) body += `<CommonPrefixes>${tag('Prefix', encode(prefix))}</CommonPrefixes>`;
   return s3Document('ListVersionsResult', body);
 }
