@@ -3,8 +3,8 @@
  * multipart uploads: the listing captured at several instants is what replay at each instant
  * prints (as a ListVersionsResult), offline on the drives and through --endpoint; export lists
  * the bucket's events as JSON Lines with who, what, when, version and request id, filtered by
- * time. (ListObjectVersions does not exist yet: the captured state is ListObjectsV2's, which in
- * an unversioned bucket is every version there is.)
+ * time. The bucket is unversioned, so ListObjectsV2 shows every version there is; the versioned,
+ * Object Lock case is audit-replay-versions.e2e.spec.ts.
  */
 import {
   AbortMultipartUploadCommand,

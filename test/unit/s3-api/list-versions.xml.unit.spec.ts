@@ -18,7 +18,7 @@ describe('ListVersionsResult', () => {
     const state = InMemoryProjection.of([
       bucketCreated('b'),
       withVersionId(objectPut('b', 'z<&>'), 'null', Date.UTC(2026, 11, 1, 10)),
-      // Two versions of one key (versioning does not exist yet: the projection already keeps both).
+      // Two versions of one key.
       withVersionId(objectPut('b', 'é', { size: 1, etag: 'e1' }), 'v1', Date.UTC(2026, 11, 1, 11)),
       withVersionId(objectPut('b', 'é', { size: 2, etag: 'e2' }), 'v2', Date.UTC(2026, 11, 1, 12)),
       objectPut('other', 'a'),
@@ -41,6 +41,17 @@ describe('ListVersionsResult', () => {
         '<ETag>&quot;e1&quot;</ETag><Size>1</Size><StorageClass>STANDARD</StorageClass><Owner><ID>owner-id</ID><DisplayName>root</DisplayName></Owner></Version>' +
         '</ListVersionsResult>',
     );
+  });
+
+  it("adds each version's retention and legal hold as they stood (replay only)", () => {
+    const [row] = InMemoryProjection.of([bucketCreated('b'), objectPut('b', 'k')]).versionListing('b');
+    const owner = { id: 'o', displayName: 'r' };
+    const locked = { ...row, version: { ...row.version, retention: { mode: 'COMPLIANCE' as const, retainUntil: Date.UTC(2030, 0, 1) }, legalHold: true as const } };
+    expect(renderAllVersions('b', [locked], owner)).toContain(
+      '<Owner><ID>o</ID><DisplayName>r</DisplayName></Owner><ObjectLockMode>COMPLIANCE</ObjectLockMode>' +
+        '<ObjectLockRetainUntilDate>2030-01-01T00:00:00.000Z</ObjectLockRetainUntilDate><ObjectLockLegalHoldStatus>ON</ObjectLockLegalHoldStatus></Version>',
+    );
+    expect(renderAllVersions('b', [row], owner)).not.toContain('ObjectLock');
   });
 
   it('renders a delete marker with AWS’s fields', () => {

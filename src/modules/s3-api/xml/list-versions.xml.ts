@@ -3,6 +3,9 @@
  * pages with it, and `cairn admin audit replay` prints a bucket's past with it.
  * Children follow AWS's order: Version = Key, VersionId, IsLatest, LastModified, ETag, Size,
  * StorageClass, Owner; DeleteMarker = Key, VersionId, IsLatest, LastModified, Owner.
+ * Replay adds each version's Object Lock state after Owner (`withObjectLock`), in elements
+ * named like GetObject's headers (absent: no retention, no legal hold), because an auditor
+ * asks "was it protected then?" too.
  */
 import type { VersionEntry } from '../../../domain/rules/version-listing';
 import { s3Document, tag, xmlTimestamp } from '../../../infra/http/xml-writer';
@@ -26,6 +29,8 @@ export interface ListVersionsRender {
   readonly nextKeyMarker?: string;
   readonly nextVersionIdMarker?: string;
   readonly commonPrefixes?: readonly string[];
+  /** Add ObjectLockMode / ObjectLockRetainUntilDate / ObjectLockLegalHoldStatus to versions (replay only). */
+  readonly withObjectLock?: boolean;
 }
 
 export function renderListVersions(rows: readonly VersionRow[], render: ListVersionsRender): string {
@@ -42,18 +47,28 @@ export function renderListVersions(rows: readonly VersionRow[], render: ListVers
     (render.delimiter !== undefined ? tag('Delimiter', encode(render.delimiter)) : '') +
     (render.urlEncode ? tag('EncodingType', 'url') : '') +
     tag('IsTruncated', render.isTruncated);
-  for (const row of rows) body += row.version.deleteMarker ? renderDeleteMarker(row, encode, owner) : renderVersion(row, encode, owner);
+  for (const row of rows) {
+    if (row.version.deleteMarker) body += renderDeleteMarker(row, encode, owner);
+    else body += renderVersion(row, encode, owner, render.withObjectLock ? renderObjectLock(row) : '');
+  }
   for (const prefix of render.commonPrefixes ?? []) body += `<CommonPrefixes>${tag('Prefix', encode(prefix))}</CommonPrefixes>`;
   return s3Document('ListVersionsResult', body);
 }
 
-function renderVersion({ key, version, isLatest }: VersionRow, encode: (value: string) => string, owner: string): string {
+function renderVersion({ key, version, isLatest }: VersionRow, encode: (value: string) => string, owner: string, lock: string): string {
   return (
     `<Version>${tag('Key', encode(key))}${tag('VersionId', version.versionId)}${tag('IsLatest', isLatest)}` +
     `${tag('LastModified', xmlTimestamp(version.lastModified))}${tag('ETag', `"${version.etag}"`)}` +
     (version.checksum ? tag('ChecksumAlgorithm', version.checksum.algorithm) : '') +
-    `${tag('Size', version.size)}${tag('StorageClass', version.storageClass)}${owner}</Version>`
+    `${tag('Size', version.size)}${tag('StorageClass', version.storageClass)}${owner}${lock}</Version>`
   );
+}
+
+function renderObjectLock({ version }: VersionRow): string {
+  const retention = version.retention
+    ? tag('ObjectLockMode', version.retention.mode) + tag('ObjectLockRetainUntilDate', xmlTimestamp(version.retention.retainUntil))
+    : '';
+  return retention + (version.legalHold ? tag('ObjectLockLegalHoldStatus', 'ON') : '');
 }
 
 function renderDeleteMarker({ key, version, isLatest }: VersionRow, encode: (value: string) => string, owner: string): string {
@@ -63,7 +78,7 @@ function renderDeleteMarker({ key, version, isLatest }: VersionRow, encode: (val
   );
 }
 
-/** A whole bucket's versions in one document (audit replay: no pages, nothing truncated). */
+/** A whole bucket's versions in one document with their Object Lock state (audit replay: no pages, nothing truncated). */
 export function renderAllVersions(bucket: string, rows: readonly VersionRow[], owner: Owner): string {
   return renderListVersions(rows, {
     bucket,
@@ -74,5 +89,6 @@ export function renderAllVersions(bucket: string, rows: readonly VersionRow[], o
     urlEncode: false,
     owner,
     isTruncated: false,
+    withObjectLock: true,
   });
 }
