@@ -7,6 +7,7 @@
  */
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -136,6 +137,30 @@ describe('Object Lock', () => {
     const { ETag } = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'mp', UploadId, PartNumber: 1, Body: 'part' }));
     await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }));
     expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'mp' }))).ObjectLockMode).toBe('COMPLIANCE');
+  });
+
+  it('CopyObject gives the copy the lock its headers ask for; the source keeps its own', async () => {
+    const sourceUntil = new Date(Math.ceil((Date.now() + DAY) / 1000) * 1000);
+    const source = await put('draft', { ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: sourceUntil });
+    const until = new Date(Math.ceil((Date.now() + 3 * DAY) / 1000) * 1000);
+    const copy = await s3.send(
+      new CopyObjectCommand({
+        Bucket: BUCKET,
+        Key: 'signed',
+        CopySource: `${BUCKET}/draft?versionId=${source}`,
+        ObjectLockMode: 'COMPLIANCE',
+        ObjectLockRetainUntilDate: until,
+        ObjectLockLegalHoldStatus: 'ON',
+      }),
+    );
+    const copied = { Bucket: BUCKET, Key: 'signed', VersionId: copy.VersionId };
+    expect((await s3.send(new GetObjectRetentionCommand(copied))).Retention).toEqual({ Mode: 'COMPLIANCE', RetainUntilDate: until });
+    expect((await s3.send(new GetObjectLegalHoldCommand(copied))).LegalHold?.Status).toBe('ON');
+    expect((await s3ErrorOf(deleteVersion('signed', copy.VersionId!, true))).name).toBe('AccessDenied');
+    const sourceRetention = await s3.send(new GetObjectRetentionCommand({ Bucket: BUCKET, Key: 'draft', VersionId: source }));
+    expect(sourceRetention.Retention).toEqual({ Mode: 'GOVERNANCE', RetainUntilDate: sourceUntil });
+    await s3.send(new PutObjectLegalHoldCommand({ ...copied, LegalHold: { Status: 'OFF' } }));
+    expect((await s3ErrorOf(deleteVersion('signed', copy.VersionId!, true))).name).toBe('AccessDenied'); // COMPLIANCE still holds
   });
 
   it('lets the version go once its retention has expired (the server clock decides)', async () => {
