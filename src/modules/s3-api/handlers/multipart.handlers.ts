@@ -9,7 +9,7 @@ import { MAX_LIST_PARTS, MultipartService } from '../../objects/multipart.servic
 import { systemMetadataFrom, userMetadataFrom } from '../object-metadata';
 import { payloadOf } from '../request-body';
 import { MAX_DOCUMENT_BYTES, readSmallBody } from '../small-body';
-import { bucketOf, header, type S3Call } from '../s3-call';
+import { bucketOf, header, objectLocation, type S3Call } from '../s3-call';
 import { ownerOf } from '../s3-owner';
 import type { Headers } from '../s3-response';
 import { renderCompleteMultipartUpload, renderCopyPartResult, renderInitiateMultipartUpload, renderListMultipartUploads, renderListParts } from '../xml/multipart.xml';
@@ -91,7 +91,7 @@ export class MultipartHandlers {
     const result = await this.multipart.completeUpload(call.context, { bucket, key, uploadId: uploadIdOf(call), parts, ...(expectedChecksum ? { expectedChecksum } : {}) });
     const response: Headers = {};
     if (result.versionId !== NULL_VERSION_ID) response['x-amz-version-id'] = result.versionId;
-    const location = `http://${header(call, 'host') ?? 'localhost'}/${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
+    const location = objectLocation(call, this.config.endpoint, key);
     call.response.xml(200, renderCompleteMultipartUpload({ location, bucket, key, etag: result.etag, checksum: result.checksum }), response);
   }
 

@@ -9,12 +9,11 @@ import { s3Error } from '../../../domain/errors';
 import { NULL_VERSION_ID } from '../../../domain/object-version';
 import { checkPostPolicy, parsePostPolicy } from '../../../domain/rules/post-policy';
 import { verifyFormSignature } from '../../../infra/http/post-form-auth';
-import { uriEncode } from '../../../infra/http/uri-encode';
 import { ObjectService } from '../../objects/object.service';
 import { formFilePayload } from '../form-file-payload';
 import { systemMetadataFrom, userMetadataFrom } from '../object-metadata';
 import { readPostForm, type PostForm } from '../post-form';
-import { bucketOf, header, type S3Call } from '../s3-call';
+import { bucketOf, objectLocation, type S3Call } from '../s3-call';
 import type { Headers } from '../s3-response';
 import { renderPostResponse } from '../xml/post-response.xml';
 
@@ -79,7 +78,7 @@ export class PostObjectHandlers {
   private respond(call: S3Call, fields: ReadonlyMap<string, string>, bucket: string, key: string, etag: string, versionId: string): void {
     const headers: Headers = { etag: `"${etag}"` };
     if (versionId !== NULL_VERSION_ID) headers['x-amz-version-id'] = versionId;
-    const location = `${this.publicEndpoint(call)}/${uriEncode(bucket)}/${uriEncode(key, true)}`;
+    const location = objectLocation(call, this.config.endpoint, key);
 
     const redirect = redirectUrl(fields.get('success_action_redirect') ?? fields.get('redirect'));
     if (redirect) {
@@ -95,11 +94,6 @@ export class PostObjectHandlers {
     } else {
       call.response.send(status === '200' ? 200 : 204, { ...headers, location });
     }
-  }
-
-  private publicEndpoint(call: S3Call): string {
-    const host = header(call, 'host');
-    return host ? `http://${host}` : this.config.endpoint;
   }
 }
 
