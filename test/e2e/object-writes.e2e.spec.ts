@@ -3,13 +3,18 @@
  * user metadata edge cases and storage classes, and GetObjectAttributes.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import * as zlib from 'node:zlib';
 import {
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
+  type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
@@ -139,6 +144,87 @@ describe('object writes', () => {
       expect(response.status).toBe(200);
       const xml = response.body.toString();
       expect(xml).toMatch(/<GetObjectAttributesResponse xmlns="http:\/\/s3.amazonaws.com\/doc\/2006-03-01\/"><ObjectSize>153600<\/ObjectSize><\/GetObjectAttributesResponse>$/);
+    });
+
+    /** Uploads the parts (numbered as given) and completes with all of them. */
+    async function multipartObject(key: string, parts: ReadonlyMap<number, Buffer>, checksum: boolean): Promise<CompletedPart[]> {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key, ...(checksum ? { ChecksumAlgorithm: 'CRC32' } : {}) }));
+      const completed: CompletedPart[] = [];
+      for (const [PartNumber, Body] of parts) {
+        const part = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber, Body, ...(checksum ? { ChecksumAlgorithm: 'CRC32' } : {}) }));
+        completed.push({ PartNumber, ETag: part.ETag, ...(checksum ? { ChecksumCRC32: part.ChecksumCRC32 } : {}) });
+      }
+      await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId, MultipartUpload: { Parts: completed } }));
+      return completed;
+    }
+
+    const crc32 = (b: Buffer) => {
+      const out = Buffer.alloc(4);
+      out.writeUInt32BE(zlib.crc32(b) >>> 0);
+      return out;
+    };
+
+    it('lists a multipart object’s parts (number, size, checksum) a page at a time, with the composite checksum', async () => {
+      const MiB = 1024 * 1024;
+      const parts = new Map([
+        [1, randomBytes(5 * MiB)],
+        [2, randomBytes(5 * MiB + 3)],
+        [4, randomBytes(5 * MiB)],
+        [7, randomBytes(1234)],
+      ]);
+      const completed = await multipartObject('mp-attrs', parts, true);
+      const attributes = (marker?: string, max?: number) =>
+        s3.send(
+          new GetObjectAttributesCommand({
+            Bucket: BUCKET,
+            Key: 'mp-attrs',
+            ObjectAttributes: ['Checksum', 'ObjectParts', 'ObjectSize'],
+            ...(marker !== undefined ? { PartNumberMarker: marker } : {}),
+            ...(max !== undefined ? { MaxParts: max } : {}),
+          }),
+        );
+      const expectedParts = [...parts].map(([PartNumber, body]) => ({ PartNumber, Size: body.length, ChecksumCRC32: crc32(body).toString('base64') }));
+      expect(completed.map((p) => p.ChecksumCRC32)).toEqual(expectedParts.map((p) => p.ChecksumCRC32));
+
+      const all = await attributes();
+      expect(all.ObjectSize).toBe([...parts.values()].reduce((n, b) => n + b.length, 0));
+      // The checksum of the parts' checksums, without the "-4" a HEAD shows.
+      expect(all.Checksum).toEqual({ ChecksumCRC32: crc32(Buffer.concat([...parts.values()].map(crc32))).toString('base64'), ChecksumType: 'COMPOSITE' });
+      expect(all.ObjectParts).toEqual({ TotalPartsCount: 4, PartNumberMarker: '0', NextPartNumberMarker: '7', MaxParts: 1000, IsTruncated: false, Parts: expectedParts });
+
+      const first = await attributes(undefined, 2);
+      expect(first.ObjectParts).toEqual({ TotalPartsCount: 4, PartNumberMarker: '0', NextPartNumberMarker: '2', MaxParts: 2, IsTruncated: true, Parts: expectedParts.slice(0, 2) });
+      const second = await attributes(first.ObjectParts!.NextPartNumberMarker, 2);
+      expect(second.ObjectParts).toEqual({ TotalPartsCount: 4, PartNumberMarker: '2', NextPartNumberMarker: '7', MaxParts: 2, IsTruncated: false, Parts: expectedParts.slice(2) });
+      // A marker between part numbers starts at the next part; past the last one, the page is empty.
+      const fromThree = await attributes('3', 1);
+      expect(fromThree.ObjectParts?.Parts).toEqual([expectedParts[2]]);
+      expect(fromThree.ObjectParts?.IsTruncated).toBe(true);
+      const past = await attributes('7');
+      expect(past.ObjectParts).toEqual({ TotalPartsCount: 4, PartNumberMarker: '7', MaxParts: 1000, IsTruncated: false });
+    });
+
+    it('gives only PartsCount for a multipart object without an additional checksum (as AWS general purpose buckets do)', async () => {
+      await multipartObject('mp-plain', new Map([[1, randomBytes(5 * 1024 * 1024)], [2, randomBytes(10)]]), false);
+      const attributes = await s3.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'mp-plain', ObjectAttributes: ['ETag', 'Checksum', 'ObjectParts'] }));
+      expect(attributes.ObjectParts).toEqual({ TotalPartsCount: 2 });
+      expect(attributes.Checksum).toBeUndefined();
+      expect(attributes.ETag).toMatch(/^[0-9a-f]{32}-2$/);
+      const response = await signedRequest(server, 'GET', `/${BUCKET}/mp-plain`, { query: { attributes: '' }, headers: { 'x-amz-object-attributes': 'ObjectParts' } });
+      expect(response.body.toString()).toMatch(/<GetObjectAttributesResponse xmlns="[^"]+"><ObjectParts><PartsCount>2<\/PartsCount><\/ObjectParts><\/GetObjectAttributesResponse>$/);
+    });
+
+    it('refuses an x-amz-max-parts or x-amz-part-number-marker that is not a count', async () => {
+      for (const [name, value] of [
+        ['x-amz-max-parts', 'many'],
+        ['x-amz-max-parts', '-1'],
+        ['x-amz-part-number-marker', '99999999999'],
+      ]) {
+        const response = await signedRequest(server, 'GET', `/${BUCKET}/mp-plain`, { query: { attributes: '' }, headers: { 'x-amz-object-attributes': 'ObjectParts', [name]: value } });
+        expect(response.status).toBe(400);
+        expect(response.body.toString()).toContain('<Code>InvalidArgument</Code>');
+        expect(response.body.toString()).toContain(`<ArgumentName>${name}</ArgumentName>`);
+      }
     });
 
     it('refuses a missing or unknown attribute list, and answers NoSuchKey for a missing key', async () => {

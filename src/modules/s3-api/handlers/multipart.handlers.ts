@@ -17,6 +17,7 @@ import { parseCompleteMultipartUpload } from '../xml/request-documents';
 import { readPreconditions } from '../conditional-headers';
 import { parseCopySource } from '../copy-source';
 import { wantsUrlEncoding } from '../encoding-type';
+import { parseCount, parseLimit } from '../list-limits';
 import { lockRequestFrom } from '../xml/object-lock.xml';
 
 @Injectable()
@@ -103,7 +104,7 @@ export class MultipartHandlers {
   async listParts(call: S3Call): Promise<void> {
     const query = call.target.query;
     const partNumberMarker = parseCount(query.get('part-number-marker'), 'part-number-marker', 0);
-    const maxParts = Math.min(parseCount(query.get('max-parts'), 'max-parts', MAX_LIST_PARTS), MAX_LIST_PARTS);
+    const maxParts = parseLimit(query.get('max-parts'), 'max-parts', MAX_LIST_PARTS);
     const bucket = bucketOf(call);
     const page = await this.multipart.listParts(bucket, call.target.key, uploadIdOf(call), { partNumberMarker, maxParts });
     call.response.xml(200, renderListParts(page, { bucket, partNumberMarker, maxParts }, ownerOf(this.config.rootUser)));
@@ -122,7 +123,7 @@ export class MultipartHandlers {
       delimiter,
       keyMarker,
       uploadIdMarker,
-      maxUploads: Math.min(parseCount(query.get('max-uploads'), 'max-uploads', MAX_LIST_UPLOADS), MAX_LIST_UPLOADS),
+      maxUploads: parseLimit(query.get('max-uploads'), 'max-uploads', MAX_LIST_UPLOADS),
       urlEncode,
     };
     const page = await this.multipart.listUploads(render.bucket, render);
@@ -149,11 +150,5 @@ function partNumberOf(call: S3Call): number {
   if (!/^\d{1,5}$/.test(value)) {
     throw s3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: value });
   }
-  return Number(value);
-}
-
-function parseCount(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d{1,10}$/.test(value)) throw s3Error('InvalidArgument', `Provided ${name} not an integer or within integer range`, { ArgumentName: name, ArgumentValue: value });
   return Number(value);
 }
