@@ -21,6 +21,7 @@ import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
 import { sdkClient } from '../helpers/s3-clients';
 import { CairnServer } from '../helpers/server';
 import { signedRequest } from '../helpers/signed-request';
+import { checksumBase64, type ChecksumAlgorithm } from '../../src/infra/http/checksums';
 
 const BUCKET = 'writes';
 const md5 = (b: Buffer) => `"${createHash('md5').update(b).digest('hex')}"`;
@@ -121,6 +122,54 @@ describe('object writes', () => {
       expect(response.status).toBe(400);
       expect(response.body.toString()).toContain('<Code>InvalidStorageClass</Code>');
       expect((await signedRequest(server, 'HEAD', `/${BUCKET}/bogus-class`)).status).toBe(404);
+    });
+  });
+
+  describe('PutObject checksums: x-amz-checksum-* headers and Content-MD5', () => {
+    const ALGORITHMS: ChecksumAlgorithm[] = ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'];
+    const put = (key: string, body: Buffer, headers: Record<string, string>) => signedRequest(server, 'PUT', `/${BUCKET}/${key}`, { body, headers });
+    const codeOf = (response: { body: Buffer }) => /<Code>([^<]+)/.exec(response.body.toString())?.[1];
+
+    it('verifies and stores each algorithm’s checksum, returned on GET and HEAD with x-amz-checksum-mode ENABLED only', async () => {
+      for (const algorithm of ALGORITHMS) {
+        const body = randomBytes(algorithm.startsWith('SHA') ? 200 * 1024 : 1000);
+        const name = `x-amz-checksum-${algorithm.toLowerCase()}`;
+        const value = checksumBase64(algorithm, body);
+        const response = await put(`sum/${algorithm}`, body, { [name]: value, 'content-md5': createHash('md5').update(body).digest('base64') });
+        expect(response.status, response.body.toString()).toBe(200);
+        expect(response.headers[name]).toBe(value);
+        const enabled = await signedRequest(server, 'HEAD', `/${BUCKET}/sum/${algorithm}`, { headers: { 'x-amz-checksum-mode': 'ENABLED' } });
+        expect([enabled.headers[name], enabled.headers['x-amz-checksum-type']]).toEqual([value, 'FULL_OBJECT']);
+        const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `sum/${algorithm}`, ChecksumMode: 'ENABLED' }));
+        expect((await bytesOf(got.Body)).equals(body)).toBe(true);
+        const plain = await signedRequest(server, 'HEAD', `/${BUCKET}/sum/${algorithm}`);
+        expect(plain.headers[name]).toBeUndefined();
+      }
+    });
+
+    it('refuses a mismatched checksum or Content-MD5 with BadDigest, and malformed ones with InvalidRequest / InvalidDigest, leaving the key as it was', async () => {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'sum/kept', Body: 'kept' }));
+      for (const size of [1000, 200 * 1024]) {
+        const body = randomBytes(size);
+        const other = randomBytes(size);
+        const wrong = await put('sum/kept', body, { 'x-amz-checksum-sha256': checksumBase64('SHA256', other) });
+        expect([wrong.status, codeOf(wrong)]).toEqual([400, 'BadDigest']);
+        expect(wrong.body.toString()).toContain('The SHA256 you specified did not match the calculated checksum.');
+        const wrongMd5 = await put('sum/kept', body, { 'content-md5': createHash('md5').update(other).digest('base64') });
+        expect([wrongMd5.status, codeOf(wrongMd5)]).toEqual([400, 'BadDigest']);
+      }
+      const body = Buffer.from('x');
+      const cases: Array<[Record<string, string>, string]> = [
+        [{ 'content-md5': 'nope' }, 'InvalidDigest'],
+        [{ 'x-amz-checksum-crc64nvme': checksumBase64('CRC32', body) }, 'InvalidRequest'],
+        [{ 'x-amz-checksum-crc32': checksumBase64('CRC32', body), 'x-amz-checksum-crc32c': checksumBase64('CRC32C', body) }, 'InvalidRequest'],
+        [{ 'x-amz-checksum-md5': 'AAAAAAAAAAAAAAAAAAAAAA==' }, 'InvalidRequest'],
+      ];
+      for (const [headers, code] of cases) {
+        const response = await put('sum/kept', body, headers);
+        expect([response.status, codeOf(response)], JSON.stringify(headers)).toEqual([400, code]);
+      }
+      expect((await bytesOf((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'sum/kept' }))).Body)).toString()).toBe('kept');
     });
   });
 

@@ -14,6 +14,7 @@ import { ownerOf } from '../s3-owner';
 import type { Headers } from '../s3-response';
 import { renderCompleteMultipartUpload, renderCopyPartResult, renderInitiateMultipartUpload, renderListMultipartUploads, renderListParts } from '../xml/multipart.xml';
 import { parseCompleteMultipartUpload } from '../xml/request-documents';
+import { UNSUPPORTED_CHECKSUM_ALGORITHM } from '../body-digests';
 import { readPreconditions } from '../conditional-headers';
 import { parseCopySource } from '../copy-source';
 import { wantsUrlEncoding } from '../encoding-type';
@@ -32,7 +33,7 @@ export class MultipartHandlers {
     const algorithmHeader = header(call, 'x-amz-checksum-algorithm');
     const checksumAlgorithm = algorithmHeader === undefined ? undefined : parseChecksumAlgorithm(algorithmHeader);
     if (algorithmHeader !== undefined && !checksumAlgorithm) {
-      throw s3Error('InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]');
+      throw s3Error('InvalidRequest', UNSUPPORTED_CHECKSUM_ALGORITHM);
     }
     const typeHeader = header(call, 'x-amz-checksum-type')?.toUpperCase();
     if (typeHeader !== undefined && typeHeader !== 'COMPOSITE' && typeHeader !== 'FULL_OBJECT') {
