@@ -4,10 +4,15 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
+import * as http from 'node:http';
+import { readdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  PutBucketVersioningCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -20,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
 import { sdkClient } from '../helpers/s3-clients';
 import { CairnServer } from '../helpers/server';
-import { signedRequest } from '../helpers/signed-request';
+import { signedHeaders, signedRequest } from '../helpers/signed-request';
 import { checksumBase64, type ChecksumAlgorithm } from '../../src/infra/http/checksums';
 
 const BUCKET = 'writes';
@@ -122,6 +127,93 @@ describe('object writes', () => {
       expect(response.status).toBe(400);
       expect(response.body.toString()).toContain('<Code>InvalidStorageClass</Code>');
       expect((await signedRequest(server, 'HEAD', `/${BUCKET}/bogus-class`)).status).toBe(404);
+    });
+  });
+
+  describe('conditional writes that meet a conflicting operation: 409 ConditionalRequestConflict', () => {
+    const stagedShards = () =>
+      server.drives.flatMap((drive) => readdirSync(drive, { recursive: true, encoding: 'utf8' }).filter((p) => p.split('/').includes('tmp') && p.endsWith('.shard')));
+
+    /**
+     * Starts a PUT with If-Match whose body is held back after its first half; once the server
+     * has checked the condition and started staging shards, `meanwhile` runs, then the rest of
+     * the body goes. Resolves with the answer.
+     */
+    async function putWhileSomethingHappens(bucket: string, key: string, ifMatch: string, meanwhile: () => Promise<unknown>) {
+      const body = randomBytes(3 * 1024 * 1024);
+      const headers = await signedHeaders(server, 'PUT', `/${bucket}/${key}`, { headers: { 'if-match': ifMatch } });
+      const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = http.request({ host: '127.0.0.1', port: server.port, method: 'PUT', path: `/${bucket}/${key}`, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        });
+        request.on('error', reject);
+        request.write(body.subarray(0, body.length / 2));
+        void (async () => {
+          for (let i = 0; i < 200 && stagedShards().length === 0; i++) await sleep(25);
+          expect(stagedShards().length).toBeGreaterThan(0); // the condition was checked: the body is being staged
+          await meanwhile();
+          request.end(body.subarray(body.length / 2));
+        })().catch(reject);
+      });
+      return answer;
+    }
+
+    it('an If-Match PUT whose object is deleted while its body arrives is 409 and stores nothing', async () => {
+      const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'conflict', Body: 'version one' }));
+      const response = await putWhileSomethingHappens(BUCKET, 'conflict', put.ETag!, () => s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'conflict' })));
+      expect(response.status, response.body).toBe(409);
+      expect(response.body).toContain('<Code>ConditionalRequestConflict</Code>');
+      expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'conflict' })))).name).toBe('NotFound');
+      expect(stagedShards()).toEqual([]);
+    });
+
+    it('on a versioned bucket a delete marker written meanwhile is a conflict too; an overwrite meanwhile is 412', async () => {
+      await s3.send(new CreateBucketCommand({ Bucket: 'writes-versioned' }));
+      await s3.send(new PutBucketVersioningCommand({ Bucket: 'writes-versioned', VersioningConfiguration: { Status: 'Enabled' } }));
+      const put = await s3.send(new PutObjectCommand({ Bucket: 'writes-versioned', Key: 'k', Body: 'one' }));
+      const marked = await putWhileSomethingHappens('writes-versioned', 'k', put.ETag!, () => s3.send(new DeleteObjectCommand({ Bucket: 'writes-versioned', Key: 'k' })));
+      expect([marked.status, /<Code>([^<]+)/.exec(marked.body)?.[1]]).toEqual([409, 'ConditionalRequestConflict']);
+
+      const again = await s3.send(new PutObjectCommand({ Bucket: 'writes-versioned', Key: 'k', Body: 'two' }));
+      const overwritten = await putWhileSomethingHappens('writes-versioned', 'k', again.ETag!, () => s3.send(new PutObjectCommand({ Bucket: 'writes-versioned', Key: 'k', Body: 'three' })));
+      expect([overwritten.status, /<Code>([^<]+)/.exec(overwritten.body)?.[1]]).toEqual([412, 'PreconditionFailed']);
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'writes-versioned', Key: 'k' }));
+      expect((await bytesOf(got.Body)).toString()).toBe('three');
+    });
+  });
+
+  describe('conditional CompleteMultipartUpload', () => {
+    async function uploadOnePart(key: string) {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+      const part = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: 1, Body: `part of ${key}` }));
+      return { UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } };
+    }
+
+    it('If-None-Match: * completes a new key, and is 412 once the key was written during the upload (the upload stays)', async () => {
+      const first = await uploadOnePart('mp-once');
+      await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp-once', ...first, IfNoneMatch: '*' }));
+      const second = await uploadOnePart('mp-once');
+      const error = await s3ErrorOf(s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp-once', ...second, IfNoneMatch: '*' })));
+      expect([error.name, error.$metadata.httpStatusCode]).toEqual(['PreconditionFailed', 412]);
+      expect((await bytesOf((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'mp-once' }))).Body)).toString()).toBe('part of mp-once');
+      // Not completed, so still there to complete without the condition.
+      await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp-once', ...second }));
+    });
+
+    it('If-Match completes over the object with that ETag only; no object is NoSuchKey', async () => {
+      const current = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'mp-swap', Body: 'current' }));
+      const stale = await uploadOnePart('mp-swap');
+      const mismatch = await s3ErrorOf(s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp-swap', ...stale, IfMatch: '"0123456789abcdef0123456789abcdef"' })));
+      expect(mismatch.name).toBe('PreconditionFailed');
+      expect((await bytesOf((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'mp-swap' }))).Body)).toString()).toBe('current');
+      await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp-swap', ...stale, IfMatch: current.ETag }));
+      expect((await bytesOf((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'mp-swap' }))).Body)).toString()).toBe('part of mp-swap');
+
+      const absent = await uploadOnePart('mp-absent');
+      const missing = await s3ErrorOf(s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp-absent', ...absent, IfMatch: current.ETag })));
+      expect(missing.name).toBe('NoSuchKey');
     });
   });
 

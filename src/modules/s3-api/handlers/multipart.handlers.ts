@@ -15,7 +15,7 @@ import type { Headers } from '../s3-response';
 import { renderCompleteMultipartUpload, renderCopyPartResult, renderInitiateMultipartUpload, renderListMultipartUploads, renderListParts } from '../xml/multipart.xml';
 import { parseCompleteMultipartUpload } from '../xml/request-documents';
 import { UNSUPPORTED_CHECKSUM_ALGORITHM } from '../body-digests';
-import { readPreconditions } from '../conditional-headers';
+import { readPreconditions, readWriteConditions } from '../conditional-headers';
 import { parseCopySource } from '../copy-source';
 import { wantsUrlEncoding } from '../encoding-type';
 import { parseCount, parseLimit } from '../list-limits';
@@ -87,10 +87,18 @@ export class MultipartHandlers {
   async completeMultipartUpload(call: S3Call): Promise<void> {
     const bucket = bucketOf(call);
     const key = call.target.key;
+    const conditions = readWriteConditions(call);
     // Its x-amz-checksum-* header is the whole object's checksum, not the document's.
     const parts = parseCompleteMultipartUpload(await readSmallBody(call, MAX_DOCUMENT_BYTES, { checksumHeaders: false }));
     const expectedChecksum = wholeObjectChecksum(call);
-    const result = await this.multipart.completeUpload(call.context, { bucket, key, uploadId: uploadIdOf(call), parts, ...(expectedChecksum ? { expectedChecksum } : {}) });
+    const result = await this.multipart.completeUpload(call.context, {
+      bucket,
+      key,
+      uploadId: uploadIdOf(call),
+      parts,
+      ...(expectedChecksum ? { expectedChecksum } : {}),
+      ...(conditions ? { conditions } : {}),
+    });
     const response: Headers = {};
     if (result.versionId !== NULL_VERSION_ID) response['x-amz-version-id'] = result.versionId;
     const location = objectLocation(call, this.config.endpoint, key);
