@@ -94,6 +94,36 @@ describe('object writes', () => {
   });
 
   describe('user metadata and storage class', () => {
+    it('stores the system headers (Content-Type, -Encoding, -Disposition, -Language, Cache-Control, Expires) and returns them on GET and HEAD', async () => {
+      const expires = new Date('2031-02-03T04:05:06Z');
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: 'system-headers',
+          Body: 'x',
+          ContentType: 'text/csv; charset=utf-8',
+          ContentEncoding: 'identity',
+          ContentDisposition: 'attachment; filename="report.csv"',
+          ContentLanguage: 'de-CH',
+          CacheControl: 'max-age=60, private',
+          Expires: expires,
+        }),
+      );
+      for (const read of [
+        await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'system-headers' })),
+        await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'system-headers' })),
+      ]) {
+        expect([read.ContentType, read.ContentEncoding, read.ContentDisposition, read.ContentLanguage, read.CacheControl, read.Expires?.toISOString()]).toEqual([
+          'text/csv; charset=utf-8',
+          'identity',
+          'attachment; filename="report.csv"',
+          'de-CH',
+          'max-age=60, private',
+          expires.toISOString(),
+        ]);
+      }
+    });
+
     it('folds metadata names to lowercase', async () => {
       const response = await signedRequest(server, 'PUT', `/${BUCKET}/meta-case`, { headers: { 'X-Amz-Meta-Camera-Model': 'X100V' }, body: Buffer.from('x') });
       expect(response.status).toBe(200);
