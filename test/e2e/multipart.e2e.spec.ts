@@ -76,6 +76,11 @@ describe('multipart uploads', () => {
 
     const listed = await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
     expect(listed.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag])).toEqual(parts.map((body, i) => [i + 1, body.length, etags[i]]));
+    // A page at a time: max-parts and part-number-marker.
+    const first = await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, MaxParts: 2 }));
+    expect([first.Parts?.map((p) => p.PartNumber), first.IsTruncated, first.NextPartNumberMarker, first.MaxParts]).toEqual([[1, 2], true, '2', 2]);
+    const rest = await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, MaxParts: 2, PartNumberMarker: first.NextPartNumberMarker }));
+    expect([rest.Parts?.map((p) => p.PartNumber), rest.IsTruncated, rest.PartNumberMarker]).toEqual([[3], false, '2']);
     // Uploads in progress are not objects.
     expect((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'photos/' }))).KeyCount).toBe(0);
 

@@ -3,19 +3,30 @@
  * user metadata edge cases and storage classes, and GetObjectAttributes.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import * as zlib from 'node:zlib';
+import * as http from 'node:http';
+import { readdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  PutBucketVersioningCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
+  type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
 import { sdkClient } from '../helpers/s3-clients';
 import { CairnServer } from '../helpers/server';
-import { signedRequest } from '../helpers/signed-request';
+import { signedHeaders, signedRequest } from '../helpers/signed-request';
+import { checksumBase64, type ChecksumAlgorithm } from '../../src/infra/http/checksums';
 
 const BUCKET = 'writes';
 const md5 = (b: Buffer) => `"${createHash('md5').update(b).digest('hex')}"`;
@@ -83,6 +94,36 @@ describe('object writes', () => {
   });
 
   describe('user metadata and storage class', () => {
+    it('stores the system headers (Content-Type, -Encoding, -Disposition, -Language, Cache-Control, Expires) and returns them on GET and HEAD', async () => {
+      const expires = new Date('2031-02-03T04:05:06Z');
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: 'system-headers',
+          Body: 'x',
+          ContentType: 'text/csv; charset=utf-8',
+          ContentEncoding: 'identity',
+          ContentDisposition: 'attachment; filename="report.csv"',
+          ContentLanguage: 'de-CH',
+          CacheControl: 'max-age=60, private',
+          Expires: expires,
+        }),
+      );
+      for (const read of [
+        await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'system-headers' })),
+        await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'system-headers' })),
+      ]) {
+        expect([read.ContentType, read.ContentEncoding, read.ContentDisposition, read.ContentLanguage, read.CacheControl, read.Expires?.toISOString()]).toEqual([
+          'text/csv; charset=utf-8',
+          'identity',
+          'attachment; filename="report.csv"',
+          'de-CH',
+          'max-age=60, private',
+          expires.toISOString(),
+        ]);
+      }
+    });
+
     it('folds metadata names to lowercase', async () => {
       const response = await signedRequest(server, 'PUT', `/${BUCKET}/meta-case`, { headers: { 'X-Amz-Meta-Camera-Model': 'X100V' }, body: Buffer.from('x') });
       expect(response.status).toBe(200);
@@ -119,6 +160,141 @@ describe('object writes', () => {
     });
   });
 
+  describe('conditional writes that meet a conflicting operation: 409 ConditionalRequestConflict', () => {
+    const stagedShards = () =>
+      server.drives.flatMap((drive) => readdirSync(drive, { recursive: true, encoding: 'utf8' }).filter((p) => p.split('/').includes('tmp') && p.endsWith('.shard')));
+
+    /**
+     * Starts a PUT with If-Match whose body is held back after its first half; once the server
+     * has checked the condition and started staging shards, `meanwhile` runs, then the rest of
+     * the body goes. Resolves with the answer.
+     */
+    async function putWhileSomethingHappens(bucket: string, key: string, ifMatch: string, meanwhile: () => Promise<unknown>) {
+      const body = randomBytes(3 * 1024 * 1024);
+      const headers = await signedHeaders(server, 'PUT', `/${bucket}/${key}`, { headers: { 'if-match': ifMatch } });
+      const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = http.request({ host: '127.0.0.1', port: server.port, method: 'PUT', path: `/${bucket}/${key}`, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        });
+        request.on('error', reject);
+        request.write(body.subarray(0, body.length / 2));
+        void (async () => {
+          for (let i = 0; i < 200 && stagedShards().length === 0; i++) await sleep(25);
+          expect(stagedShards().length).toBeGreaterThan(0); // the condition was checked: the body is being staged
+          await meanwhile();
+          request.end(body.subarray(body.length / 2));
+        })().catch(reject);
+      });
+      return answer;
+    }
+
+    it('an If-Match PUT whose object is deleted while its body arrives is 409 and stores nothing', async () => {
+      const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'conflict', Body: 'version one' }));
+      const response = await putWhileSomethingHappens(BUCKET, 'conflict', put.ETag!, () => s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'conflict' })));
+      expect(response.status, response.body).toBe(409);
+      expect(response.body).toContain('<Code>ConditionalRequestConflict</Code>');
+      expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'conflict' })))).name).toBe('NotFound');
+      expect(stagedShards()).toEqual([]);
+    });
+
+    it('on a versioned bucket a delete marker written meanwhile is a conflict too; an overwrite meanwhile is 412', async () => {
+      await s3.send(new CreateBucketCommand({ Bucket: 'writes-versioned' }));
+      await s3.send(new PutBucketVersioningCommand({ Bucket: 'writes-versioned', VersioningConfiguration: { Status: 'Enabled' } }));
+      const put = await s3.send(new PutObjectCommand({ Bucket: 'writes-versioned', Key: 'k', Body: 'one' }));
+      const marked = await putWhileSomethingHappens('writes-versioned', 'k', put.ETag!, () => s3.send(new DeleteObjectCommand({ Bucket: 'writes-versioned', Key: 'k' })));
+      expect([marked.status, /<Code>([^<]+)/.exec(marked.body)?.[1]]).toEqual([409, 'ConditionalRequestConflict']);
+
+      const again = await s3.send(new PutObjectCommand({ Bucket: 'writes-versioned', Key: 'k', Body: 'two' }));
+      const overwritten = await putWhileSomethingHappens('writes-versioned', 'k', again.ETag!, () => s3.send(new PutObjectCommand({ Bucket: 'writes-versioned', Key: 'k', Body: 'three' })));
+      expect([overwritten.status, /<Code>([^<]+)/.exec(overwritten.body)?.[1]]).toEqual([412, 'PreconditionFailed']);
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'writes-versioned', Key: 'k' }));
+      expect((await bytesOf(got.Body)).toString()).toBe('three');
+    });
+  });
+
+  describe('conditional CompleteMultipartUpload', () => {
+    async function uploadOnePart(key: string) {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+      const part = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: 1, Body: `part of ${key}` }));
+      return { UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } };
+    }
+
+    it('If-None-Match: * completes a new key, and is 412 once the key was written during the upload (the upload stays)', async () => {
+      const first = await uploadOnePart('mp-once');
+      await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp-once', ...first, IfNoneMatch: '*' }));
+      const second = await uploadOnePart('mp-once');
+      const error = await s3ErrorOf(s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp-once', ...second, IfNoneMatch: '*' })));
+      expect([error.name, error.$metadata.httpStatusCode]).toEqual(['PreconditionFailed', 412]);
+      expect((await bytesOf((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'mp-once' }))).Body)).toString()).toBe('part of mp-once');
+      // Not completed, so still there to complete without the condition.
+      await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp-once', ...second }));
+    });
+
+    it('If-Match completes over the object with that ETag only; no object is NoSuchKey', async () => {
+      const current = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'mp-swap', Body: 'current' }));
+      const stale = await uploadOnePart('mp-swap');
+      const mismatch = await s3ErrorOf(s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp-swap', ...stale, IfMatch: '"0123456789abcdef0123456789abcdef"' })));
+      expect(mismatch.name).toBe('PreconditionFailed');
+      expect((await bytesOf((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'mp-swap' }))).Body)).toString()).toBe('current');
+      await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp-swap', ...stale, IfMatch: current.ETag }));
+      expect((await bytesOf((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'mp-swap' }))).Body)).toString()).toBe('part of mp-swap');
+
+      const absent = await uploadOnePart('mp-absent');
+      const missing = await s3ErrorOf(s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'mp-absent', ...absent, IfMatch: current.ETag })));
+      expect(missing.name).toBe('NoSuchKey');
+    });
+  });
+
+  describe('PutObject checksums: x-amz-checksum-* headers and Content-MD5', () => {
+    const ALGORITHMS: ChecksumAlgorithm[] = ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'];
+    const put = (key: string, body: Buffer, headers: Record<string, string>) => signedRequest(server, 'PUT', `/${BUCKET}/${key}`, { body, headers });
+    const codeOf = (response: { body: Buffer }) => /<Code>([^<]+)/.exec(response.body.toString())?.[1];
+
+    it('verifies and stores each algorithm’s checksum, returned on GET and HEAD with x-amz-checksum-mode ENABLED only', async () => {
+      for (const algorithm of ALGORITHMS) {
+        const body = randomBytes(algorithm.startsWith('SHA') ? 200 * 1024 : 1000);
+        const name = `x-amz-checksum-${algorithm.toLowerCase()}`;
+        const value = checksumBase64(algorithm, body);
+        const response = await put(`sum/${algorithm}`, body, { [name]: value, 'content-md5': createHash('md5').update(body).digest('base64') });
+        expect(response.status, response.body.toString()).toBe(200);
+        expect(response.headers[name]).toBe(value);
+        const enabled = await signedRequest(server, 'HEAD', `/${BUCKET}/sum/${algorithm}`, { headers: { 'x-amz-checksum-mode': 'ENABLED' } });
+        expect([enabled.headers[name], enabled.headers['x-amz-checksum-type']]).toEqual([value, 'FULL_OBJECT']);
+        const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `sum/${algorithm}`, ChecksumMode: 'ENABLED' }));
+        expect((await bytesOf(got.Body)).equals(body)).toBe(true);
+        const plain = await signedRequest(server, 'HEAD', `/${BUCKET}/sum/${algorithm}`);
+        expect(plain.headers[name]).toBeUndefined();
+      }
+    });
+
+    it('refuses a mismatched checksum or Content-MD5 with BadDigest, and malformed ones with InvalidRequest / InvalidDigest, leaving the key as it was', async () => {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'sum/kept', Body: 'kept' }));
+      for (const size of [1000, 200 * 1024]) {
+        const body = randomBytes(size);
+        const other = randomBytes(size);
+        const wrong = await put('sum/kept', body, { 'x-amz-checksum-sha256': checksumBase64('SHA256', other) });
+        expect([wrong.status, codeOf(wrong)]).toEqual([400, 'BadDigest']);
+        expect(wrong.body.toString()).toContain('The SHA256 you specified did not match the calculated checksum.');
+        const wrongMd5 = await put('sum/kept', body, { 'content-md5': createHash('md5').update(other).digest('base64') });
+        expect([wrongMd5.status, codeOf(wrongMd5)]).toEqual([400, 'BadDigest']);
+      }
+      const body = Buffer.from('x');
+      const cases: Array<[Record<string, string>, string]> = [
+        [{ 'content-md5': 'nope' }, 'InvalidDigest'],
+        [{ 'x-amz-checksum-crc64nvme': checksumBase64('CRC32', body) }, 'InvalidRequest'],
+        [{ 'x-amz-checksum-crc32': checksumBase64('CRC32', body), 'x-amz-checksum-crc32c': checksumBase64('CRC32C', body) }, 'InvalidRequest'],
+        [{ 'x-amz-checksum-md5': 'AAAAAAAAAAAAAAAAAAAAAA==' }, 'InvalidRequest'],
+      ];
+      for (const [headers, code] of cases) {
+        const response = await put('sum/kept', body, headers);
+        expect([response.status, codeOf(response)], JSON.stringify(headers)).toEqual([400, code]);
+      }
+      expect((await bytesOf((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'sum/kept' }))).Body)).toString()).toBe('kept');
+    });
+  });
+
   describe('GetObjectAttributes', () => {
     it('returns ETag (unquoted), Checksum, StorageClass and ObjectSize, and no ObjectParts for a single-part object', async () => {
       const body = randomBytes(150 * 1024);
@@ -139,6 +315,87 @@ describe('object writes', () => {
       expect(response.status).toBe(200);
       const xml = response.body.toString();
       expect(xml).toMatch(/<GetObjectAttributesResponse xmlns="http:\/\/s3.amazonaws.com\/doc\/2006-03-01\/"><ObjectSize>153600<\/ObjectSize><\/GetObjectAttributesResponse>$/);
+    });
+
+    /** Uploads the parts (numbered as given) and completes with all of them. */
+    async function multipartObject(key: string, parts: ReadonlyMap<number, Buffer>, checksum: boolean): Promise<CompletedPart[]> {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key, ...(checksum ? { ChecksumAlgorithm: 'CRC32' } : {}) }));
+      const completed: CompletedPart[] = [];
+      for (const [PartNumber, Body] of parts) {
+        const part = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber, Body, ...(checksum ? { ChecksumAlgorithm: 'CRC32' } : {}) }));
+        completed.push({ PartNumber, ETag: part.ETag, ...(checksum ? { ChecksumCRC32: part.ChecksumCRC32 } : {}) });
+      }
+      await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId, MultipartUpload: { Parts: completed } }));
+      return completed;
+    }
+
+    const crc32 = (b: Buffer) => {
+      const out = Buffer.alloc(4);
+      out.writeUInt32BE(zlib.crc32(b) >>> 0);
+      return out;
+    };
+
+    it('lists a multipart object’s parts (number, size, checksum) a page at a time, with the composite checksum', async () => {
+      const MiB = 1024 * 1024;
+      const parts = new Map([
+        [1, randomBytes(5 * MiB)],
+        [2, randomBytes(5 * MiB + 3)],
+        [4, randomBytes(5 * MiB)],
+        [7, randomBytes(1234)],
+      ]);
+      const completed = await multipartObject('mp-attrs', parts, true);
+      const attributes = (marker?: string, max?: number) =>
+        s3.send(
+          new GetObjectAttributesCommand({
+            Bucket: BUCKET,
+            Key: 'mp-attrs',
+            ObjectAttributes: ['Checksum', 'ObjectParts', 'ObjectSize'],
+            ...(marker !== undefined ? { PartNumberMarker: marker } : {}),
+            ...(max !== undefined ? { MaxParts: max } : {}),
+          }),
+        );
+      const expectedParts = [...parts].map(([PartNumber, body]) => ({ PartNumber, Size: body.length, ChecksumCRC32: crc32(body).toString('base64') }));
+      expect(completed.map((p) => p.ChecksumCRC32)).toEqual(expectedParts.map((p) => p.ChecksumCRC32));
+
+      const all = await attributes();
+      expect(all.ObjectSize).toBe([...parts.values()].reduce((n, b) => n + b.length, 0));
+      // The checksum of the parts' checksums, without the "-4" a HEAD shows.
+      expect(all.Checksum).toEqual({ ChecksumCRC32: crc32(Buffer.concat([...parts.values()].map(crc32))).toString('base64'), ChecksumType: 'COMPOSITE' });
+      expect(all.ObjectParts).toEqual({ TotalPartsCount: 4, PartNumberMarker: '0', NextPartNumberMarker: '7', MaxParts: 1000, IsTruncated: false, Parts: expectedParts });
+
+      const first = await attributes(undefined, 2);
+      expect(first.ObjectParts).toEqual({ TotalPartsCount: 4, PartNumberMarker: '0', NextPartNumberMarker: '2', MaxParts: 2, IsTruncated: true, Parts: expectedParts.slice(0, 2) });
+      const second = await attributes(first.ObjectParts!.NextPartNumberMarker, 2);
+      expect(second.ObjectParts).toEqual({ TotalPartsCount: 4, PartNumberMarker: '2', NextPartNumberMarker: '7', MaxParts: 2, IsTruncated: false, Parts: expectedParts.slice(2) });
+      // A marker between part numbers starts at the next part; past the last one, the page is empty.
+      const fromThree = await attributes('3', 1);
+      expect(fromThree.ObjectParts?.Parts).toEqual([expectedParts[2]]);
+      expect(fromThree.ObjectParts?.IsTruncated).toBe(true);
+      const past = await attributes('7');
+      expect(past.ObjectParts).toEqual({ TotalPartsCount: 4, PartNumberMarker: '7', MaxParts: 1000, IsTruncated: false });
+    });
+
+    it('gives only PartsCount for a multipart object without an additional checksum (as AWS general purpose buckets do)', async () => {
+      await multipartObject('mp-plain', new Map([[1, randomBytes(5 * 1024 * 1024)], [2, randomBytes(10)]]), false);
+      const attributes = await s3.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'mp-plain', ObjectAttributes: ['ETag', 'Checksum', 'ObjectParts'] }));
+      expect(attributes.ObjectParts).toEqual({ TotalPartsCount: 2 });
+      expect(attributes.Checksum).toBeUndefined();
+      expect(attributes.ETag).toMatch(/^[0-9a-f]{32}-2$/);
+      const response = await signedRequest(server, 'GET', `/${BUCKET}/mp-plain`, { query: { attributes: '' }, headers: { 'x-amz-object-attributes': 'ObjectParts' } });
+      expect(response.body.toString()).toMatch(/<GetObjectAttributesResponse xmlns="[^"]+"><ObjectParts><PartsCount>2<\/PartsCount><\/ObjectParts><\/GetObjectAttributesResponse>$/);
+    });
+
+    it('refuses an x-amz-max-parts or x-amz-part-number-marker that is not a count', async () => {
+      for (const [name, value] of [
+        ['x-amz-max-parts', 'many'],
+        ['x-amz-max-parts', '-1'],
+        ['x-amz-part-number-marker', '99999999999'],
+      ]) {
+        const response = await signedRequest(server, 'GET', `/${BUCKET}/mp-plain`, { query: { attributes: '' }, headers: { 'x-amz-object-attributes': 'ObjectParts', [name]: value } });
+        expect(response.status).toBe(400);
+        expect(response.body.toString()).toContain('<Code>InvalidArgument</Code>');
+        expect(response.body.toString()).toContain(`<ArgumentName>${name}</ArgumentName>`);
+      }
     });
 
     it('refuses a missing or unknown attribute list, and answers NoSuchKey for a missing key', async () => {

@@ -3,7 +3,7 @@
  * presignedPostPolicy, boto3 generate_presigned_post with SigV4 and SigV2), posted as real
  * multipart/form-data with fetch; every policy violation is refused and stores nothing.
  */
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
 import { awsCliEnv, minioClient, sdkClient } from '../helpers/s3-clients';
 import { ACCESS_KEY, CairnServer, SECRET_KEY } from '../helpers/server';
+import { checksumBase64, type ChecksumAlgorithm } from '../../src/infra/http/checksums';
 
 const run = promisify(execFile);
 const BUCKET = 'post-forms';
@@ -284,6 +285,102 @@ describe('POST Object (browser-form uploads)', () => {
       const oversized = await postForm(post, Buffer.from('x'), 'a', { key: 'm/huge', 'x-ignore-padding': 'p'.repeat(21 * 1024) });
       expect([oversized.status, await errorCode(oversized)]).toEqual([400, 'MaxPostPreDataLengthExceeded']);
       for (const key of ['m/nofile', 'm/anon', 'm/invalid', 'm/huge']) await absent(key);
+    });
+  });
+
+  describe('checksum fields: x-amz-checksum-algorithm, x-amz-checksum-*, Content-MD5', () => {
+    const ALGORITHMS: ChecksumAlgorithm[] = ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'];
+    const md5Base64 = (b: Buffer) => createHash('md5').update(b).digest('base64');
+    /** A form for one key whose policy allows every checksum field and Content-MD5. */
+    const checksumForm = (key: string) =>
+      signedForm(server, [
+        { bucket: BUCKET },
+        ['eq', '$key', key],
+        ['starts-with', '$content-md5', ''],
+        ['starts-with', '$x-amz-checksum-algorithm', ''],
+        ...ALGORITHMS.map((a) => ['starts-with', `$x-amz-checksum-${a.toLowerCase()}`, '']),
+      ]);
+    const headChecksums = async (key: string) => {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
+      return { CRC32: head.ChecksumCRC32, CRC32C: head.ChecksumCRC32C, CRC64NVME: head.ChecksumCRC64NVME, SHA1: head.ChecksumSHA1, SHA256: head.ChecksumSHA256 };
+    };
+
+    it('verifies and stores the checksum a form declares, for every algorithm, inline and sharded, with Content-MD5', async () => {
+      for (const [i, algorithm] of ALGORITHMS.entries()) {
+        const key = `sum/ok-${algorithm}`;
+        const body = randomBytes(i % 2 === 0 ? 1000 : 300 * 1024); // small (inline) and larger than the read-ahead
+        const value = checksumBase64(algorithm, body);
+        const response = await postForm(checksumForm(key), body, 'f', {
+          key,
+          'Content-MD5': md5Base64(body),
+          'x-amz-checksum-algorithm': algorithm,
+          [`x-amz-checksum-${algorithm.toLowerCase()}`]: value,
+        });
+        expect(response.status, await response.clone().text()).toBe(204);
+        expect(response.headers.get(`x-amz-checksum-${algorithm.toLowerCase()}`)).toBe(value);
+        expect((await headChecksums(key))[algorithm]).toBe(value);
+        const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+        expect((await bytesOf(got.Body)).equals(body)).toBe(true);
+      }
+    });
+
+    it('computes the checksum of the algorithm named alone, and takes a value without the algorithm field', async () => {
+      const body = Buffer.from('checksum me');
+      const named = await postForm(checksumForm('sum/named'), body, 'f', { key: 'sum/named', 'x-amz-checksum-algorithm': 'sha256' });
+      expect(named.status, await named.clone().text()).toBe(204);
+      expect(await headChecksums('sum/named')).toEqual({ SHA256: createHash('sha256').update(body).digest('base64') });
+      const valueOnly = await postForm(checksumForm('sum/value-only'), body, 'f', { key: 'sum/value-only', 'x-amz-checksum-crc32c': checksumBase64('CRC32C', body) });
+      expect(valueOnly.status, await valueOnly.clone().text()).toBe(204);
+      expect(await headChecksums('sum/value-only')).toEqual({ CRC32C: checksumBase64('CRC32C', body) });
+    });
+
+    it('refuses a checksum or Content-MD5 that does not match (BadDigest) and leaves the key as it was', async () => {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'sum/existing', Body: 'the original' }));
+      for (const size of [1000, 300 * 1024]) {
+        const body = randomBytes(size);
+        const other = randomBytes(size);
+        const wrongCrc = await postForm(checksumForm('sum/existing'), body, 'f', { key: 'sum/existing', 'x-amz-checksum-crc32': checksumBase64('CRC32', other) });
+        const text = await wrongCrc.text();
+        expect([wrongCrc.status, /<Code>([^<]+)/.exec(text)?.[1]]).toEqual([400, 'BadDigest']);
+        expect(text).toContain('The CRC32 you specified did not match the calculated checksum.');
+        const wrongSha = await postForm(checksumForm('sum/fresh'), body, 'f', {
+          key: 'sum/fresh',
+          'x-amz-checksum-algorithm': 'SHA256',
+          'x-amz-checksum-sha256': checksumBase64('SHA256', other),
+        });
+        expect([wrongSha.status, await errorCode(wrongSha)]).toEqual([400, 'BadDigest']);
+        const wrongMd5 = await postForm(checksumForm('sum/existing'), body, 'f', { key: 'sum/existing', 'Content-MD5': md5Base64(other) });
+        expect([wrongMd5.status, await errorCode(wrongMd5)]).toEqual([400, 'BadDigest']);
+      }
+      const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'sum/existing' }));
+      expect((await bytesOf(got.Body)).toString()).toBe('the original');
+      await absent('sum/fresh');
+    });
+
+    it('refuses malformed checksum fields before storing anything (InvalidDigest, InvalidRequest)', async () => {
+      const body = Buffer.from('never stored');
+      const cases: Array<[Record<string, string>, string, string]> = [
+        [{ 'Content-MD5': 'not-an-md5' }, 'InvalidDigest', ''],
+        [{ 'x-amz-checksum-crc32': 'abc' }, 'InvalidRequest', 'Value for x-amz-checksum-crc32 header is invalid.'],
+        [{ 'x-amz-checksum-crc32': checksumBase64('CRC32', body), 'x-amz-checksum-sha1': checksumBase64('SHA1', body) }, 'InvalidRequest', 'Multiple checksum Types are not allowed.'],
+        [{ 'x-amz-checksum-algorithm': 'SHA256', 'x-amz-checksum-crc32': checksumBase64('CRC32', body) }, 'InvalidRequest', 'does not match'],
+        [{ 'x-amz-checksum-algorithm': 'MD5' }, 'InvalidRequest', 'Checksum algorithm provided is unsupported.'],
+      ];
+      for (const [fields, code, message] of cases) {
+        const response = await postForm(checksumForm('sum/malformed'), body, 'f', { key: 'sum/malformed', ...fields });
+        const text = await response.text();
+        expect([response.status, /<Code>([^<]+)/.exec(text)?.[1]], JSON.stringify(fields)).toEqual([400, code]);
+        expect(text).toContain(message);
+      }
+      await absent('sum/malformed');
+    });
+
+    it('a checksum field the policy does not name is an extra input field (AccessDenied)', async () => {
+      const body = Buffer.from('x');
+      const post = signedForm(server, [{ bucket: BUCKET }, ['eq', '$key', 'sum/unnamed']]);
+      const response = await postForm(post, body, 'f', { key: 'sum/unnamed', 'x-amz-checksum-crc32': checksumBase64('CRC32', body) });
+      expect([response.status, await errorCode(response)]).toEqual([403, 'AccessDenied']);
+      await absent('sum/unnamed');
     });
   });
 });

@@ -46,6 +46,16 @@ describe('AWS SDK v3 against cairn', () => {
     expect((await s3ErrorOf(s3.send(new CreateBucketCommand({ Bucket: 'sdk-basics' })))).name).toBe('BucketAlreadyOwnedByYou');
   });
 
+  it('refuses bucket names S3 does not allow as InvalidBucketName, creating nothing', async () => {
+    // Path-style, so that the SDK sends every name as given.
+    for (const name of ['ab', 'a'.repeat(64), 'Upper-Case', 'under_score', '-leading-dash', 'trailing-dash-', 'two..dots', '192.168.5.4', 'xn--punycode', 'bucket-s3alias']) {
+      const error = await s3ErrorOf(s3.send(new CreateBucketCommand({ Bucket: name })));
+      expect([name, error.name, error.$metadata.httpStatusCode]).toEqual([name, 'InvalidBucketName', 400]);
+    }
+    const { Buckets } = await s3.send(new ListBucketsCommand({}));
+    expect(Buckets?.map((b) => b.Name)).toEqual(['sdk-basics']);
+  });
+
   it('puts and gets objects of every size class byte for byte, with MD5 ETags', async () => {
     for (const size of [0, 1, 4096, 128 * 1024, 128 * 1024 + 1, 1024 * 1024, 5 * 1024 * 1024 + 3]) {
       const body = randomBytes(size);

@@ -121,6 +121,30 @@ describe('versioning', () => {
     expect((await s3ErrorOf(s3.send(new DeleteBucketCommand({ Bucket: bucket })))).name).toBe('BucketNotEmpty');
   });
 
+  it('never sends x-amz-version-id from an unversioned bucket (PUT, GET, HEAD, copy, multipart, tagging, DELETE)', async () => {
+    const bucket = 'never-versioned';
+    const raw = (method: string, path: string, options: { query?: Record<string, string>; headers?: Record<string, string>; body?: string } = {}) =>
+      signedFetch(server, { method, path: `/${bucket}${path}`, ...options });
+    expect((await raw('PUT', '')).status).toBe(200);
+    const responses = [
+      await raw('PUT', '/k', { body: 'plain' }),
+      await raw('GET', '/k'),
+      await raw('HEAD', '/k'),
+      await raw('GET', '/k', { query: { versionId: 'null' } }),
+      await raw('PUT', '/copy', { headers: { 'x-amz-copy-source': `/${bucket}/k` } }),
+      await raw('PUT', '/k', { query: { tagging: '' }, body: '<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>' }),
+    ];
+    const initiated = await raw('POST', '/mp', { query: { uploads: '' } });
+    const uploadId = /<UploadId>([^<]+)</.exec(initiated.body)![1]!;
+    const part = await raw('PUT', '/mp', { query: { uploadId, partNumber: '1' }, body: 'part' });
+    const complete = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${part.headers.get('etag')}</ETag></Part></CompleteMultipartUpload>`;
+    responses.push(initiated, part, await raw('POST', '/mp', { query: { uploadId }, body: complete }), await raw('DELETE', '/copy'));
+    for (const response of responses) {
+      expect(response.status, response.body).toBeLessThan(300);
+      expect(response.headers.get('x-amz-version-id')).toBeNull();
+    }
+  });
+
   it('gives the null version to writes and deletes while versioning is suspended', async () => {
     const bucket = 'suspended';
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));

@@ -29,21 +29,11 @@ export async function signedRequest(
   options: { query?: Record<string, string>; headers?: Record<string, string>; body?: Buffer } = {},
 ): Promise<RawResponse> {
   const body = options.body ?? Buffer.alloc(0);
-  const request = new HttpRequest({
-    method,
-    protocol: 'http:',
-    hostname: '127.0.0.1',
-    port: server.port,
-    path,
-    query: options.query ?? {},
-    headers: { host: `127.0.0.1:${server.port}`, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...options.headers },
-    body,
-  });
-  const signed = await signer.sign(request);
   const search = new URLSearchParams(options.query ?? {}).toString().replace(/\+/g, '%20');
+  const headers = await signedHeaders(server, method, path, options);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: server.port, method, path: search ? `${path}?${search}` : path, headers: { ...signed.headers, 'content-length': String(body.length) } },
+      { host: '127.0.0.1', port: server.port, method, path: search ? `${path}?${search}` : path, headers: { ...headers, 'content-length': String(body.length) } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -54,4 +44,23 @@ export async function signedRequest(
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** The headers of a SigV4-signed request with an UNSIGNED-PAYLOAD body (for tests that send the body themselves). */
+export async function signedHeaders(
+  server: CairnServer,
+  method: string,
+  path: string,
+  options: { query?: Record<string, string>; headers?: Record<string, string> } = {},
+): Promise<Record<string, string>> {
+  const request = new HttpRequest({
+    method,
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    port: server.port,
+    path,
+    query: options.query ?? {},
+    headers: { host: `127.0.0.1:${server.port}`, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...options.headers },
+  });
+  return (await signer.sign(request)).headers;
 }

@@ -14,12 +14,13 @@ import {
   type ObjectPart,
   type UploadedPart,
 } from '../multipart-upload';
-import { NULL_VERSION_ID, type ChecksumValue } from '../object-version';
+import { NULL_VERSION_ID, type ChecksumValue, type ObjectVersion } from '../object-version';
 import { multipartEtag } from '../rules/multipart-etag';
 import { lockForNewVersion } from '../rules/object-lock';
+import { assertWriteConditions, type WriteConditions } from '../rules/preconditions';
 import { assertValidObjectKey } from '../rules/names';
 import type { DecisionContext } from './decision-context';
-import { assertBucketExists } from './object-decider';
+import { assertBucketExists, currentVersion } from './object-decider';
 
 /** What CreateMultipartUpload asks for: the event's own fields. */
 export type CreateUploadCommand = Pick<MultipartUploadCreated, 'bucket' | 'key' | 'system' | 'user' | 'checksumAlgorithm' | 'checksumType' | 'lock'>;
@@ -120,11 +121,16 @@ export function decideCompleteUpload(
     checksumOfParts?: (upload: MultipartUpload, parts: readonly ObjectPart[]) => ChecksumValue | undefined;
     /** A checksum of the whole object the client sent with the request: it must match. */
     expectedChecksum?: ChecksumValue;
+    /** If-None-Match / If-Match: decided on the key's committed versions, as a PutObject's are. */
+    conditions?: WriteConditions;
   },
   context: DecisionContext,
+  /** The key's committed versions, newest first (needed by conditional completion). */
+  current: readonly ObjectVersion[] = [],
 ): MultipartUploadCompleted {
   assertBucketExists(bucket, command.bucket);
   assertUploadExists(upload, command.uploadId);
+  if (command.conditions) assertWriteConditions(command.conditions, currentVersion(current), command);
   if (command.parts.length === 0) throw s3Error('MalformedXML', 'You must specify at least one part.');
   const byNumber = new Map(uploaded.map((part) => [part.partNumber, part]));
   const parts: ObjectPart[] = [];

@@ -22,6 +22,8 @@ export interface PutObjectCommand {
   readonly version: Omit<ObjectVersion, 'eventId' | 'versionId' | 'lastModified'>;
   /** If-None-Match / If-Match of a conditional write, decided here on committed state. */
   readonly conditions?: WriteConditions;
+  /** Whether the key had a current object when the conditions were first checked, as the request arrived. */
+  readonly existedAtArrival?: boolean;
   /** x-amz-object-lock-* headers (the bucket's default retention applies when absent). */
   readonly lock?: LockRequest;
 }
@@ -40,7 +42,7 @@ export function decidePutObject(
 ): ObjectPut {
   assertBucketExists(bucket, command.bucket);
   assertValidObjectKey(command.key);
-  if (command.conditions) assertWriteConditions(command.conditions, currentVersion(current), command);
+  if (command.conditions) assertWriteConditions(command.conditions, currentVersion(current), command, command.existedAtArrival);
   return {
     type: 'ObjectPut',
     v: 1,

@@ -72,34 +72,50 @@ export function evaluatePreconditions(conditions: Preconditions, object: ObjectS
 }
 
 /**
- * Conditional writes (PutObject, and the destination of CopyObject): `If-None-Match: *`
- * means "only if the key has no current object"; `If-Match: <etag>` means "only if the
- * current object has this ETag", and is NoSuchKey when there is none. Any other
+ * Conditional writes (PutObject, the destination of CopyObject, CompleteMultipartUpload):
+ * `If-None-Match: *` means "only if the key has no current object"; `If-Match: <etag>` means
+ * "only if the current object has this ETag", and is NoSuchKey when there is none. Any other
  * If-None-Match value is not something S3 supports on writes.
+ *
+ * A write is decided on the committed state at its commit; of concurrent writers the first
+ * to commit wins and the others fail the condition (412). An If-Match write whose object was
+ * there when the request arrived but was deleted before it committed met a conflicting
+ * operation: 409 ConditionalRequestConflict (retry), as AWS answers, not NoSuchKey.
  */
 export interface WriteConditions {
   readonly ifMatch?: string;
   readonly ifNoneMatch?: '*';
 }
 
-export type WriteConditionOutcome = 'proceed' | 'failed' | 'no-such-key';
+export type WriteConditionOutcome = 'proceed' | 'failed' | 'no-such-key' | 'conflict';
 
-export function evaluateWriteConditions(conditions: WriteConditions, current: ObjectState | undefined): WriteConditionOutcome {
+/**
+ * @param existedAtArrival whether the key had a current object when the request's conditions
+ *   were first checked (before its body was read); undefined when they were not
+ */
+export function evaluateWriteConditions(conditions: WriteConditions, current: ObjectState | undefined, existedAtArrival?: boolean): WriteConditionOutcome {
   if (conditions.ifNoneMatch === '*' && current) return 'failed';
   if (conditions.ifMatch !== undefined) {
-    if (!current) return 'no-such-key';
+    if (!current) return existedAtArrival ? 'conflict' : 'no-such-key';
     if (!etagListMatches(conditions.ifMatch, current.etag)) return 'failed';
   }
   return 'proceed';
 }
 
-/** Throws what S3 answers when a conditional write may not proceed: 412 PreconditionFailed or 404 NoSuchKey. */
-export function assertWriteConditions(conditions: WriteConditions, current: ObjectState | undefined, target: { bucket: string; key: string }): void {
-  switch (evaluateWriteConditions(conditions, current)) {
+/** Throws what S3 answers when a conditional write may not proceed: 412 PreconditionFailed, 404 NoSuchKey or 409 ConditionalRequestConflict. */
+export function assertWriteConditions(
+  conditions: WriteConditions,
+  current: ObjectState | undefined,
+  target: { bucket: string; key: string },
+  existedAtArrival?: boolean,
+): void {
+  switch (evaluateWriteConditions(conditions, current, existedAtArrival)) {
     case 'failed':
       throw s3Error('PreconditionFailed', undefined, { Condition: conditions.ifNoneMatch === '*' && current ? 'If-None-Match' : 'If-Match' });
     case 'no-such-key':
       throw s3Error('NoSuchKey', undefined, { Key: target.key, BucketName: target.bucket });
+    case 'conflict':
+      throw s3Error('ConditionalRequestConflict', undefined, { Key: target.key, BucketName: target.bucket });
     case 'proceed':
       return;
   }

@@ -32,7 +32,7 @@ import { ShardReclaimer } from '../storage/shard-reclaimer';
 import { rangeCopyPayload } from './copy-payload';
 import { ObjectService, type CopyObjectInput } from './object.service';
 import { stageFiles } from './staged-data';
-import type { Preconditions } from '../../domain/rules/preconditions';
+import type { Preconditions, WriteConditions } from '../../domain/rules/preconditions';
 
 export const MAX_LIST_PARTS = 1000;
 
@@ -107,13 +107,21 @@ export class MultipartService {
 
   async completeUpload(
     context: RequestContext,
-    command: { bucket: string; key: string; uploadId: string; parts: readonly CompletedPartRequest[]; expectedChecksum?: ChecksumValue },
+    command: {
+      bucket: string;
+      key: string;
+      uploadId: string;
+      parts: readonly CompletedPartRequest[];
+      expectedChecksum?: ChecksumValue;
+      conditions?: WriteConditions;
+    },
   ): Promise<{ etag: string; versionId: string; checksum?: ChecksumValue }> {
     const { bucket, key, uploadId } = command;
     const appended = await this.withUpload(bucket, key, uploadId, async (state, upload, parts) => {
       const bucketRecord = state.getBucket(bucket);
+      const current = state.versionsOf(bucket, key);
       return this.set.appendEvent(
-        (stamp) => decideCompleteUpload(bucketRecord, upload, parts, { ...command, checksumOfParts }, { ...stamp, ...context }),
+        (stamp) => decideCompleteUpload(bucketRecord, upload, parts, { ...command, checksumOfParts }, { ...stamp, ...context }, current),
         { state },
       );
     });

@@ -122,9 +122,12 @@ export class ObjectService {
     // Refuse early, before reading a body that could not be stored.
     assertBucketExists(await this.set.metadataDrive().getBucket(bucket), bucket);
     this.set.assertWritable();
+    let existedAtArrival: boolean | undefined;
     if (input.conditions) {
       // Refuse before reading a body that could not be stored; the decider decides again at commit.
-      assertWriteConditions(input.conditions, currentVersion(await this.set.metadataDrive().versionsOf(bucket, key)), input);
+      const arrival = currentVersion(await this.set.metadataDrive().versionsOf(bucket, key));
+      assertWriteConditions(input.conditions, arrival, input);
+      existedAtArrival = arrival !== undefined;
     }
 
     const layout = this.set.shardLayoutFor(bucket, key);
@@ -154,7 +157,7 @@ export class ObjectService {
                   data: staged.data,
                   ...(input.tags && input.tags.length > 0 ? { tags: input.tags } : {}),
                 },
-                ...(input.conditions ? { conditions: input.conditions } : {}),
+                ...(input.conditions ? { conditions: input.conditions, existedAtArrival } : {}),
                 ...(input.lock ? { lock: input.lock } : {}),
               },
               { ...stamp, ...context },

@@ -2,14 +2,15 @@
  * A browser-form upload's file part as an object payload. Its length is unknown until it
  * has all arrived, so the first INLINE_LIMIT + 1 bytes are read ahead: a small file gets its
  * exact size (and is stored inline like a small PUT); a larger one streams as an
- * UnsizedPayload. The policy's content-length-range is enforced as the bytes arrive.
+ * UnsizedPayload. The policy's content-length-range is enforced as the bytes arrive; the
+ * form's Content-MD5 and x-amz-checksum-* fields are checked once they all have.
  */
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { isS3Error, s3Error } from '../../domain/errors';
 import type { LengthRange } from '../../domain/rules/post-policy';
 import { INLINE_LIMIT } from '../../infra/storage/object-writer';
 import type { ObjectPayload, UnsizedPayload } from '../objects/object-payload';
+import { BodyDigests, type DeclaredDigests } from './body-digests';
 
 function tooLarge(size: number, range: LengthRange) {
   return s3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', { ProposedSize: size, MaxSizeAllowed: range.max });
@@ -20,7 +21,7 @@ function tooSmall(size: number, range: LengthRange) {
 }
 
 /** Reads ahead and returns the payload; throws EntityTooLarge/EntityTooSmall when the file breaks the range. */
-export async function formFilePayload(file: Readable, range: LengthRange): Promise<ObjectPayload | UnsizedPayload> {
+export async function formFilePayload(file: Readable, range: LengthRange, declared: DeclaredDigests): Promise<ObjectPayload | UnsizedPayload> {
   const source = file[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const next = async (): Promise<IteratorResult<Buffer>> => {
     try {
@@ -45,7 +46,7 @@ export async function formFilePayload(file: Readable, range: LengthRange): Promi
   }
   if (ended && received < range.min) throw tooSmall(received, range);
 
-  const md5 = createHash('md5');
+  const digests = new BodyDigests(declared);
   let consumed = false;
   return {
     size: ended ? received : undefined,
@@ -53,20 +54,20 @@ export async function formFilePayload(file: Readable, range: LengthRange): Promi
       if (consumed) throw new Error('a request body can be read once');
       consumed = true;
       for (const chunk of head) {
-        md5.update(chunk);
+        digests.update(chunk);
         yield chunk;
       }
       if (ended) return;
       for (let step = await next(); !step.done; step = await next()) {
         received += step.value.length;
         if (received > range.max) throw tooLarge(received, range);
-        md5.update(step.value);
+        digests.update(step.value);
         yield step.value;
       }
       if (received < range.min) throw tooSmall(received, range);
     },
     finish() {
-      return { md5Hex: md5.digest('hex') };
+      return digests.finish();
     },
   };
 }

@@ -8,25 +8,15 @@ import { pipeline } from 'node:stream';
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { s3Error } from '../../domain/errors';
-import type { ChecksumValue } from '../../domain/object-version';
 import { AwsChunkedDecoder, awsChunkedOptions } from '../../infra/http/aws-chunked';
-import { createChecksum, parseChecksumAlgorithm, type Checksum, type ChecksumAlgorithm } from '../../infra/http/checksums';
 import type { ObjectPayload } from '../objects/object-payload';
-import type { S3Call } from './s3-call';
+import { BodyDigests, declaredChecksum, parseContentMd5 } from './body-digests';
+import { header, type S3Call } from './s3-call';
 
 type RequestHeaders = Record<string, string | string[] | undefined>;
 
-/** The x-amz-checksum-<algorithm> header the client sent, if any (at most one is allowed). */
-function declaredChecksum(headers: RequestHeaders): { algorithm: ChecksumAlgorithm; value: string } | undefined {
-  let found: { algorithm: ChecksumAlgorithm; value: string } | undefined;
-  for (const name of Object.keys(headers)) {
-    if (!name.startsWith('x-amz-checksum-') || name === 'x-amz-checksum-mode' || name === 'x-amz-checksum-type') continue;
-    const algorithm = parseChecksumAlgorithm(name);
-    if (!algorithm) throw s3Error('InvalidRequest', `The ${name} header is not a supported checksum.`);
-    if (found) throw s3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
-    found = { algorithm, value: String(headers[name]) };
-  }
-  return found;
+function headerEntries(headers: RequestHeaders): Array<[string, string]> {
+  return Object.entries(headers).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)] as [string, string]]));
 }
 
 function declaredLength(headers: RequestHeaders): number {
@@ -39,14 +29,6 @@ function declaredLength(headers: RequestHeaders): number {
   return Number(value);
 }
 
-function contentMd5Of(headers: RequestHeaders): Buffer | undefined {
-  const value = headers['content-md5'];
-  if (value === undefined) return undefined;
-  const digest = Buffer.from(String(value), 'base64');
-  if (digest.length !== 16 || digest.toString('base64') !== String(value)) throw s3Error('InvalidDigest');
-  return digest;
-}
-
 /**
  * @param options.checksumHeaders false when x-amz-checksum-* headers describe something other
  *   than this body (CompleteMultipartUpload: the whole object's checksum)
@@ -56,13 +38,11 @@ export function payloadOf(call: S3Call, options: { checksumHeaders?: boolean } =
   const mode = call.auth.payload;
   const chunked = awsChunkedOptions(mode, headers);
   const size = chunked ? chunked.decodedLength : declaredLength(headers);
-  const contentMd5 = contentMd5Of(headers);
-  const checksumHeader = options.checksumHeaders === false ? undefined : declaredChecksum(headers);
-
-  const md5 = createHash('md5');
+  const contentMd5 = parseContentMd5(header(call, 'content-md5'));
+  const checksum = options.checksumHeaders === false ? undefined : declaredChecksum(headerEntries(headers));
+  // Trailing checksums are verified by the decoder; header checksums and Content-MD5 here.
+  const digests = new BodyDigests({ ...(contentMd5 ? { contentMd5 } : {}), ...(checksum ? { checksum } : {}) });
   const sha256: Hash | undefined = mode.kind === 'signed' ? createHash('sha256') : undefined;
-  // Trailing checksums are verified by the decoder; header checksums here.
-  const checksum: Checksum | undefined = checksumHeader ? createChecksum(checksumHeader.algorithm) : undefined;
   let decoder: AwsChunkedDecoder | undefined;
   let received = 0;
   let consumed = false;
@@ -80,28 +60,17 @@ export function payloadOf(call: S3Call, options: { checksumHeaders?: boolean } =
       for await (const chunk of source as AsyncIterable<Buffer>) {
         received += chunk.length;
         if (received > size) throw s3Error('IncompleteBody', undefined, { NumberBytesExpected: size, NumberBytesProvided: received });
-        md5.update(chunk);
+        digests.update(chunk);
         sha256?.update(chunk);
-        checksum?.update(chunk);
         yield chunk;
       }
       if (received !== size) throw s3Error('IncompleteBody', undefined, { NumberBytesExpected: size, NumberBytesProvided: received });
     },
     finish() {
-      const md5Digest = md5.digest();
       if (mode.kind === 'signed' && sha256!.digest('hex') !== mode.sha256Hex) throw s3Error('XAmzContentSHA256Mismatch');
-      if (contentMd5 && !contentMd5.equals(md5Digest)) throw s3Error('BadDigest');
-      let stored: ChecksumValue | undefined;
-      if (checksumHeader) {
-        const computed = checksum!.digestBase64();
-        if (computed !== checksumHeader.value) {
-          throw s3Error('BadDigest', `The ${checksumHeader.algorithm} you specified did not match the calculated checksum.`);
-        }
-        stored = { algorithm: checksumHeader.algorithm, value: computed };
-      } else if (decoder?.checksum) {
-        stored = { algorithm: decoder.checksum.algorithm, value: decoder.checksum.value };
-      }
-      return { md5Hex: md5Digest.toString('hex'), checksum: stored };
+      const result = digests.finish();
+      if (!result.checksum && decoder?.checksum) return { ...result, checksum: { algorithm: decoder.checksum.algorithm, value: decoder.checksum.value } };
+      return result;
     },
   };
 }

@@ -43,22 +43,20 @@ export class S3Authenticator {
     const enforcedRegion = this.config.regionEnforced ? this.config.region : undefined;
 
     if (presignedV4) return verifyPresignedV4(signed, target.query, { lookupSecret, now, region: enforcedRegion });
-    if (presignedV2) return verifyPresignedV2(this.v2Request(signed, request, target), { lookupSecret, now, region: this.config.region });
+    if (presignedV2) return verifyPresignedV2(this.v2Request(signed, target), { lookupSecret, now, region: this.config.region });
     if (authorization === undefined) {
       if (isBrowserFormPost(request, target)) return FORM_CREDENTIALS_PENDING;
       throw s3Error('AccessDenied', 'Anonymous requests are not allowed: sign the request with your access key.');
     }
     if (authorization.startsWith('AWS ')) {
-      return verifyAuthorizationHeaderV2(this.v2Request(signed, request, target), { lookupSecret, now, region: this.config.region });
+      return verifyAuthorizationHeaderV2(this.v2Request(signed, target), { lookupSecret, now, region: this.config.region });
     }
     return verifyAuthorizationHeader(signed, { lookupSecret, now, region: enforcedRegion });
   }
 
-  private v2Request(signed: Omit<SigV2Request, 'query' | 'resourcePaths'>, request: IncomingMessage, target: S3Target): SigV2Request {
+  private v2Request(signed: Omit<SigV2Request, 'query' | 'resourcePaths'>, target: S3Target): SigV2Request {
     // A virtual-host style request names its bucket in Host; V2 signs it as part of the path.
-    const host = request.headers.host?.replace(/:\d+$/, '').toLowerCase();
-    const hostBucket = target.bucket !== undefined && host?.startsWith(`${target.bucket}.`) === true;
-    const resourcePaths = hostBucket ? [`/${encodeURIComponent(target.bucket!)}${target.rawPath}`, target.rawPath] : [target.rawPath];
+    const resourcePaths = target.virtualHost ? [`/${encodeURIComponent(target.bucket!)}${target.rawPath}`, target.rawPath] : [target.rawPath];
     // A request for the bucket itself is signed as `/bucket/` by AWS's own clients (boto), as `/bucket` by others.
     if (target.bucket !== undefined && target.key === '') resourcePaths.push(...resourcePaths.map((p) => (p.endsWith('/') ? p.slice(0, -1) : `${p}/`)));
     return { ...signed, query: target.query, resourcePaths };

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestContext } from '../../domain/deciders/decision-context';
+import { uriEncode } from '../../infra/http/uri-encode';
 import type { VerifiedRequest } from '../../infra/http/sigv4';
 import type { S3Response } from './s3-response';
 import type { S3Target } from './s3-request';
@@ -30,4 +31,16 @@ export function header(call: S3Call, name: string): string | undefined {
 export function objectTarget(call: S3Call): ObjectTarget {
   const versionId = call.target.query.get('versionId');
   return { bucket: bucketOf(call), key: call.target.key, ...(versionId !== undefined ? { versionId } : {}) };
+}
+
+/**
+ * The URL of the call's object as S3 gives it in a Location (CompleteMultipartUpload, POST
+ * Object): at the host the request was sent to, virtual-host style when it came that way.
+ * `endpoint` (http://host:port) stands in when the request had no Host header.
+ */
+export function objectLocation(call: S3Call, endpoint: string, key: string): string {
+  const host = header(call, 'host');
+  const origin = host ? `http://${host}` : endpoint;
+  const path = uriEncode(key, true);
+  return call.target.virtualHost ? `${origin}/${path}` : `${origin}/${uriEncode(bucketOf(call))}/${path}`;
 }

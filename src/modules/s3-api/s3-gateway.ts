@@ -10,6 +10,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import { ServerConfig } from '../../config/server-config';
 import { isS3Error, s3Error, S3Error } from '../../domain/errors';
 import { AclHandlers } from './handlers/acl.handlers';
@@ -138,11 +139,11 @@ export class S3Gateway implements OnModuleInit {
         context: { actor: auth.accessKey, requestId: response.requestId },
       });
     } catch (error) {
-      this.fail(response, error, target);
+      this.fail(raw, response, error, target);
     }
   }
 
-  private fail(response: S3Response, error: unknown, target: S3Target | undefined): void {
+  private fail(request: IncomingMessage, response: S3Response, error: unknown, target: S3Target | undefined): void {
     if (response.headersSent) {
       // Mid-body: the status is gone; cutting the connection is the only honest signal left.
       this.logger.warn(`request ${response.requestId} failed after the response started: ${describe(error)}`);
@@ -158,8 +159,20 @@ export class S3Gateway implements OnModuleInit {
     }
     const headers: Record<string, string> = { ...s3.headers };
     if (s3.status === 503) headers['retry-after'] ??= '1';
+    if (abandonsBody(request)) headers.connection = 'close';
     response.xml(s3.status, renderError(s3, target?.rawPath ?? '/', response.requestId, HOST_ID), headers);
   }
+}
+
+/**
+ * Whether the request's body was refused halfway (a bad chunk signature, digest, size...) and
+ * its rest will never be read: the connection then cannot carry another request, so the answer
+ * closes it, as S3 does. A body nobody started to read is discarded by Node, and one a handler
+ * chose to drain (POST Object) is being read: those connections stay.
+ */
+function abandonsBody(request: IncomingMessage): boolean {
+  if (request.complete) return false;
+  return request.destroyed || (request.readableDidRead && request.readableFlowing !== true);
 }
 
 function describe(error: unknown): string {

@@ -14,6 +14,8 @@ export interface S3Target {
   readonly rawPath: string;
   readonly rawQuery: string;
   readonly query: ReadonlyMap<string, string>;
+  /** The bucket came from the Host header (virtual-host style), not from the path. */
+  readonly virtualHost: boolean;
 }
 
 function decodePath(raw: string): string {
@@ -60,11 +62,11 @@ export function parseTarget(url: string, host: string | undefined, domains: read
 
   const hostBucket = bucketFromHost(host, domains);
   if (hostBucket !== undefined) {
-    return { bucket: hostBucket, key: decodePath(rawPath.slice(1)), rawPath, rawQuery, query };
+    return { bucket: hostBucket, key: decodePath(rawPath.slice(1)), rawPath, rawQuery, query, virtualHost: true };
   }
   const slash = rawPath.indexOf('/', 1);
   const bucketPart = slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash);
   const keyPart = slash < 0 ? '' : rawPath.slice(slash + 1);
   const bucket = decodePath(bucketPart);
-  return { bucket: bucket === '' ? undefined : bucket, key: decodePath(keyPart), rawPath, rawQuery, query };
+  return { bucket: bucket === '' ? undefined : bucket, key: decodePath(keyPart), rawPath, rawQuery, query, virtualHost: false };
 }

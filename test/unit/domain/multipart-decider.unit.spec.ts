@@ -132,6 +132,38 @@ describe('CompleteMultipartUpload', () => {
   });
 });
 
+describe('conditional CompleteMultipartUpload (If-None-Match, If-Match), decided on committed state', () => {
+  const complete = (conditions: { ifMatch?: string; ifNoneMatch?: '*' }) => (state: InMemoryProjection) => {
+    const uploadId = state.uploadsIn('b')[0]!.uploadId;
+    const p1 = state.partsOf(uploadId)[0]!;
+    return decideCompleteUpload(
+      state.getBucket('b'),
+      state.getUpload('b', 'k', uploadId),
+      state.partsOf(uploadId),
+      { bucket: 'b', key: 'k', uploadId, parts: [{ partNumber: 1, etag: p1.etag }], conditions },
+      ctx(),
+      state.versionsOf('b', 'k'),
+    );
+  };
+  const withUpload = (...before: Parameters<typeof given>) => {
+    const upload = created();
+    const scenario = given(...before, upload);
+    withParts(scenario.state, upload.id, part(1, 10));
+    return scenario;
+  };
+
+  it('If-None-Match: * completes when the key has no object, and is PreconditionFailed when one was written meanwhile', () => {
+    withUpload(bucketCreated('b')).when(complete({ ifNoneMatch: '*' })).then({ type: 'MultipartUploadCompleted' });
+    withUpload(bucketCreated('b'), objectPut('b', 'k')).when(complete({ ifNoneMatch: '*' })).thenThrows('PreconditionFailed');
+  });
+
+  it('If-Match completes over the object with that ETag; another ETag is PreconditionFailed, no object NoSuchKey', () => {
+    withUpload(bucketCreated('b'), objectPut('b', 'k', { etag: 'old' })).when(complete({ ifMatch: '"old"' })).then({ type: 'MultipartUploadCompleted' });
+    withUpload(bucketCreated('b'), objectPut('b', 'k', { etag: 'other' })).when(complete({ ifMatch: '"old"' })).thenThrows('PreconditionFailed');
+    withUpload(bucketCreated('b')).when(complete({ ifMatch: '"old"' })).thenThrows('NoSuchKey');
+  });
+});
+
 describe('AbortMultipartUpload', () => {
   it('removes the upload and releases every part; a second abort is NoSuchUpload', () => {
     const upload = created();

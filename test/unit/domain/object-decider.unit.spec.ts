@@ -69,8 +69,8 @@ describe('DeleteObject on an unversioned bucket', () => {
 });
 
 describe('conditional PutObject, decided on committed state', () => {
-  const put = (conditions: { ifMatch?: string; ifNoneMatch?: '*' }) => (s: ReturnType<typeof given>['state']) =>
-    decidePutObject(s.getBucket('b'), { bucket: 'b', key: 'k', version: versionBody({ etag: 'new' }), conditions }, ctx(), s.versionsOf('b', 'k'));
+  const put = (conditions: { ifMatch?: string; ifNoneMatch?: '*' }, existedAtArrival?: boolean) => (s: ReturnType<typeof given>['state']) =>
+    decidePutObject(s.getBucket('b'), { bucket: 'b', key: 'k', version: versionBody({ etag: 'new' }), conditions, existedAtArrival }, ctx(), s.versionsOf('b', 'k'));
 
   it('If-None-Match: * creates the key when it does not exist', () => {
     given(bucketCreated('b')).when(put({ ifNoneMatch: '*' })).then({ type: 'ObjectPut', version: { etag: 'new' } });
@@ -97,6 +97,17 @@ describe('conditional PutObject, decided on committed state', () => {
 
   it('If-Match is NoSuchKey when the key does not exist', () => {
     given(bucketCreated('b')).when(put({ ifMatch: '"old"' })).thenThrows('NoSuchKey');
+  });
+
+  it('If-Match whose object was there when the request arrived but deleted before the commit is ConditionalRequestConflict (409)', () => {
+    const old = objectPut('b', 'k', { etag: 'old' });
+    const { state } = given(bucketCreated('b'), old);
+    const deleted = decideDeleteObject(state.getBucket('b'), state.versionsOf('b', 'k'), { bucket: 'b', key: 'k' }, ctx())!;
+    given(bucketCreated('b'), old, deleted).when(put({ ifMatch: '"old"' }, true)).thenThrows('ConditionalRequestConflict');
+    // Replaced meanwhile by an object with another ETag: the condition fails (412), as for any later writer.
+    given(bucketCreated('b'), objectPut('b', 'k', { etag: 'newer' })).when(put({ ifMatch: '"old"' }, true)).thenThrows('PreconditionFailed');
+    // Absent when the request arrived too: NoSuchKey.
+    given(bucketCreated('b')).when(put({ ifMatch: '"old"' }, false)).thenThrows('NoSuchKey');
   });
 
   it('an unconditional put ignores the current object', () => {

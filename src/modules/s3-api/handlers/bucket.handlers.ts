@@ -12,6 +12,7 @@ import { parseCreateBucketConfiguration } from '../xml/request-documents';
 import { renderLocation } from '../xml/buckets.xml';
 import { renderListObjectsV1, renderListObjectsV2, type ListRender } from '../xml/list-objects.xml';
 import { wantsUrlEncoding } from '../encoding-type';
+import { parseLimit } from '../list-limits';
 
 @Injectable()
 export class BucketHandlers {
@@ -95,20 +96,12 @@ export class BucketHandlers {
       bucket: bucketOf(call),
       prefix: query.get('prefix') ?? '',
       delimiter: delimiter === '' ? undefined : delimiter,
-      maxKeys: parseMaxKeys(query.get('max-keys')),
+      maxKeys: parseLimit(query.get('max-keys'), 'max-keys', MAX_LIST_KEYS),
       urlEncode,
     };
   }
 }
 
-function parseMaxKeys(value: string | undefined): number {
-  if (value === undefined) return MAX_LIST_KEYS;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
-    throw s3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', { ArgumentName: 'max-keys', ArgumentValue: value });
-  }
-  return Math.min(n, MAX_LIST_KEYS);
-}
 
 /** Continuation tokens are opaque to clients: the base64 of where the next page starts. */
 function encodeContinuationToken(last: string): string {

@@ -9,14 +9,16 @@ import { MAX_LIST_PARTS, MultipartService } from '../../objects/multipart.servic
 import { systemMetadataFrom, userMetadataFrom } from '../object-metadata';
 import { payloadOf } from '../request-body';
 import { MAX_DOCUMENT_BYTES, readSmallBody } from '../small-body';
-import { bucketOf, header, type S3Call } from '../s3-call';
+import { bucketOf, header, objectLocation, type S3Call } from '../s3-call';
 import { ownerOf } from '../s3-owner';
 import type { Headers } from '../s3-response';
 import { renderCompleteMultipartUpload, renderCopyPartResult, renderInitiateMultipartUpload, renderListMultipartUploads, renderListParts } from '../xml/multipart.xml';
 import { parseCompleteMultipartUpload } from '../xml/request-documents';
-import { readPreconditions } from '../conditional-headers';
+import { UNSUPPORTED_CHECKSUM_ALGORITHM } from '../body-digests';
+import { readPreconditions, readWriteConditions } from '../conditional-headers';
 import { parseCopySource } from '../copy-source';
 import { wantsUrlEncoding } from '../encoding-type';
+import { parseCount, parseLimit } from '../list-limits';
 import { lockRequestFrom } from '../xml/object-lock.xml';
 
 @Injectable()
@@ -31,7 +33,7 @@ export class MultipartHandlers {
     const algorithmHeader = header(call, 'x-amz-checksum-algorithm');
     const checksumAlgorithm = algorithmHeader === undefined ? undefined : parseChecksumAlgorithm(algorithmHeader);
     if (algorithmHeader !== undefined && !checksumAlgorithm) {
-      throw s3Error('InvalidRequest', 'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]');
+      throw s3Error('InvalidRequest', UNSUPPORTED_CHECKSUM_ALGORITHM);
     }
     const typeHeader = header(call, 'x-amz-checksum-type')?.toUpperCase();
     if (typeHeader !== undefined && typeHeader !== 'COMPOSITE' && typeHeader !== 'FULL_OBJECT') {
@@ -85,13 +87,21 @@ export class MultipartHandlers {
   async completeMultipartUpload(call: S3Call): Promise<void> {
     const bucket = bucketOf(call);
     const key = call.target.key;
+    const conditions = readWriteConditions(call);
     // Its x-amz-checksum-* header is the whole object's checksum, not the document's.
     const parts = parseCompleteMultipartUpload(await readSmallBody(call, MAX_DOCUMENT_BYTES, { checksumHeaders: false }));
     const expectedChecksum = wholeObjectChecksum(call);
-    const result = await this.multipart.completeUpload(call.context, { bucket, key, uploadId: uploadIdOf(call), parts, ...(expectedChecksum ? { expectedChecksum } : {}) });
+    const result = await this.multipart.completeUpload(call.context, {
+      bucket,
+      key,
+      uploadId: uploadIdOf(call),
+      parts,
+      ...(expectedChecksum ? { expectedChecksum } : {}),
+      ...(conditions ? { conditions } : {}),
+    });
     const response: Headers = {};
     if (result.versionId !== NULL_VERSION_ID) response['x-amz-version-id'] = result.versionId;
-    const location = `http://${header(call, 'host') ?? 'localhost'}/${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
+    const location = objectLocation(call, this.config.endpoint, key);
     call.response.xml(200, renderCompleteMultipartUpload({ location, bucket, key, etag: result.etag, checksum: result.checksum }), response);
   }
 
@@ -103,7 +113,7 @@ export class MultipartHandlers {
   async listParts(call: S3Call): Promise<void> {
     const query = call.target.query;
     const partNumberMarker = parseCount(query.get('part-number-marker'), 'part-number-marker', 0);
-    const maxParts = Math.min(parseCount(query.get('max-parts'), 'max-parts', MAX_LIST_PARTS), MAX_LIST_PARTS);
+    const maxParts = parseLimit(query.get('max-parts'), 'max-parts', MAX_LIST_PARTS);
     const bucket = bucketOf(call);
     const page = await this.multipart.listParts(bucket, call.target.key, uploadIdOf(call), { partNumberMarker, maxParts });
     call.response.xml(200, renderListParts(page, { bucket, partNumberMarker, maxParts }, ownerOf(this.config.rootUser)));
@@ -122,7 +132,7 @@ export class MultipartHandlers {
       delimiter,
       keyMarker,
       uploadIdMarker,
-      maxUploads: Math.min(parseCount(query.get('max-uploads'), 'max-uploads', MAX_LIST_UPLOADS), MAX_LIST_UPLOADS),
+      maxUploads: parseLimit(query.get('max-uploads'), 'max-uploads', MAX_LIST_UPLOADS),
       urlEncode,
     };
     const page = await this.multipart.listUploads(render.bucket, render);
@@ -149,11 +159,5 @@ function partNumberOf(call: S3Call): number {
   if (!/^\d{1,5}$/.test(value)) {
     throw s3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: value });
   }
-  return Number(value);
-}
-
-function parseCount(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d{1,10}$/.test(value)) throw s3Error('InvalidArgument', `Provided ${name} not an integer or within integer range`, { ArgumentName: name, ArgumentValue: value });
   return Number(value);
 }

@@ -18,6 +18,8 @@ import { assertBodyDigestSent } from '../required-digest';
 import { bypassesGovernance } from '../bypass-governance';
 import type { LockRequest } from '../../../domain/rules/object-lock';
 import { OBJECT_ATTRIBUTES, renderObjectAttributes, type ObjectAttribute } from '../xml/object-attributes.xml';
+import { parseCount, parseLimit } from '../list-limits';
+import { MAX_LIST_PARTS } from '../../objects/multipart.service';
 
 @Injectable()
 export class ObjectHandlers {
@@ -103,7 +105,11 @@ export class ObjectHandlers {
     const { bucket, version } = await this.objects.objectVersion(bucketOf(call), call.target.key, call.target.query.get('versionId'));
     const headers: Headers = { 'last-modified': new Date(version.lastModified).toUTCString() };
     if (bucket.versioning !== 'Unversioned') headers['x-amz-version-id'] = version.versionId;
-    call.response.xml(200, renderObjectAttributes(version, wanted), headers);
+    const page = {
+      partNumberMarker: parseCount(header(call, 'x-amz-part-number-marker'), 'x-amz-part-number-marker', 0),
+      maxParts: parseLimit(header(call, 'x-amz-max-parts'), 'x-amz-max-parts', MAX_LIST_PARTS),
+    };
+    call.response.xml(200, renderObjectAttributes(version, wanted, page), headers);
   }
 
   async deleteObject(call: S3Call): Promise<void> {

@@ -9,12 +9,13 @@ import { s3Error } from '../../../domain/errors';
 import { NULL_VERSION_ID } from '../../../domain/object-version';
 import { checkPostPolicy, parsePostPolicy } from '../../../domain/rules/post-policy';
 import { verifyFormSignature } from '../../../infra/http/post-form-auth';
-import { uriEncode } from '../../../infra/http/uri-encode';
-import { ObjectService } from '../../objects/object.service';
+import { ObjectService, type PutObjectResult } from '../../objects/object.service';
+import { checksumHeaderName } from '../../../infra/http/checksums';
+import { declaredChecksum, parseContentMd5 } from '../body-digests';
 import { formFilePayload } from '../form-file-payload';
 import { systemMetadataFrom, userMetadataFrom } from '../object-metadata';
 import { readPostForm, type PostForm } from '../post-form';
-import { bucketOf, header, type S3Call } from '../s3-call';
+import { bucketOf, objectLocation, type S3Call } from '../s3-call';
 import type { Headers } from '../s3-response';
 import { renderPostResponse } from '../xml/post-response.xml';
 
@@ -55,14 +56,17 @@ export class PostObjectHandlers {
     fields.set('bucket', bucket);
     fields.set('key', key);
     const range = checkPostPolicy(parsePostPolicy(fields.get('policy')!), fields, new Date());
+    const contentMd5 = parseContentMd5(fields.get('content-md5'));
+    const checksum = declaredChecksum(fields, fields.get('x-amz-checksum-algorithm'));
+    const digests = { ...(contentMd5 ? { contentMd5 } : {}), ...(checksum ? { checksum } : {}) };
 
     const metadata: Record<string, string> = {};
     for (const [name, value] of fields) if (METADATA_FIELDS.includes(name) || name.startsWith('x-amz-meta-')) metadata[name] = value;
     const result = await this.objects.putObject(
       { actor: accessKey, requestId: call.context.requestId },
-      { bucket, key, payload: await formFilePayload(form.file, range), system: systemMetadataFrom(metadata), user: userMetadataFrom(metadata) },
+      { bucket, key, payload: await formFilePayload(form.file, range, digests), system: systemMetadataFrom(metadata), user: userMetadataFrom(metadata) },
     );
-    this.respond(call, fields, bucket, key, result.etag, result.versionId);
+    this.respond(call, fields, key, result);
   }
 
   private authenticate(fields: ReadonlyMap<string, string>): string {
@@ -76,10 +80,13 @@ export class PostObjectHandlers {
   }
 
   /** success_action_redirect (303), else success_action_status 200 / 201 (PostResponse XML) / 204 (the default). */
-  private respond(call: S3Call, fields: ReadonlyMap<string, string>, bucket: string, key: string, etag: string, versionId: string): void {
+  private respond(call: S3Call, fields: ReadonlyMap<string, string>, key: string, result: PutObjectResult): void {
+    const { etag, versionId, checksum } = result;
+    const bucket = bucketOf(call);
     const headers: Headers = { etag: `"${etag}"` };
     if (versionId !== NULL_VERSION_ID) headers['x-amz-version-id'] = versionId;
-    const location = `${this.publicEndpoint(call)}/${uriEncode(bucket)}/${uriEncode(key, true)}`;
+    if (checksum) headers[checksumHeaderName(checksum.algorithm)] = checksum.value;
+    const location = objectLocation(call, this.config.endpoint, key);
 
     const redirect = redirectUrl(fields.get('success_action_redirect') ?? fields.get('redirect'));
     if (redirect) {
@@ -95,11 +102,6 @@ export class PostObjectHandlers {
     } else {
       call.response.send(status === '200' ? 200 : 204, { ...headers, location });
     }
-  }
-
-  private publicEndpoint(call: S3Call): string {
-    const host = header(call, 'host');
-    return host ? `http://${host}` : this.config.endpoint;
   }
 }
 

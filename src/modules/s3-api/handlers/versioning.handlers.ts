@@ -10,6 +10,7 @@ import { ownerOf } from '../s3-owner';
 import { renderListVersions } from '../xml/list-versions.xml';
 import { parseVersioningConfiguration, renderVersioningConfiguration } from '../xml/versioning.xml';
 import { wantsUrlEncoding } from '../encoding-type';
+import { parseLimit } from '../list-limits';
 
 /** PutBucketVersioning, GetBucketVersioning and ListObjectVersions. */
 @Injectable()
@@ -45,7 +46,7 @@ export class VersioningHandlers {
       delimiter: query.get('delimiter') || undefined,
       keyMarker,
       versionIdMarker,
-      maxKeys: parseMaxKeys(query.get('max-keys')),
+      maxKeys: parseLimit(query.get('max-keys'), 'max-keys', MAX_LIST_KEYS),
       urlEncode,
     };
     const page = await this.objects.listVersions(render.bucket, render);
@@ -63,12 +64,4 @@ export class VersioningHandlers {
       }),
     );
   }
-}
-
-function parseMaxKeys(value: string | undefined): number {
-  if (value === undefined) return MAX_LIST_KEYS;
-  if (!/^\d{1,10}$/.test(value)) {
-    throw s3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', { ArgumentName: 'max-keys', ArgumentValue: value });
-  }
-  return Math.min(Number(value), MAX_LIST_KEYS);
 }

@@ -1,0 +1,87 @@
+/**
+ * The digests a request declares for the object bytes it carries — Content-MD5 and at most
+ * one additional checksum (x-amz-checksum-<algorithm>) — and their verification once the
+ * bytes have all gone by. A PutObject declares them in headers, a browser-form POST in form
+ * fields; both are read and checked here, with AWS's errors:
+ *
+ * - a Content-MD5 that is not base64 of 16 bytes: InvalidDigest; one that does not match: BadDigest;
+ * - an unknown x-amz-checksum-* name, or two of them: InvalidRequest;
+ * - a value that is not base64 of the algorithm's digest size: InvalidRequest "Value for ... is invalid.";
+ * - a value that does not match the bytes: BadDigest.
+ */
+import { createHash } from 'node:crypto';
+import { s3Error } from '../../domain/errors';
+import type { ChecksumValue } from '../../domain/object-version';
+import { createChecksum, isValidChecksumValue, parseChecksumAlgorithm, type Checksum, type ChecksumAlgorithm } from '../../infra/http/checksums';
+
+export interface DeclaredDigests {
+  readonly contentMd5?: Buffer;
+  /** The checksum to compute and store; `value` is checked when the request sent one. */
+  readonly checksum?: { readonly algorithm: ChecksumAlgorithm; readonly value?: string };
+}
+
+/** x-amz-checksum-* names that are not a checksum value. */
+const NOT_A_VALUE = new Set(['x-amz-checksum-mode', 'x-amz-checksum-type', 'x-amz-checksum-algorithm']);
+
+export const UNSUPPORTED_CHECKSUM_ALGORITHM =
+  'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]';
+
+/** Content-MD5 as sent: base64 of 16 bytes, else InvalidDigest. */
+export function parseContentMd5(value: string | undefined): Buffer | undefined {
+  if (value === undefined) return undefined;
+  const digest = Buffer.from(value, 'base64');
+  if (digest.length !== 16 || digest.toString('base64') !== value) throw s3Error('InvalidDigest');
+  return digest;
+}
+
+/**
+ * The x-amz-checksum-<algorithm> value among `entries` (lowercase header or field names), if
+ * any; `algorithmName` is an x-amz-checksum-algorithm naming the algorithm to use when no value
+ * is sent (a value must then be of that algorithm).
+ */
+export function declaredChecksum(entries: Iterable<readonly [string, string]>, algorithmName?: string): DeclaredDigests['checksum'] {
+  let found: { algorithm: ChecksumAlgorithm; value: string; name: string } | undefined;
+  for (const [name, value] of entries) {
+    if (!name.startsWith('x-amz-checksum-') || NOT_A_VALUE.has(name)) continue;
+    const algorithm = parseChecksumAlgorithm(name);
+    if (!algorithm) throw s3Error('InvalidRequest', `The ${name} header is not a supported checksum.`);
+    if (found) throw s3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
+    if (!isValidChecksumValue(algorithm, value)) throw s3Error('InvalidRequest', `Value for ${name} header is invalid.`);
+    found = { algorithm, value, name };
+  }
+  if (algorithmName === undefined) return found && { algorithm: found.algorithm, value: found.value };
+  const algorithm = parseChecksumAlgorithm(algorithmName);
+  if (!algorithm || algorithmName.toLowerCase().startsWith('x-amz-')) throw s3Error('InvalidRequest', UNSUPPORTED_CHECKSUM_ALGORITHM);
+  if (found && found.algorithm !== algorithm) {
+    throw s3Error('InvalidRequest', `The x-amz-checksum-algorithm (${algorithm}) does not match the checksum sent (${found.name}).`);
+  }
+  return found ? { algorithm, value: found.value } : { algorithm };
+}
+
+/** Hashes the bytes as they go by; `finish` checks them against what was declared. */
+export class BodyDigests {
+  private readonly md5 = createHash('md5');
+  private readonly checksum: Checksum | undefined;
+
+  constructor(private readonly declared: DeclaredDigests) {
+    this.checksum = declared.checksum && createChecksum(declared.checksum.algorithm);
+  }
+
+  update(chunk: Buffer): void {
+    this.md5.update(chunk);
+    this.checksum?.update(chunk);
+  }
+
+  /** The MD5 (for the ETag) and the checksum to store. Throws BadDigest on a mismatch. Call once. */
+  finish(): { md5Hex: string; checksum?: ChecksumValue } {
+    const md5 = this.md5.digest();
+    if (this.declared.contentMd5 && !this.declared.contentMd5.equals(md5)) throw s3Error('BadDigest');
+    const declared = this.declared.checksum;
+    if (!declared) return { md5Hex: md5.toString('hex') };
+    const computed = this.checksum!.digestBase64();
+    if (declared.value !== undefined && computed !== declared.value) {
+      throw s3Error('BadDigest', `The ${declared.algorithm} you specified did not match the calculated checksum.`);
+    }
+    return { md5Hex: md5.toString('hex'), checksum: { algorithm: declared.algorithm, value: computed } };
+  }
+}

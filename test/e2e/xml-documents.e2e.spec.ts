@@ -1,0 +1,76 @@
+/**
+ * The root element and namespace of every XML document cairn answers with, as AWS writes
+ * them: SDKs parse by content and would not notice a wrong root, stricter parsers (and
+ * XML-schema-validating clients) do. Errors are `<Error>` without a namespace, as on AWS.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CairnServer } from '../helpers/server';
+import { signedRequest } from '../helpers/signed-request';
+import { md5Base64 } from '../helpers/signed-fetch';
+
+const BUCKET = 'xml-roots';
+const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+describe('XML document roots and namespaces', () => {
+  let server: CairnServer;
+  let uploadId: string;
+
+  /** GETs (or sends) and returns the body after checking the status. */
+  async function document(method: string, path: string, query: Record<string, string> = {}, body?: string, headers: Record<string, string> = {}) {
+    const response = await signedRequest(server, method, path, { query, headers, ...(body !== undefined ? { body: Buffer.from(body) } : {}) });
+    expect(response.status, response.body.toString()).toBe(200);
+    expect(response.headers['content-type']).toBe('application/xml');
+    return response.body.toString();
+  }
+
+  const rooted = (root: string) => new RegExp(`^${literally(`${DECLARATION}<${root} xmlns="${S3_NS}">`)}[\\s\\S]*${literally(`</${root}>`)}$`);
+
+  beforeAll(async () => {
+    server = await CairnServer.start();
+    expect((await signedRequest(server, 'PUT', `/${BUCKET}`)).status).toBe(200);
+    expect((await signedRequest(server, 'PUT', `/${BUCKET}/k`, { body: Buffer.from('data') })).status).toBe(200);
+    const initiated = await document('POST', `/${BUCKET}/mp`, { uploads: '' });
+    expect(initiated).toMatch(rooted('InitiateMultipartUploadResult'));
+    uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(initiated)![1]!;
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  it('service and bucket reads', async () => {
+    expect(await document('GET', '/')).toMatch(rooted('ListAllMyBucketsResult'));
+    expect(await document('GET', `/${BUCKET}`)).toMatch(rooted('ListBucketResult'));
+    expect(await document('GET', `/${BUCKET}`, { 'list-type': '2' })).toMatch(rooted('ListBucketResult'));
+    expect(await document('GET', `/${BUCKET}`, { versions: '' })).toMatch(rooted('ListVersionsResult'));
+    expect(await document('GET', `/${BUCKET}`, { uploads: '' })).toMatch(rooted('ListMultipartUploadsResult'));
+    expect(await document('GET', `/${BUCKET}`, { versioning: '' })).toMatch(rooted('VersioningConfiguration'));
+    expect(await document('GET', `/${BUCKET}`, { acl: '' })).toMatch(rooted('AccessControlPolicy'));
+    // us-east-1 is the empty LocationConstraint, as AWS answers it.
+    expect(await document('GET', `/${BUCKET}`, { location: '' })).toBe(`${DECLARATION}<LocationConstraint xmlns="${S3_NS}"></LocationConstraint>`);
+  });
+
+  it('object and multipart documents', async () => {
+    expect(await document('GET', `/${BUCKET}/k`, { tagging: '' })).toMatch(rooted('Tagging'));
+    expect(await document('GET', `/${BUCKET}/k`, { acl: '' })).toMatch(rooted('AccessControlPolicy'));
+    expect(await document('GET', `/${BUCKET}/k`, { attributes: '' }, undefined, { 'x-amz-object-attributes': 'ETag' })).toMatch(rooted('GetObjectAttributesResponse'));
+    expect(await document('PUT', `/${BUCKET}/copy`, {}, undefined, { 'x-amz-copy-source': `/${BUCKET}/k` })).toMatch(rooted('CopyObjectResult'));
+
+    const partCopy = await document('PUT', `/${BUCKET}/mp`, { uploadId, partNumber: '1' }, undefined, { 'x-amz-copy-source': `/${BUCKET}/k` });
+    expect(partCopy).toMatch(rooted('CopyPartResult'));
+    expect(await document('GET', `/${BUCKET}/mp`, { uploadId })).toMatch(rooted('ListPartsResult'));
+    const etag = /<ETag>([^<]+)<\/ETag>/.exec(partCopy)![1]!;
+    const complete = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`;
+    expect(await document('POST', `/${BUCKET}/mp`, { uploadId }, complete)).toMatch(rooted('CompleteMultipartUploadResult'));
+
+    const deletes = '<Delete><Object><Key>copy</Key></Object></Delete>';
+    expect(await document('POST', `/${BUCKET}`, { delete: '' }, deletes, { 'content-md5': md5Base64(deletes) })).toMatch(rooted('DeleteResult'));
+  });
+
+  it('errors are <Error> without a namespace', async () => {
+    const response = await signedRequest(server, 'GET', `/${BUCKET}/missing`);
+    expect(response.status).toBe(404);
+    expect(response.body.toString()).toMatch(new RegExp(`^${literally(`${DECLARATION}<Error><Code>NoSuchKey</Code>`)}[\\s\\S]*</Error>$`));
+  });
+});
