@@ -66,7 +66,7 @@ describe('rclone and s3cmd against cairn', () => {
     );
     writeFileSync(
       file('s3cfg'),
-      `[default]\naccess_key = ${ACCESS_KEY}\nsecret_key = ${SECRET_KEY}\nhost_base = 127.0.0.1:${server.port}\nhost_bucket = 127.0.0.1:${server.port}\nuse_https = False\n`,
+      `[default]\naccess_key = ${ACCESS_KEY}\nsecret_key = ${SECRET_KEY}\nhost_base = 127.0.0.1:${server.port}\nhost_bucket = 127.0.0.1:${server.port}\nbucket_location = US\nuse_https = False\n`,
     );
   });
   afterAll(async () => {

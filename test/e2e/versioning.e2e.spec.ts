@@ -77,6 +77,12 @@ describe('versioning', () => {
     expect([gone.status, gone.headers.get('x-amz-delete-marker'), gone.headers.get('x-amz-version-id')]).toEqual([404, 'true', marker]);
     const byId = await signedFetch(server, { method: 'GET', path: `/${BUCKET}/doc`, query: { versionId: marker } });
     expect([byId.status, byId.headers.get('x-amz-delete-marker')]).toEqual([405, 'true']);
+    // GetObjectAttributes answers a delete marker the same way.
+    const attributes = { 'x-amz-object-attributes': 'ETag,ObjectSize' };
+    const goneAttributes = await signedFetch(server, { method: 'GET', path: `/${BUCKET}/doc`, query: { attributes: '' }, headers: attributes });
+    expect([goneAttributes.status, goneAttributes.headers.get('x-amz-delete-marker')]).toEqual([404, 'true']);
+    const markerAttributes = await signedFetch(server, { method: 'GET', path: `/${BUCKET}/doc`, query: { attributes: '', versionId: marker }, headers: attributes });
+    expect([markerAttributes.status, markerAttributes.headers.get('x-amz-delete-marker')]).toEqual([405, 'true']);
     expect(await text('doc', v1)).toBe('first'); // older versions stay readable
     expect((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'doc' }))).KeyCount).toBe(0);
 
