@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadServerConfig, type ServerConfig, DEFAULT_ROOT_PASSWORD, DEFAULT_ROOT_USER } from '../config/server-config';
 import { describeLayout } from '../domain/rules/erasure-layout';
+import { ignoreOrphanedCommitFailures } from '../infra/eventlog/orphaned-commit-failures';
 import { openErasureSet, StartupRefusal, type OpenedSet } from '../infra/storage/open-erasure-set';
 import { AppModule } from '../modules/app.module';
 import { BackgroundScanner, scannerScheduleFrom } from '../modules/healing/background-scanner';
@@ -29,6 +30,7 @@ export async function runServer(argv: string[]): Promise<number | undefined> {
     return 1;
   }
 
+  ignoreOrphanedCommitFailures();
   let opened: OpenedSet;
   try {
     opened = await openErasureSet(config.drives, { parity: config.parity });

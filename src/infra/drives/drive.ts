@@ -55,7 +55,7 @@ export interface Drive {
   eventIdsBackward(beforeId: string | undefined, limit: number): Promise<string[]>;
   /** Up to `limit` event ids after `afterId` (or from the start), in log order. */
   eventIdsForward(afterId: string | undefined, limit: number): Promise<string[]>;
-  /** Removes the log's newest event and reverts its projection writes (start-up reconciliation only). */
+  /** Removes the log's newest event and reverts its projection writes (only for events that did not reach a write quorum). */
   rollBackLastEvent(id: string): Promise<void>;
 
   getBucket(name: string): Promise<BucketRecord | undefined>;

@@ -21,6 +21,7 @@ import type { ShardFileWriter } from '../shards/shard-file-writer';
 import { ShardStore } from '../shards/shard-store';
 import type { Drive, DriveState, LogEntry, ShardReader } from './drive';
 import { FORMAT_FILE, slotOf, type DriveFormat } from './drive-format';
+import { probeDrive } from './drive-probe';
 
 export class LocalDrive implements Drive {
   readonly slot: number;
@@ -64,8 +65,17 @@ export class LocalDrive implements Drive {
     const { event, jsonBytes, writes, undo } = entry;
     return this.log.append(event.id, jsonBytes, inlineShard, undo, () => this.projections.apply(writes)).catch((error: unknown) => {
       this.markOffline(`write failed: ${error instanceof Error ? error.message : String(error)}`);
+      void this.explainWriteFailure();
       throw error;
     });
+  }
+
+  /** LMDB says only "Commit failed": a write probe tells the operator why (EPERM, EROFS, EIO, ENOSPC...). */
+  private async explainWriteFailure(): Promise<void> {
+    const probe = await probeDrive(this.label).catch(() => undefined);
+    if (probe && (probe.state === 'unwritable' || probe.state === 'unreadable' || probe.state === 'missing')) {
+      this.reason = `${this.reason ?? 'write failed'}; the drive is ${probe.state}${'reason' in probe ? ` (${probe.reason})` : ''}`;
+    }
   }
 
   async entryFor(event: CairnEvent, json: string): Promise<LogEntry> {

@@ -63,11 +63,14 @@ export class EventLog {
 
   /**
    * Removes the newest record and runs `revert` (synchronous writes) in the same
-   * transaction. Only start-up reconciliation does this, for events that never reached a
-   * write quorum; the chain stays intact because only the tail is removed.
+   * transaction. Only done to events that never reached a write quorum (start-up
+   * reconciliation, a failed append, a drive that comes back holding one); the chain stays
+   * intact because only the tail is removed. The head is read from disk: after a failed
+   * append the one in memory names an event that was never written.
    */
   removeLast(id: string, revert: () => void): void {
-    if (this.head.lastId !== id) throw new Error(`event ${id} is not the last of the log (${this.head.lastId ?? 'empty'})`);
+    const head = this.readHead();
+    if (head.lastId !== id) throw new Error(`event ${id} is not the last of the log (${head.lastId ?? 'empty'})`);
     this.db.root.transactionSync(() => {
       revert();
       this.db.events.removeSync(eventIdToBytes(id));

@@ -1,9 +1,10 @@
 /**
  * Bringing an offline drive back while the server runs: a drive that returns (its directory
  * is readable again and still names its slot) or an empty directory put in place of a lost
- * one (formatted into the slot, marked for a full heal). Either way it first receives every
- * event it lacks, with appends held (ErasureSet.exclusive), then takes its slot; its shard
- * files are rebuilt afterwards by healing.
+ * one (formatted into the slot, marked for a full heal). Either way it first drops the events
+ * its peers do not hold (appends that never reached a write quorum) and receives every event
+ * it lacks, with appends held (ErasureSet.exclusive), then takes its slot; its shard files are
+ * rebuilt afterwards by healing.
  */
 import { promises as fs } from 'node:fs';
 import type { Drive } from '../drives/drive';
@@ -40,21 +41,37 @@ export async function reattachDrive(set: ErasureSet, offline: Drive): Promise<Re
   await offline.close().catch(() => undefined); // a stale environment of the lost directory
   await lockDrive(offline.label);
   const drive = await LocalDrive.open(offline.label, format);
-  const joined = await set.exclusive(async () => {
-    const source = set.online()[0];
-    const last = drive.lastEventId();
-    if (last !== undefined && !(await source.hasEvent(last))) {
-      // It holds an event its peers do not (rolled back while it was away): appending cannot fix that.
-      return false;
-    }
-    for (const id of await idsAfter(source, last)) await rollForward(set, drive, id, set.online());
-    set.replaceDrive(drive);
-    return true;
-  });
-  if (!joined) {
+  try {
+    await set.exclusive(async () => {
+      const source = set.online()[0];
+      await dropUnacknowledgedTail(drive, source);
+      for (const id of await idsAfter(source, drive.lastEventId())) await rollForward(set, drive, id, set.online());
+      set.replaceDrive(drive);
+    });
+  } catch (error) {
     await drive.close();
-    return undefined;
+    throw error;
   }
   await recoverStagedShards(drive);
   return kind;
+}
+
+/**
+ * Rolls back the events at the end of a returning drive's log that its peers do not hold:
+ * appends that reached it but not a write quorum (the drive went offline before they could
+ * be rolled back, or it completed them late). Every online drive holds every acknowledged
+ * event, so those were never acknowledged.
+ */
+async function dropUnacknowledgedTail(drive: Drive, source: Drive): Promise<void> {
+  const PAGE = 1000;
+  for (;;) {
+    const newest = await drive.eventIdsBackward(undefined, PAGE);
+    const stale: string[] = [];
+    for (const id of newest) {
+      if (await source.hasEvent(id)) break;
+      stale.push(id);
+    }
+    for (const id of stale) await drive.rollBackLastEvent(id);
+    if (stale.length < newest.length || newest.length < PAGE) return;
+  }
 }

@@ -18,6 +18,9 @@ import { settleWithQuorum } from './quorum';
 /** How long a drive may lag behind a decided append before it is taken offline. */
 export const STRAGGLER_GRACE_MS = 10_000;
 
+/** An append's outcome: durable on a write quorum (or nothing to do), or not (the event's id). */
+type AppendOutcome<E extends CairnEvent> = { appended: { event: E; writes: readonly ProjectionWrite[] } | undefined } | { failed: string };
+
 export class ErasureSet {
   readonly codec: ReedSolomonCodec;
   readonly writeQuorum: number;
@@ -27,6 +30,8 @@ export class ErasureSet {
   private appendsInFlight = 0;
   private appendsSettled: (() => void) | undefined;
   private barrier: Promise<void> | undefined;
+  /** Events that did not reach a write quorum and still await their roll-back (see `rollBackFailedAppends`). */
+  private readonly failedAppends = new Set<string>();
   private readonly slots: Drive[];
 
   constructor(
@@ -85,7 +90,8 @@ export class ErasureSet {
    *
    * Resolves with the event and its writes once a write quorum has made it durable and every
    * other online drive has applied it too (or been taken offline); with undefined when
-   * `decide` found nothing to do.
+   * `decide` found nothing to do. Rejects with SlowDownWrite when fewer than a write quorum
+   * made it durable, once it has been removed from the drives that did.
    */
   async appendEvent<E extends CairnEvent>(
     decide: (stamp: { id: string; time: number }) => E | undefined,
@@ -93,20 +99,25 @@ export class ErasureSet {
   ): Promise<{ event: E; writes: readonly ProjectionWrite[] } | undefined> {
     while (this.barrier) await this.barrier;
     this.appendsInFlight++;
+    let outcome: AppendOutcome<E>;
     try {
-      return await this.append(decide, options);
+      outcome = await this.append(decide, options);
     } finally {
       if (--this.appendsInFlight === 0) this.appendsSettled?.();
     }
+    if ('appended' in outcome) return outcome.appended;
+    this.failedAppends.add(outcome.failed);
+    await this.exclusive(() => this.rollBackFailedAppends());
+    throw s3Error('SlowDownWrite');
   }
 
   private async append<E extends CairnEvent>(
     decide: (stamp: { id: string; time: number }) => E | undefined,
     options: { state: ProjectionReader; inlineShards?: ReadonlyArray<Buffer | undefined> },
-  ): Promise<{ event: E; writes: readonly ProjectionWrite[] } | undefined> {
+  ): Promise<AppendOutcome<E>> {
     const targets = this.assertWritable();
     const event = decide(this.clock.next());
-    if (!event) return undefined;
+    if (!event) return { appended: undefined };
     const json = JSON.stringify(event);
     // Projected from exactly what the log holds (the JSON), never the in-memory object:
     // a rebuild from the log then cannot come out different from the live projection.
@@ -116,8 +127,37 @@ export class ErasureSet {
       straggle: () => drive.markOffline(`append of event ${event.id} did not complete within ${STRAGGLER_GRACE_MS} ms`),
     }));
     const { succeeded } = await settleWithQuorum(appends, this.writeQuorum, STRAGGLER_GRACE_MS);
-    if (succeeded < this.writeQuorum) throw s3Error('SlowDownWrite');
-    return { event, writes: entry.writes };
+    if (succeeded < this.writeQuorum) return { failed: event.id };
+    return { appended: { event, writes: entry.writes } };
+  }
+
+  /**
+   * Removes events that did not reach a write quorum from the drives that took them, so that
+   * a write answered with 503 is neither read, nor listed, nor copied to a drive that comes
+   * back (start-up reconciliation would drop it too, but only at the next start-up).
+   *
+   * Runs with no append in flight (`exclusive`), newest event first. The failed events are
+   * the tail of every log that holds them: the drives that failed an event (at least
+   * n - writeQuorum + 1 of them) are offline from then on, and every later append queued on
+   * them failed too, because a drive's appends are conditional on the previous record being
+   * on disk (event-log.ts); so any event after a failed one failed its quorum as well, and is
+   * in this set. A drive that cannot roll back (its log holds something else after the event,
+   * or the write fails) is taken offline; a drive that comes back with such an event drops it
+   * then (drive-reattach.ts), and start-up reconciliation drops it in any case.
+   */
+  private async rollBackFailedAppends(): Promise<void> {
+    const ids = [...this.failedAppends].sort().reverse();
+    this.failedAppends.clear();
+    for (const drive of this.drives) {
+      for (const id of ids) {
+        try {
+          if (await drive.hasEvent(id)) await drive.rollBackLastEvent(id);
+        } catch (error) {
+          drive.markOffline(`could not roll back event ${id}, which did not reach a write quorum: ${error instanceof Error ? error.message : String(error)}`);
+          break;
+        }
+      }
+    }
   }
 
   /**

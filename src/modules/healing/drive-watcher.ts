@@ -17,6 +17,8 @@ export class DriveWatcher implements OnApplicationShutdown {
   private readonly logger = new Logger('heal');
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
+  /** Slots whose going offline was already reported. */
+  private readonly announced = new Set<number>();
 
   constructor(
     private readonly set: ErasureSet,
@@ -25,8 +27,12 @@ export class DriveWatcher implements OnApplicationShutdown {
 
   /** Starts watching; `pending` are drives that need a full heal now (replaced at start-up). */
   start(intervalMs: number, pending: readonly string[]): void {
+    for (const drive of this.set.offline()) this.announced.add(drive.slot); // the banner named them
     if (pending.length > 0) void this.exclusively(() => this.healDrives(pending));
-    this.timer = setInterval(() => void this.exclusively(() => this.checkOffline()), intervalMs);
+    this.timer = setInterval(() => {
+      this.announceOffline();
+      void this.exclusively(() => this.checkOffline());
+    }, intervalMs);
     this.timer.unref();
   }
 
@@ -51,10 +57,31 @@ export class DriveWatcher implements OnApplicationShutdown {
     for (const drive of this.set.offline()) {
       const kind = await reattachDrive(this.set, drive);
       if (!kind) continue;
+      this.announced.delete(drive.slot);
       console.log(`Drive ${drive.label} ${kind === 'replaced' ? 'replaced by an empty drive: formatted into slot ' + (drive.slot + 1) : 'is back'}; it has caught up on the log`);
       back.push(drive.label);
     }
     if (back.length > 0) await this.healDrives(back);
+  }
+
+  /**
+   * Says once per drive that it went offline while running, and why (a write or shard write
+   * that failed, a directory that disappeared, a hung append), with what the set can still do.
+   */
+  private announceOffline(): void {
+    const fresh = this.set.offline().filter((drive) => !this.announced.has(drive.slot));
+    if (fresh.length === 0) return;
+    for (const drive of fresh) this.announced.add(drive.slot);
+    const online = this.set.online().length;
+    const total = this.set.drives.length;
+    const can =
+      online >= this.set.writeQuorum
+        ? 'reads and writes continue'
+        : online >= this.set.readQuorum
+          ? `reads continue; writes fail with 503 SlowDownWrite until ${this.set.writeQuorum} drives are online`
+          : `reads and writes fail with 503 until ${this.set.readQuorum} drives are online`;
+    for (const drive of fresh) console.log(`WARNING: drive ${drive.label} is offline: ${drive.offlineReason ?? 'unavailable'}`);
+    console.log(`WARNING: ${online} of ${total} drives online: ${can}; a drive rejoins by itself once it is readable and writable again, or is replaced by an empty directory`);
   }
 
   private async healDrives(drives: readonly string[]): Promise<void> {
