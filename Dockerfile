@@ -4,7 +4,9 @@ FROM node:20-bookworm AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # --ignore-scripts: the prepare step (tsc) needs the sources, copied next.
-RUN npm ci --ignore-scripts && npm rebuild
+# patch-lmdb compiles lmdb with a fix for failed writes (see scripts/patch-lmdb.mjs).
+COPY scripts/patch-lmdb.mjs ./scripts/
+RUN npm ci --ignore-scripts && npm rebuild && node scripts/patch-lmdb.mjs
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 COPY migrations ./migrations
