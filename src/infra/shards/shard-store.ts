@@ -11,10 +11,11 @@
  * look in shards/ first and fall back to tmp/ for the instant between commit and rename.
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { syncDirectory } from '../drives/drive-format';
+import { acquireAligned, DIRECT_IO_ALIGNMENT, releaseAligned } from './aligned-buffers';
 import { ShardFileWriter } from './shard-file-writer';
 
 const STAGING_DIR = 'tmp';
@@ -32,6 +33,8 @@ export function dataDirTime(dataDir: string): number {
 
 export class ShardStore {
   private readonly stagingSync: CoalescedSync;
+  /** Whether shard files are written with O_DIRECT (decided by `prepare`). */
+  private direct = false;
 
   constructor(private readonly root: string) {
     this.stagingSync = new CoalescedSync(path.join(root, STAGING_DIR));
@@ -42,6 +45,7 @@ export class ShardStore {
     await fs.mkdir(path.join(this.root, STAGING_DIR), { recursive: true });
     const fanout = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
     await Promise.all(fanout.map((xx) => fs.mkdir(path.join(this.root, SHARDS_DIR, xx), { recursive: true })));
+    this.direct = await supportsDirectIo(path.join(this.root, STAGING_DIR));
   }
 
   stagedPath(dataDir: string): string {
@@ -53,13 +57,13 @@ export class ShardStore {
   }
 
   createWriter(dataDir: string): Promise<ShardFileWriter> {
-    return ShardFileWriter.create(this.stagedPath(dataDir));
+    return ShardFileWriter.create(this.stagedPath(dataDir), this.direct);
   }
 
   /** A writer for a rebuilt copy of a committed shard file (removes a stale one first). */
   async createHealWriter(dataDir: string): Promise<ShardFileWriter> {
     await fs.rm(this.healPath(dataDir), { force: true });
-    return ShardFileWriter.create(this.healPath(dataDir));
+    return ShardFileWriter.create(this.healPath(dataDir), this.direct);
   }
 
   /** Puts a rebuilt (written, fdatasynced) shard file in place of a missing or damaged one. */
@@ -113,6 +117,31 @@ export class ShardStore {
     await Promise.all(
       names.filter((name) => !name.endsWith(SUFFIX)).map((name) => fs.rm(path.join(this.root, STAGING_DIR, name), { force: true, recursive: true })),
     );
+  }
+}
+
+/**
+ * Whether files in `dir` can be written with O_DIRECT (tmpfs, for one, refuses it): a probe
+ * file is written once and removed. The probe's name does not end in `.shard`, so a crash
+ * leaves it to `removeStrays`.
+ */
+async function supportsDirectIo(dir: string): Promise<boolean> {
+  if (constants.O_DIRECT === undefined) return false;
+  const probe = path.join(dir, `direct-io-probe-${process.pid}`);
+  const buffer = acquireAligned(DIRECT_IO_ALIGNMENT);
+  try {
+    const handle = await fs.open(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_DIRECT);
+    try {
+      await handle.write(buffer, 0, DIRECT_IO_ALIGNMENT, 0);
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    releaseAligned(buffer);
+    await fs.rm(probe, { force: true });
   }
 }
 
