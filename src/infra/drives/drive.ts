@@ -16,8 +16,11 @@ import type { ShardFileWriter } from '../shards/shard-file-writer';
 export type DriveState = 'online' | 'offline';
 
 export interface ShardReader {
-  /** `length` bytes from `offset` (fewer at the end of the file). */
-  read(offset: number, length: number): Promise<Buffer>;
+  /**
+   * `length` bytes from `offset` (fewer at the end of the file), read into `into` when given
+   * (it must hold `length` bytes; the result is then a view of it).
+   */
+  read(offset: number, length: number, into?: Buffer): Promise<Buffer>;
   /** The file's size in bytes. */
   size(): Promise<number>;
   close(): Promise<void>;

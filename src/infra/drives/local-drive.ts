@@ -163,15 +163,15 @@ export class LocalDrive implements Drive {
   async openShards(dataDir: string): Promise<ShardReader> {
     const handle = await this.shards.open(dataDir);
     return {
-      async read(offset: number, length: number): Promise<Buffer> {
-        const buffer = Buffer.allocUnsafe(length);
+      async read(offset: number, length: number, into?: Buffer): Promise<Buffer> {
+        const buffer = into ?? Buffer.allocUnsafe(length);
         let filled = 0;
         while (filled < length) {
           const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
           if (bytesRead === 0) break;
           filled += bytesRead;
         }
-        return filled === length ? buffer : buffer.subarray(0, filled);
+        return filled === buffer.length ? buffer : buffer.subarray(0, filled);
       },
       size: async () => (await handle.stat()).size,
       close: () => handle.close(),
