@@ -160,22 +160,8 @@ export class LocalDrive implements Drive {
     return this.shards.commit(dataDir);
   }
 
-  async openShards(dataDir: string): Promise<ShardReader> {
-    const handle = await this.shards.open(dataDir);
-    return {
-      async read(offset: number, length: number, into?: Buffer): Promise<Buffer> {
-        const buffer = into ?? Buffer.allocUnsafe(length);
-        let filled = 0;
-        while (filled < length) {
-          const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
-          if (bytesRead === 0) break;
-          filled += bytesRead;
-        }
-        return filled === buffer.length ? buffer : buffer.subarray(0, filled);
-      },
-      size: async () => (await handle.stat()).size,
-      close: () => handle.close(),
-    };
+  openShards(dataDir: string): Promise<ShardReader> {
+    return this.shards.open(dataDir);
   }
 
   createHealWriter(dataDir: string): Promise<ShardFileWriter> {
