@@ -11,6 +11,7 @@ import type { ProjectionWrite } from '../../domain/projections/projection';
 import type { ListPage, ListParams } from '../../domain/rules/listing';
 import type { UploadListPage, UploadListParams } from '../../domain/rules/upload-listing';
 import type { VersionListPage, VersionListParams } from '../../domain/rules/version-listing';
+import type { EncodedWrite } from '../eventlog/projection-store';
 import type { ShardFileWriter } from '../shards/shard-file-writer';
 
 export type DriveState = 'online' | 'offline';
@@ -33,6 +34,8 @@ export interface LogEntry {
   /** The JSON's UTF-8 bytes, encoded once for every drive's record. */
   readonly jsonBytes: Buffer;
   readonly writes: readonly ProjectionWrite[];
+  /** The same writes encoded for LMDB, once for every drive. */
+  readonly encodedWrites: readonly EncodedWrite[];
   /** JSON of the writes that revert `writes` (the before-image). */
   readonly undo: Buffer;
 }

@@ -61,8 +61,8 @@ export class LocalDrive implements Drive {
   }
 
   appendEvent(entry: LogEntry, inlineShard: Buffer | undefined): Promise<void> {
-    const { event, jsonBytes, writes, undo } = entry;
-    return this.log.append(event.id, jsonBytes, inlineShard, undo, () => this.projections.apply(writes)).catch((error: unknown) => {
+    const { event, jsonBytes, encodedWrites, undo } = entry;
+    return this.log.append(event.id, jsonBytes, inlineShard, undo, () => this.projections.apply(encodedWrites)).catch((error: unknown) => {
       this.markOffline(`write failed: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
     });
