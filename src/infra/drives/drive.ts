@@ -11,13 +11,17 @@ import type { ProjectionWrite } from '../../domain/projections/projection';
 import type { ListPage, ListParams } from '../../domain/rules/listing';
 import type { UploadListPage, UploadListParams } from '../../domain/rules/upload-listing';
 import type { VersionListPage, VersionListParams } from '../../domain/rules/version-listing';
+import type { EncodedWrite } from '../eventlog/projection-store';
 import type { ShardFileWriter } from '../shards/shard-file-writer';
 
 export type DriveState = 'online' | 'offline';
 
 export interface ShardReader {
-  /** `length` bytes from `offset` (fewer at the end of the file). */
-  read(offset: number, length: number): Promise<Buffer>;
+  /**
+   * `length` bytes from `offset` (fewer at the end of the file), read into `into` when given
+   * (it must hold `length` bytes; the result is then a view of it).
+   */
+  read(offset: number, length: number, into?: Buffer): Promise<Buffer>;
   /** The file's size in bytes. */
   size(): Promise<number>;
   close(): Promise<void>;
@@ -30,6 +34,8 @@ export interface LogEntry {
   /** The JSON's UTF-8 bytes, encoded once for every drive's record. */
   readonly jsonBytes: Buffer;
   readonly writes: readonly ProjectionWrite[];
+  /** The same writes encoded for LMDB, once for every drive. */
+  readonly encodedWrites: readonly EncodedWrite[];
   /** JSON of the writes that revert `writes` (the before-image). */
   readonly undo: Buffer;
 }

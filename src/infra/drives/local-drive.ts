@@ -62,8 +62,8 @@ export class LocalDrive implements Drive {
   }
 
   appendEvent(entry: LogEntry, inlineShard: Buffer | undefined): Promise<void> {
-    const { event, jsonBytes, writes, undo } = entry;
-    return this.log.append(event.id, jsonBytes, inlineShard, undo, () => this.projections.apply(writes)).catch((error: unknown) => {
+    const { event, jsonBytes, encodedWrites, undo } = entry;
+    return this.log.append(event.id, jsonBytes, inlineShard, undo, () => this.projections.apply(encodedWrites)).catch((error: unknown) => {
       this.markOffline(`write failed: ${error instanceof Error ? error.message : String(error)}`);
       void this.explainWriteFailure();
       throw error;
@@ -170,22 +170,8 @@ export class LocalDrive implements Drive {
     return this.shards.commit(dataDir);
   }
 
-  async openShards(dataDir: string): Promise<ShardReader> {
-    const handle = await this.shards.open(dataDir);
-    return {
-      async read(offset: number, length: number): Promise<Buffer> {
-        const buffer = Buffer.allocUnsafe(length);
-        let filled = 0;
-        while (filled < length) {
-          const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
-          if (bytesRead === 0) break;
-          filled += bytesRead;
-        }
-        return filled === length ? buffer : buffer.subarray(0, filled);
-      },
-      size: async () => (await handle.stat()).size,
-      close: () => handle.close(),
-    };
+  openShards(dataDir: string): Promise<ShardReader> {
+    return this.shards.open(dataDir);
   }
 
   createHealWriter(dataDir: string): Promise<ShardFileWriter> {

@@ -8,6 +8,7 @@ import type { MultipartUpload, UploadedPart } from '../../domain/multipart-uploa
 import type { ObjectVersion } from '../../domain/object-version';
 import type { ProjectionReader, ProjectionWrite } from '../../domain/projections/projection';
 import type { KeyCursor, ListEntry } from '../../domain/rules/listing';
+import { asBinary, type Database } from 'lmdb';
 import type { DriveDatabase } from './drive-database';
 import { bucketEnd, bucketPrefix, keyStart, objectKeyOf, pastPrefix, versionKey, versionsRange } from './object-keys';
 import { isUploadId, partKey, partsRange, uploadKey } from './upload-keys';
@@ -72,58 +73,58 @@ export class ProjectionStore implements ProjectionReader {
   }
 
   /** Queues the writes in the current transaction (or the current event turn's batch). */
-  apply(writes: readonly ProjectionWrite[]): void {
-    this.write(writes, false);
+  apply(writes: readonly EncodedWrite[]): void {
+    for (const { db, key, value } of writes) void (value ? this.database(db).put(key, asBinary(value)) : this.database(db).remove(key));
   }
 
   /** Applies writes immediately; must run inside a synchronous transaction. */
   applySync(writes: readonly ProjectionWrite[]): void {
-    this.write(writes, true);
+    for (const { db, key, value } of encodeWrites(writes)) void (value ? this.database(db).putSync(key, asBinary(value)) : this.database(db).removeSync(key));
   }
 
-  private write(writes: readonly ProjectionWrite[], sync: boolean): void {
-    const { buckets, objects, uploads, parts } = this.db;
-    for (const write of writes) {
-      switch (write.op) {
-        case 'putBucket':
-          void (sync ? buckets.putSync(write.bucket.name, write.bucket) : buckets.put(write.bucket.name, write.bucket));
-          break;
-        case 'removeBucket':
-          void (sync ? buckets.removeSync(write.name) : buckets.remove(write.name));
-          break;
-        case 'putVersion': {
-          const key = versionKey(write.bucket, write.key, write.version.eventId);
-          void (sync ? objects.putSync(key, write.version) : objects.put(key, write.version));
-          break;
-        }
-        case 'removeVersion': {
-          const key = versionKey(write.bucket, write.key, write.version.eventId);
-          void (sync ? objects.removeSync(key) : objects.remove(key));
-          break;
-        }
-        case 'putUpload': {
-          const key = uploadKey(write.upload.bucket, write.upload.key, write.upload.uploadId);
-          void (sync ? uploads.putSync(key, write.upload) : uploads.put(key, write.upload));
-          break;
-        }
-        case 'removeUpload': {
-          const key = uploadKey(write.upload.bucket, write.upload.key, write.upload.uploadId);
-          void (sync ? uploads.removeSync(key) : uploads.remove(key));
-          break;
-        }
-        case 'putPart': {
-          const key = partKey(write.part.uploadId, write.part.partNumber);
-          void (sync ? parts.putSync(key, write.part) : parts.put(key, write.part));
-          break;
-        }
-        case 'removePart': {
-          const key = partKey(write.part.uploadId, write.part.partNumber);
-          void (sync ? parts.removeSync(key) : parts.remove(key));
-          break;
-        }
-      }
-    }
+  /** The database as raw bytes go in (asBinary bypasses its JSON encoding). */
+  private database(name: EncodedWrite['db']): Database<unknown, string | Buffer> {
+    return this.db[name] as Database<unknown, string | Buffer>;
   }
+}
+
+/** A projection write as LMDB takes it: the database, the encoded key, the JSON bytes (none: remove). */
+export interface EncodedWrite {
+  readonly db: 'buckets' | 'objects' | 'uploads' | 'parts';
+  readonly key: string | Buffer;
+  readonly value: Buffer | undefined;
+}
+
+/**
+ * Encodes writes once for every drive (an event's writes are the same on each). The value
+ * bytes are what the databases' JSON encoding would write, so live and rebuilt projections
+ * stay byte-identical.
+ */
+export function encodeWrites(writes: readonly ProjectionWrite[]): EncodedWrite[] {
+  return writes.map((write): EncodedWrite => {
+    switch (write.op) {
+      case 'putBucket':
+        return { db: 'buckets', key: write.bucket.name, value: json(write.bucket) };
+      case 'removeBucket':
+        return { db: 'buckets', key: write.name, value: undefined };
+      case 'putVersion':
+        return { db: 'objects', key: versionKey(write.bucket, write.key, write.version.eventId), value: json(write.version) };
+      case 'removeVersion':
+        return { db: 'objects', key: versionKey(write.bucket, write.key, write.version.eventId), value: undefined };
+      case 'putUpload':
+        return { db: 'uploads', key: uploadKey(write.upload.bucket, write.upload.key, write.upload.uploadId), value: json(write.upload) };
+      case 'removeUpload':
+        return { db: 'uploads', key: uploadKey(write.upload.bucket, write.upload.key, write.upload.uploadId), value: undefined };
+      case 'putPart':
+        return { db: 'parts', key: partKey(write.part.uploadId, write.part.partNumber), value: json(write.part) };
+      case 'removePart':
+        return { db: 'parts', key: partKey(write.part.uploadId, write.part.partNumber), value: undefined };
+    }
+  });
+}
+
+function json(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8');
 }
 
 /**

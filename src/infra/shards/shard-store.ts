@@ -11,11 +11,15 @@
  * look in shards/ first and fall back to tmp/ for the instant between commit and rename.
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { constants, open, promises as fs, renameSync } from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { syncDirectory } from '../drives/drive-format';
+import { acquireAligned, DIRECT_IO_ALIGNMENT, releaseAligned } from './aligned-buffers';
+import { ShardFileReader } from './shard-file-reader';
 import { ShardFileWriter } from './shard-file-writer';
+
+const openFile = promisify(open);
 
 const STAGING_DIR = 'tmp';
 const SHARDS_DIR = 'shards';
@@ -32,6 +36,8 @@ export function dataDirTime(dataDir: string): number {
 
 export class ShardStore {
   private readonly stagingSync: CoalescedSync;
+  /** Whether shard files are written with O_DIRECT (decided by `prepare`). */
+  private direct = false;
 
   constructor(private readonly root: string) {
     this.stagingSync = new CoalescedSync(path.join(root, STAGING_DIR));
@@ -42,6 +48,7 @@ export class ShardStore {
     await fs.mkdir(path.join(this.root, STAGING_DIR), { recursive: true });
     const fanout = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
     await Promise.all(fanout.map((xx) => fs.mkdir(path.join(this.root, SHARDS_DIR, xx), { recursive: true })));
+    this.direct = await supportsDirectIo(path.join(this.root, STAGING_DIR));
   }
 
   stagedPath(dataDir: string): string {
@@ -53,13 +60,13 @@ export class ShardStore {
   }
 
   createWriter(dataDir: string): Promise<ShardFileWriter> {
-    return ShardFileWriter.create(this.stagedPath(dataDir));
+    return ShardFileWriter.create(this.stagedPath(dataDir), this.direct);
   }
 
   /** A writer for a rebuilt copy of a committed shard file (removes a stale one first). */
   async createHealWriter(dataDir: string): Promise<ShardFileWriter> {
     await fs.rm(this.healPath(dataDir), { force: true });
-    return ShardFileWriter.create(this.healPath(dataDir));
+    return ShardFileWriter.create(this.healPath(dataDir), this.direct);
   }
 
   /** Puts a rebuilt (written, fdatasynced) shard file in place of a missing or damaged one. */
@@ -81,19 +88,22 @@ export class ShardStore {
   /** Moves a staged file into place once its event is committed (idempotent). */
   async commit(dataDir: string): Promise<void> {
     try {
-      await fs.rename(this.stagedPath(dataDir), this.committedPath(dataDir));
+      // On the calling thread: a rename of a directory entry does not wait for the device
+      // (nothing is synced: start-up recovery redoes it), and the thread-pool round trip
+      // cost more CPU than the call (docs/performance.md).
+      renameSync(this.stagedPath(dataDir), this.committedPath(dataDir));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   }
 
   /** Opens a shard file for reading: committed, or still staged. */
-  async open(dataDir: string): Promise<FileHandle> {
+  async open(dataDir: string): Promise<ShardFileReader> {
     try {
-      return await fs.open(this.committedPath(dataDir), 'r');
+      return new ShardFileReader(await openFile(this.committedPath(dataDir), 'r'));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      return await fs.open(this.stagedPath(dataDir), 'r');
+      return new ShardFileReader(await openFile(this.stagedPath(dataDir), 'r'));
     }
   }
 
@@ -113,6 +123,31 @@ export class ShardStore {
     await Promise.all(
       names.filter((name) => !name.endsWith(SUFFIX)).map((name) => fs.rm(path.join(this.root, STAGING_DIR, name), { force: true, recursive: true })),
     );
+  }
+}
+
+/**
+ * Whether files in `dir` can be written with O_DIRECT (tmpfs, for one, refuses it): a probe
+ * file is written once and removed. The probe's name does not end in `.shard`, so a crash
+ * leaves it to `removeStrays`.
+ */
+async function supportsDirectIo(dir: string): Promise<boolean> {
+  if (constants.O_DIRECT === undefined) return false;
+  const probe = path.join(dir, `direct-io-probe-${process.pid}`);
+  const buffer = acquireAligned(DIRECT_IO_ALIGNMENT);
+  try {
+    const handle = await fs.open(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_DIRECT);
+    try {
+      await handle.write(buffer, 0, DIRECT_IO_ALIGNMENT, 0);
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    releaseAligned(buffer);
+    await fs.rm(probe, { force: true });
   }
 }
 

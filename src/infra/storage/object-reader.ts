@@ -10,12 +10,21 @@ import type { ObjectData, ObjectVersion, ShardLayout } from '../../domain/object
 import type { ByteRange } from '../../domain/rules/range';
 import { decodeBlock, NotEnoughShardsError, sliceShards, verifiedShard } from '../erasure/block-coder';
 import { BITROT_HASH_SIZE } from '../erasure/bitrot';
-import { blocksForRange, type BlockSpan } from '../erasure/block-layout';
+import { blocksForRange, shardSizeFor, type BlockSpan } from '../erasure/block-layout';
+import { poolFor, type BufferPool } from '../erasure/buffer-pool';
 import type { ShardReader } from '../drives/drive';
 import type { ErasureSet } from './erasure-set';
 
 /** Receives the object's bytes in order; returns a promise when the consumer needs a pause. */
 export type ByteSink = (chunks: Buffer[]) => void | Promise<void>;
+
+export interface ReadOptions {
+  /**
+   * The sink keeps no reference to the chunks once it has returned (or its promise has
+   * resolved): shard files are then read into pooled buffers, reused for later blocks.
+   */
+  readonly sinkReleasesChunks?: boolean;
+}
 
 export interface DamageReport {
   readonly bucket: string;
@@ -28,8 +37,37 @@ export interface DamageReport {
 /** Data stored under one erasure layout (multipart objects are a sequence of these). */
 type StoredData = Exclude<ObjectData, { kind: 'multipart' }>;
 
-/** Where a shard frame comes from: an inline shard (whole stream in memory) or a file. */
-type FrameSource = (span: BlockSpan) => Promise<Buffer | undefined>;
+/**
+ * Where a shard frame comes from: an inline shard (whole stream in memory) or a file, read
+ * into a buffer of the block's (pooled, given back once the block has been sent).
+ */
+type FrameSource = (span: BlockSpan, buffers: BlockBuffers) => Promise<Buffer | undefined>;
+
+/**
+ * The pooled buffers one block was read into. Shard files are read into reused buffers:
+ * a fresh 512 KiB buffer per shard per block cost page faults on every GET of a large object.
+ */
+class BlockBuffers {
+  private readonly taken: Array<{ pool: BufferPool; buffer: Buffer }> = [];
+
+  /** `pooled`: false when the sink may keep the chunks (each read then gets its own buffer). */
+  constructor(private readonly pooled: boolean) {}
+
+  /** A buffer of `size` bytes, or undefined when reads must not share memory. */
+  take(size: number): Buffer | undefined {
+    if (!this.pooled) return undefined;
+    const pool = poolFor(size);
+    const buffer = pool.acquire();
+    this.taken.push({ pool, buffer });
+    return buffer;
+  }
+
+  /** Only once nothing refers to the block's bytes any more (the sink has returned). */
+  release(): void {
+    for (const { pool, buffer } of this.taken) pool.release(buffer);
+    this.taken.length = 0;
+  }
+}
 
 export class ObjectReader {
   constructor(
@@ -38,9 +76,9 @@ export class ObjectReader {
   ) {}
 
   /** `where` names the version's object, for damage reports. */
-  async read(version: ObjectVersion, range: ByteRange, sink: ByteSink, where: { bucket: string; key: string }): Promise<void> {
+  async read(version: ObjectVersion, range: ByteRange, sink: ByteSink, where: { bucket: string; key: string }, options: ReadOptions = {}): Promise<void> {
     const data = version.data;
-    if (data.kind !== 'multipart') return this.readStored(version, data, version.size, range, sink, where);
+    if (data.kind !== 'multipart') return this.readStored(version, data, version.size, range, sink, where, options);
     // A multipart object: each part has its own shards; read the parts the range touches.
     let partStart = 0;
     for (const part of data.parts) {
@@ -48,7 +86,7 @@ export class ObjectReader {
       if (partStart > range.end) break;
       if (part.size > 0 && partEnd >= range.start) {
         const within = { start: Math.max(range.start, partStart) - partStart, end: Math.min(range.end, partEnd) - partStart };
-        await this.readStored(version, part.data, part.size, within, sink, where);
+        await this.readStored(version, part.data, part.size, within, sink, where, options);
       }
       partStart += part.size;
     }
@@ -62,22 +100,28 @@ export class ObjectReader {
     range: ByteRange,
     sink: ByteSink,
     where: { bucket: string; key: string },
+    options: ReadOptions,
   ): Promise<void> {
     if (data.kind === 'empty' || size === 0) return;
+    const pooled = options.sinkReleasesChunks === true;
     const layout = data.layout;
     const spans = blocksForRange(size, range.start, range.end, layout);
     const sources = data.kind === 'inline' ? this.inlineSources(layout, version.eventId) : this.fileSources(layout, data.dataDir);
     const damaged = new Set<number>();
     try {
-      // Fetch block i + 1 while block i is being sent.
-      let pending = this.readBlock(layout, sources, spans[0], damaged);
+      // Fetch block i + 1 while block i is being sent. A failure leaves the buffers to the GC.
+      let buffers = new BlockBuffers(pooled);
+      let pending = this.readBlock(layout, sources, spans[0], damaged, buffers);
       for (let i = 0; i < spans.length; i++) {
         const chunks = await pending;
+        const sent = buffers;
         if (i + 1 < spans.length) {
-          pending = this.readBlock(layout, sources, spans[i + 1], damaged);
+          buffers = new BlockBuffers(pooled);
+          pending = this.readBlock(layout, sources, spans[i + 1], damaged, buffers);
           pending.catch(() => undefined); // awaited next turn; don't let it count as unhandled meanwhile
         }
         await sink(chunks);
+        sent.release();
       }
     } finally {
       await Promise.all(sources.map((source) => source.close()));
@@ -85,12 +129,12 @@ export class ObjectReader {
     }
   }
 
-  private async readBlock(layout: ShardLayout, sources: ShardSource[], span: BlockSpan, damaged: Set<number>): Promise<Buffer[]> {
+  private async readBlock(layout: ShardLayout, sources: ShardSource[], span: BlockSpan, damaged: Set<number>, buffers: BlockBuffers): Promise<Buffer[]> {
     const k = layout.dataShards;
     const n = k + layout.parityShards;
     const shards: Array<Buffer | undefined> = new Array(n).fill(undefined);
     const fetch = async (index: number) => {
-      shards[index] = verifiedShard(await sources[index].frame(span), span.shardSize);
+      shards[index] = verifiedShard(await sources[index].frame(span, buffers), span.shardSize);
       if (!shards[index]) damaged.add(index);
     };
     await Promise.all(Array.from({ length: k }, (_, index) => fetch(index)));
@@ -124,11 +168,14 @@ export class ObjectReader {
     return this.shardDrives(layout).map((drive) => {
       let reader: Promise<ShardReader | undefined> | undefined;
       return {
-        frame: async (span) => {
+        frame: async (span, buffers) => {
           if (drive.state !== 'online') return undefined;
           reader ??= drive.openShards(dataDir).catch(() => undefined);
           const file = await reader;
-          return file?.read(span.frameOffset, BITROT_HASH_SIZE + span.shardSize).catch(() => undefined);
+          if (!file) return undefined;
+          // Sized for a full block's frame, so that every block of every object shares one pool.
+          const into = buffers.take(BITROT_HASH_SIZE + shardSizeFor(layout.blockSize, layout.dataShards));
+          return file.read(span.frameOffset, BITROT_HASH_SIZE + span.shardSize, into).catch(() => undefined);
         },
         close: async () => {
           const file = await reader;

@@ -22,7 +22,7 @@ import type { LockRequest } from '../../domain/rules/object-lock';
 import type { Tag } from '../../domain/rules/tagging';
 import { NamespaceLocks } from '../../infra/locks/namespace-locks';
 import { ErasureSet } from '../../infra/storage/erasure-set';
-import { NotEnoughShardsError, ObjectReader, type ByteSink } from '../../infra/storage/object-reader';
+import { NotEnoughShardsError, ObjectReader, type ByteSink, type ReadOptions } from '../../infra/storage/object-reader';
 import { INLINE_LIMIT } from '../../infra/storage/object-writer';
 import { copyPayload } from './copy-payload';
 import { decideOnKey } from './decide-on-key';
@@ -104,7 +104,7 @@ export interface ObjectRead {
   /** A read precondition answered "not modified" (304): send no body. */
   readonly notModified: boolean;
   /** Streams the (ranged) bytes into the sink. Throws before the first sink call if unreadable. */
-  pipe(sink: ByteSink): Promise<void>;
+  pipe(sink: ByteSink, options?: ReadOptions): Promise<void>;
 }
 
 @Injectable()
@@ -197,7 +197,7 @@ export class ObjectService {
       version,
       range,
       notModified,
-      pipe: (sink) => this.read(bucket, key, version, range ?? { start: 0, end: version.size - 1 }, sink),
+      pipe: (sink, readOptions) => this.read(bucket, key, version, range ?? { start: 0, end: version.size - 1 }, sink, readOptions),
     };
   }
 
@@ -340,9 +340,9 @@ export class ObjectService {
     return version;
   }
 
-  private async read(bucket: string, key: string, version: ObjectVersion, range: ByteRange, sink: ByteSink): Promise<void> {
+  private async read(bucket: string, key: string, version: ObjectVersion, range: ByteRange, sink: ByteSink, options?: ReadOptions): Promise<void> {
     try {
-      await this.reader.read(version, range, sink, { bucket, key });
+      await this.reader.read(version, range, sink, { bucket, key }, options);
     } catch (error) {
       if (!(error instanceof NotEnoughShardsError)) throw error;
       // The version may have been overwritten or deleted while we read it: then its shards

@@ -48,22 +48,26 @@ export class S3Response {
     this.send(status, { 'content-type': 'application/xml', ...headers }, xml);
   }
 
-  /** Writes body chunks, waiting for the socket to drain when it asks to. */
-  async write(chunks: readonly Buffer[]): Promise<void> {
-    if (this.headOnly) return;
-    let ok = true;
-    for (const chunk of chunks) ok = this.raw.write(chunk);
-    if (!ok && !this.raw.destroyed) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          this.raw.off('drain', done);
-          this.raw.off('close', done);
-          resolve();
-        };
-        this.raw.on('drain', done);
-        this.raw.on('close', done);
-      });
-    }
+  /**
+   * Writes body chunks; resolves once the socket has taken all of them (the reader reuses
+   * their memory afterwards), or the connection is gone. Waiting for the last chunk's write
+   * is also the back-pressure: at most one block per response is in flight.
+   */
+  write(chunks: readonly Buffer[]): Promise<void> {
+    if (this.headOnly || chunks.length === 0) return Promise.resolve();
+    const raw = this.raw;
+    if (raw.destroyed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        raw.off('close', done);
+        resolve();
+      };
+      raw.on('close', done);
+      const last = chunks.length - 1;
+      for (let i = 0; i < last; i++) raw.write(chunks[i]);
+      // Called once the chunk has been written out, or with an error when the socket is destroyed.
+      raw.write(chunks[last], done);
+    });
   }
 
   end(): void {

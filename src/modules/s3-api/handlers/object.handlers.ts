@@ -80,13 +80,17 @@ export class ObjectHandlers {
     const headers = this.headersFor(call, read);
     const status = read.range ? 206 : 200;
     let started = false;
-    await read.pipe(async (chunks) => {
-      if (!started) {
-        started = true;
-        call.response.writeHead(status, headers);
-      }
-      await call.response.write(chunks);
-    });
+    await read.pipe(
+      async (chunks) => {
+        if (!started) {
+          started = true;
+          call.response.writeHead(status, headers);
+        }
+        await call.response.write(chunks);
+      },
+      // S3Response.write resolves once the socket has taken the chunks.
+      { sinkReleasesChunks: true },
+    );
     // A zero-length object (or range) never calls the sink.
     if (!started) call.response.writeHead(status, headers);
     call.response.end();

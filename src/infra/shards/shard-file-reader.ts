@@ -1,0 +1,38 @@
+/**
+ * Reads frames of one shard file. The close runs on the calling thread (a read-only close
+ * never waits for the device; a thread-pool round trip costs more CPU than the call).
+ */
+import * as fs from 'node:fs';
+import { promisify } from 'node:util';
+import type { ShardReader } from '../drives/drive';
+
+const read = promisify(fs.read);
+const fstat = promisify(fs.fstat);
+
+export class ShardFileReader implements ShardReader {
+  private closed = false;
+
+  constructor(private readonly fd: number) {}
+
+  async read(offset: number, length: number, into?: Buffer): Promise<Buffer> {
+    if (into && into.length < length) throw new RangeError(`a buffer of ${into.length} bytes cannot take ${length}`);
+    const buffer = into ?? Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await read(this.fd, buffer, filled, length - filled, offset + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === buffer.length ? buffer : buffer.subarray(0, filled);
+  }
+
+  async size(): Promise<number> {
+    return (await fstat(this.fd)).size;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    fs.closeSync(this.fd);
+  }
+}
