@@ -4,7 +4,7 @@
  * x-amz-checksum-* the client declared), and verified once it has all arrived. Nothing is
  * ever committed from a body whose verification failed.
  */
-import { pipeline } from 'node:stream';
+import { finished } from 'node:stream';
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { s3Error } from '../../domain/errors';
@@ -52,12 +52,17 @@ export function payloadOf(call: S3Call, options: { checksumHeaders?: boolean } =
     async *chunks() {
       if (consumed) throw new Error('a request body can be read once');
       consumed = true;
+      // A body refused halfway is left to the gateway to discard (unread-body.ts), so the
+      // request is never destroyed here: that would close the connection before the answer.
       let source: Readable = call.request;
       if (chunked) {
-        decoder = new AwsChunkedDecoder(chunked);
-        source = pipeline(call.request, decoder, () => undefined);
+        const chunkDecoder = new AwsChunkedDecoder(chunked);
+        decoder = chunkDecoder;
+        call.request.pipe(chunkDecoder);
+        finished(call.request, (error) => error && chunkDecoder.destroy(error));
+        source = chunkDecoder;
       }
-      for await (const chunk of source as AsyncIterable<Buffer>) {
+      for await (const chunk of source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
         received += chunk.length;
         if (received > size) throw s3Error('IncompleteBody', undefined, { NumberBytesExpected: size, NumberBytesProvided: received });
         digests.update(chunk);

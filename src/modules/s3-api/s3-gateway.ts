@@ -23,7 +23,7 @@ import { DeleteObjectsHandlers } from './handlers/delete-objects.handlers';
 import { ObjectHandlers } from './handlers/object.handlers';
 import { PostObjectHandlers } from './handlers/post-object.handlers';
 import { ServiceHandlers } from './handlers/service.handlers';
-import { deferContinue, sendContinue } from './expect-continue';
+import { continueOnFirstRead, deferContinue } from './expect-continue';
 import { TaggingHandlers } from './handlers/tagging.handlers';
 import { HOST_ID, newRequestId } from './request-id';
 import { S3Authenticator } from './s3-authenticator';
@@ -31,6 +31,7 @@ import type { S3Call } from './s3-call';
 import { parseTarget, type S3Target } from './s3-request';
 import { S3Response } from './s3-response';
 import { resolveOperation, type S3Operation } from './s3-routes';
+import { discardRestOfBody } from './unread-body';
 import { renderError } from './xml/error.xml';
 
 const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] as const;
@@ -129,7 +130,7 @@ export class S3Gateway implements OnModuleInit {
       }
       const auth = this.authenticator.authenticate(raw, target);
       const operation = resolveOperation(raw.method ?? 'GET', target, raw.headers);
-      sendContinue(raw, reply.raw);
+      continueOnFirstRead(raw, reply.raw);
       await this.handlers[operation]({
         operation,
         target,
@@ -139,11 +140,11 @@ export class S3Gateway implements OnModuleInit {
         context: { actor: auth.accessKey, requestId: response.requestId },
       });
     } catch (error) {
-      this.fail(raw, response, error, target);
+      await this.fail(raw, response, error, target);
     }
   }
 
-  private fail(request: IncomingMessage, response: S3Response, error: unknown, target: S3Target | undefined): void {
+  private async fail(request: IncomingMessage, response: S3Response, error: unknown, target: S3Target | undefined): Promise<void> {
     if (response.headersSent) {
       // Mid-body: the status is gone; cutting the connection is the only honest signal left.
       this.logger.warn(`request ${response.requestId} failed after the response started: ${describe(error)}`);
@@ -159,20 +160,10 @@ export class S3Gateway implements OnModuleInit {
     }
     const headers: Record<string, string> = { ...s3.headers };
     if (s3.status === 503) headers['retry-after'] ??= '1';
-    if (abandonsBody(request)) headers.connection = 'close';
+    // The client gets the answer once it has sent its body (see unread-body.ts).
+    if (!(await discardRestOfBody(request))) headers.connection = 'close';
     response.xml(s3.status, renderError(s3, target?.rawPath ?? '/', response.requestId, HOST_ID), headers);
   }
-}
-
-/**
- * Whether the request's body was refused halfway (a bad chunk signature, digest, size...) and
- * its rest will never be read: the connection then cannot carry another request, so the answer
- * closes it, as S3 does. A body nobody started to read is discarded by Node, and one a handler
- * chose to drain (POST Object) is being read: those connections stay.
- */
-function abandonsBody(request: IncomingMessage): boolean {
-  if (request.complete) return false;
-  return request.destroyed || (request.readableDidRead && request.readableFlowing !== true);
 }
 
 function describe(error: unknown): string {

@@ -1,0 +1,144 @@
+/**
+ * A request refused before or while its (large) body is read: the client gets the S3 error,
+ * not EPIPE or a reset, and a keep-alive connection carries the next request. Refused before
+ * the body: a missing bucket. Refused halfway: aws-chunked framing broken after 1 MiB.
+ * Refused at the end: a wrong Content-MD5 or x-amz-content-sha256. With Expect: 100-continue
+ * the refusal comes instead of 100 Continue, and the body is never sent.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import * as http from 'node:http';
+import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3ErrorOf } from '../helpers/s3-assertions';
+import { sdkClient } from '../helpers/s3-clients';
+import { CairnServer } from '../helpers/server';
+import { signedHeaders } from '../helpers/signed-request';
+
+const BUCKET = 'refusals';
+const MiB = 1024 * 1024;
+
+interface Answer {
+  status: number;
+  code: string | undefined;
+  connection: string | undefined;
+  /** The request went on a connection an earlier request used. */
+  reused: boolean;
+  /** The server sent 100 Continue. */
+  continued: boolean;
+}
+
+/** A signed PUT of `body` (UNSIGNED-PAYLOAD unless `headers` say otherwise). */
+async function put(server: CairnServer, key: string, body: Buffer, options: { agent: http.Agent | false; headers?: Record<string, string>; expectContinue?: boolean }): Promise<Answer> {
+  const path = `/${key.startsWith('/') ? key.slice(1) : `${BUCKET}/${key}`}`;
+  const signed = await signedHeaders(server, 'PUT', path, { headers: options.headers ?? {} });
+  delete signed.host;
+  const headers = { ...signed, 'content-length': String(body.length), ...(options.expectContinue ? { expect: '100-continue' } : {}) };
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    let answered = false;
+    const request = http.request({ host: '127.0.0.1', port: server.port, method: 'PUT', path, headers, agent: options.agent }, (response) => {
+      let text = '';
+      response.on('data', (d: Buffer) => (text += d.toString()));
+      response.on('end', () => {
+        answered = true;
+        resolve({
+          status: response.statusCode!,
+          code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1],
+          connection: response.headers.connection,
+          reused: request.reusedSocket,
+          continued,
+        });
+        if (!request.writableFinished) request.destroy(); // the body was never sent
+      });
+    });
+    request.on('error', (error) => answered || reject(error));
+    if (options.expectContinue) {
+      request.on('continue', () => {
+        continued = true;
+        request.end(body);
+      });
+      request.flushHeaders();
+    } else {
+      request.end(body);
+    }
+  });
+}
+
+/** An aws-chunked body (STREAMING-UNSIGNED-PAYLOAD-TRAILER) whose chunk header after `breakAt` bytes is garbage. */
+function brokenChunkedBody(data: Buffer, chunkSize: number, breakAt: number): Buffer {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < data.length; i += chunkSize) {
+    const chunk = data.subarray(i, i + chunkSize);
+    parts.push(Buffer.from(`${i === breakAt ? 'zz' : chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from('0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n'));
+  return Buffer.concat(parts);
+}
+
+describe('refused request bodies', () => {
+  let server: CairnServer;
+  let s3: S3Client;
+  /** One keep-alive connection for all requests that use it, as SDKs pool them. */
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+  beforeAll(async () => {
+    server = await CairnServer.start();
+    s3 = sdkClient(server);
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  });
+  afterAll(async () => {
+    agent.destroy();
+    s3?.destroy();
+    await server?.dispose();
+  });
+
+  it('refused before the body is read: the error, then the next request on the same connection', async () => {
+    const body = randomBytes(8 * MiB);
+    expect(await put(server, '/no-such-bucket/key', body, { agent })).toMatchObject({ status: 404, code: 'NoSuchBucket', connection: 'keep-alive' });
+    expect(await put(server, 'after-early', Buffer.from('next'), { agent })).toMatchObject({ status: 200, reused: true });
+    // A client that closes after each request (as AWS SDKs do for Expect: 100-continue) still
+    // gets the answer: it comes once the body is in, not while the client is writing it.
+    for (let i = 0; i < 3; i++) {
+      expect(await put(server, '/no-such-bucket/key', body, { agent: false, headers: { connection: 'close' } })).toMatchObject({ status: 404, code: 'NoSuchBucket' });
+    }
+  });
+
+  it('with Expect: 100-continue, refused before the body: the final status instead of 100 Continue, and no body sent', async () => {
+    const body = randomBytes(8 * MiB);
+    expect(await put(server, '/no-such-bucket/key', body, { agent: false, expectContinue: true })).toMatchObject({
+      status: 404,
+      code: 'NoSuchBucket',
+      continued: false,
+    });
+    // Accepted: 100 Continue once the body is read.
+    expect(await put(server, 'expected', body, { agent, expectContinue: true })).toMatchObject({ status: 200, continued: true });
+  });
+
+  it('refused halfway through the body: the error, then the next request on the same connection', async () => {
+    const data = randomBytes(6 * MiB);
+    const headers = {
+      'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+      'content-encoding': 'aws-chunked',
+      'x-amz-decoded-content-length': String(data.length),
+      'x-amz-trailer': 'x-amz-checksum-crc32',
+    };
+    const answer = await put(server, 'halfway', brokenChunkedBody(data, 64 * 1024, 1 * MiB), { agent, headers });
+    expect(answer).toMatchObject({ status: 400, code: 'InvalidRequest', connection: 'keep-alive' });
+    expect(await put(server, 'after-halfway', Buffer.from('next'), { agent })).toMatchObject({ status: 200, reused: true });
+    expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'halfway' })))).name).toBe('NotFound');
+  });
+
+  it('refused at the end of the body (Content-MD5, x-amz-content-sha256): the error, then the next request on the same connection', async () => {
+    const body = randomBytes(6 * MiB);
+    const wrongMd5 = createHash('md5').update('other bytes').digest('base64');
+    expect(await put(server, 'bad-md5', body, { agent, headers: { 'content-md5': wrongMd5 } })).toMatchObject({ status: 400, code: 'BadDigest' });
+    expect(await put(server, 'after-md5', Buffer.from('next'), { agent })).toMatchObject({ status: 200, reused: true });
+    const wrongSha = createHash('sha256').update('other bytes').digest('hex');
+    expect(await put(server, 'bad-sha', body, { agent, headers: { 'x-amz-content-sha256': wrongSha } })).toMatchObject({
+      status: 400,
+      code: 'XAmzContentSHA256Mismatch',
+    });
+    expect(await put(server, 'after-sha', Buffer.from('next'), { agent })).toMatchObject({ status: 200, reused: true });
+    for (const key of ['bad-md5', 'bad-sha']) expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })))).name).toBe('NotFound');
+  });
+});
