@@ -206,6 +206,17 @@ export async function flipInlineShardByte(drive: string, eventId: string, at: nu
   });
 }
 
+/** The inline shard bytes in a drive's record of event `eventId` (empty when it has none). */
+export async function inlineShardOf(drive: string, eventId: string): Promise<Buffer> {
+  return withDriveDatabase(drive, { readOnly: true }, (db) => {
+    const stored = db.events.get(eventIdToBytes(eventId));
+    if (!stored) throw new Error(`event ${eventId} is not in the log of ${drive}`);
+    const bytes = Buffer.from(stored);
+    const inline = inlineShardRange(bytes);
+    return bytes.subarray(inline.start, inline.end);
+  });
+}
+
 /** Flips (xor 0xff) the byte at `offset` of a file. */
 export async function flipFileByte(file: string, offset: number): Promise<void> {
   const handle = await fs.open(file, 'r+');

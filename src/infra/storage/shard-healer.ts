@@ -1,7 +1,8 @@
 /**
  * Healing one object version: finds the drives whose shards of it are missing or damaged and
- * rewrites them from the shards the other drives hold (decode each block from any k verified
- * shards, re-encode, keep the drive's shard). Never writes anything it could not verify.
+ * rewrites them from the shards the drives hold (decode each block from any k verified shards
+ * of that block, whichever drives they are on, re-encode, keep the drive's shard). Never
+ * writes anything it could not verify.
  *
  * Shard files are checked by size (quick) or by every frame's bitrot hash (deep); a rebuilt
  * file is written beside the old one, fdatasynced and renamed over it. Inline shards are
@@ -59,8 +60,9 @@ export class ShardHealer {
     const outcome = { checked: drives.length, damaged: damaged.length, healed: 0, unrecoverable: false, rewritten: [] as string[] };
     if (damaged.length === 0 || options.dryRun) return outcome;
 
-    const sources = drives.filter((_, i) => sound[i]);
-    if (sources.length < layout.dataShards) return { ...outcome, unrecoverable: true };
+    // Every drive is a source, block by block: damage spread over more than m drives (never
+    // more than m per block) still leaves k verified shards of each block to rebuild from.
+    const sources = drives;
     const readers = await Promise.all(sources.map((drive) => drive.openShards(dataDir).catch(() => undefined)));
     const writers: Array<{ drive: Drive; writer: ShardFileWriter }> = [];
     try {
