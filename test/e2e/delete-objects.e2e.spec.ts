@@ -3,25 +3,18 @@
  * no digest, a wrong digest, malformed XML, more than 1000 keys — each of which deletes nothing.
  */
 import { CreateBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { awsCli, boto3 } from '../helpers/cli-tools';
 import { s3ErrorOf } from '../helpers/s3-assertions';
-import { minioClient, sdkClient } from '../helpers/s3-clients';
+import { minioClient } from '../helpers/s3-clients';
 import { CairnServer } from '../helpers/server';
 import { md5Base64, signedFetch } from '../helpers/signed-fetch';
+import { serverForTests } from '../helpers/server-for-tests';
 
 describe('DeleteObjects', () => {
   let server: CairnServer;
   let s3: S3Client;
-
-  beforeAll(async () => {
-    server = await CairnServer.start();
-    s3 = sdkClient(server);
-  });
-  afterAll(async () => {
-    s3?.destroy();
-    await server?.dispose();
-  });
+  serverForTests((started) => ({ server, s3 } = started));
 
   async function fill(bucket: string, keys: string[]): Promise<void> {
     await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch(() => undefined);

@@ -21,12 +21,12 @@ import {
   UploadPartCommand,
   type CompletedPart,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
-import { sdkClient } from '../helpers/s3-clients';
 import { CairnServer } from '../helpers/server';
 import { signedHeaders, signedRequest } from '../helpers/signed-request';
 import { checksumBase64, type ChecksumAlgorithm } from '../../src/infra/http/checksums';
+import { serverForTests } from '../helpers/server-for-tests';
 
 const BUCKET = 'writes';
 const md5 = (b: Buffer) => `"${createHash('md5').update(b).digest('hex')}"`;
@@ -34,16 +34,7 @@ const md5 = (b: Buffer) => `"${createHash('md5').update(b).digest('hex')}"`;
 describe('object writes', () => {
   let server: CairnServer;
   let s3: S3Client;
-
-  beforeAll(async () => {
-    server = await CairnServer.start();
-    s3 = sdkClient(server);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  });
-  afterAll(async () => {
-    s3?.destroy();
-    await server?.dispose();
-  });
+  serverForTests((started) => ({ server, s3 } = started), { buckets: [BUCKET] });
 
   describe('conditional PutObject', () => {
     it('If-None-Match: * creates a new key, then is 412 PreconditionFailed and leaves the object alone', async () => {

@@ -3,18 +3,19 @@
  * presignedPostPolicy, boto3 generate_presigned_post with SigV4 and SigV2), posted as real
  * multipart/form-data with fetch; every policy violation is refused and stores nothing.
  */
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as http from 'node:http';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
-import { awsCliEnv, minioClient, sdkClient } from '../helpers/s3-clients';
+import { awsCliEnv, minioClient } from '../helpers/s3-clients';
 import { ACCESS_KEY, CairnServer, SECRET_KEY } from '../helpers/server';
 import { checksumBase64, type ChecksumAlgorithm } from '../../src/infra/http/checksums';
+import { serverForTests } from '../helpers/server-for-tests';
 
 const run = promisify(execFile);
 const BUCKET = 'post-forms';
@@ -72,16 +73,7 @@ function signedForm(server: CairnServer, conditions: unknown[], expiration = new
 describe('POST Object (browser-form uploads)', () => {
   let server: CairnServer;
   let s3: S3Client;
-
-  beforeAll(async () => {
-    server = await CairnServer.start();
-    s3 = sdkClient(server);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  });
-  afterAll(async () => {
-    s3?.destroy();
-    await server?.dispose();
-  });
+  serverForTests((started) => ({ server, s3 } = started), { buckets: [BUCKET] });
 
   const absent = async (key: string) => expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })))).name).toBe('NotFound');
 

@@ -7,12 +7,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
-import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, describe, expect, it } from 'vitest';
 import { s3ErrorOf } from '../helpers/s3-assertions';
-import { sdkClient } from '../helpers/s3-clients';
 import { CairnServer } from '../helpers/server';
 import { signedHeaders } from '../helpers/signed-request';
+import { serverForTests } from '../helpers/server-for-tests';
 
 const BUCKET = 'refusals';
 const MiB = 1024 * 1024;
@@ -80,17 +80,8 @@ describe('refused request bodies', () => {
   let s3: S3Client;
   /** One keep-alive connection for all requests that use it, as SDKs pool them. */
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-
-  beforeAll(async () => {
-    server = await CairnServer.start();
-    s3 = sdkClient(server);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  });
-  afterAll(async () => {
-    agent.destroy();
-    s3?.destroy();
-    await server?.dispose();
-  });
+  serverForTests((started) => ({ server, s3 } = started), { buckets: [BUCKET] });
+  afterAll(() => agent.destroy());
 
   it('refused before the body is read: the error, then the next request on the same connection', async () => {
     const body = randomBytes(8 * MiB);

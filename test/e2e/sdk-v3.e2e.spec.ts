@@ -22,21 +22,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
 import { sdkClient } from '../helpers/s3-clients';
 import { CairnServer } from '../helpers/server';
+import { serverForTests } from '../helpers/server-for-tests';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
 describe('AWS SDK v3 against cairn', () => {
-  let server: CairnServer;
   let s3: S3Client;
-
-  beforeAll(async () => {
-    server = await CairnServer.start();
-    s3 = sdkClient(server);
-  });
-  afterAll(async () => {
-    s3?.destroy();
-    await server?.dispose();
-  });
+  serverForTests((started) => ({ s3 } = started));
 
   it('creates, heads and lists buckets', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'sdk-basics' }));

@@ -5,17 +5,17 @@
  * the Java/Go SDKs send them. The chunks are signed here from the AWS spec, independently of
  * the server's code; a broken chain, a changed byte or a bad trailer stores nothing.
  */
-import { GetObjectCommand, HeadObjectCommand, CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Sha256 } from '@smithy/core/checksum';
 import { HttpRequest } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checksumBase64 } from '../../src/infra/http/checksums';
 import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
-import { sdkClient } from '../helpers/s3-clients';
 import { ACCESS_KEY, CairnServer, SECRET_KEY } from '../helpers/server';
+import { serverForTests } from '../helpers/server-for-tests';
 
 const BUCKET = 'streaming';
 const REGION = 'us-east-1';
@@ -102,17 +102,8 @@ const codeOf = (body: string) => /<Code>([^<]+)<\/Code>/.exec(body)?.[1];
 describe('SigV4 signed streaming uploads (aws-chunked with chunk signatures)', () => {
   let server: CairnServer;
   let s3: S3Client;
-
-  beforeAll(async () => {
-    server = await CairnServer.start();
-    s3 = sdkClient(server);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  });
-  afterAll(async () => {
-    agent.destroy();
-    s3?.destroy();
-    await server?.dispose();
-  });
+  serverForTests((started) => ({ server, s3 } = started), { buckets: [BUCKET] });
+  afterAll(() => agent.destroy());
 
   it('stores signed-chunk bodies, small (inline) and large (sharded), byte for byte', async () => {
     for (const [key, size, chunkSize] of [

@@ -5,7 +5,6 @@
  */
 import {
   CopyObjectCommand,
-  CreateBucketCommand,
   DeleteBucketTaggingCommand,
   DeleteObjectTaggingCommand,
   GetBucketTaggingCommand,
@@ -17,28 +16,20 @@ import {
   PutObjectTaggingCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { awsCli, boto3 } from '../helpers/cli-tools';
 import { s3ErrorOf } from '../helpers/s3-assertions';
-import { minioClient, sdkClient } from '../helpers/s3-clients';
+import { minioClient } from '../helpers/s3-clients';
 import { CairnServer } from '../helpers/server';
 import { signedFetch } from '../helpers/signed-fetch';
+import { serverForTests } from '../helpers/server-for-tests';
 
 const BUCKET = 'tagged';
 
 describe('object and bucket tagging', () => {
   let server: CairnServer;
   let s3: S3Client;
-
-  beforeAll(async () => {
-    server = await CairnServer.start();
-    s3 = sdkClient(server);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  });
-  afterAll(async () => {
-    s3?.destroy();
-    await server?.dispose();
-  });
+  serverForTests((started) => ({ server, s3 } = started), { buckets: [BUCKET] });
 
   const tagsOf = async (Key: string, VersionId?: string) => (await s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key, VersionId }))).TagSet;
 

@@ -23,26 +23,17 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
-import { sdkClient } from '../helpers/s3-clients';
 import { ACCESS_KEY, CairnServer, SECRET_KEY } from '../helpers/server';
+import { serverForTests } from '../helpers/server-for-tests';
 import { signedFetch } from '../helpers/signed-fetch';
 
 describe('versioning', () => {
   let server: CairnServer;
   let s3: S3Client;
   const BUCKET = 'history';
-
-  beforeAll(async () => {
-    server = await CairnServer.start();
-    s3 = sdkClient(server);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  });
-  afterAll(async () => {
-    s3?.destroy();
-    await server?.dispose();
-  });
+  serverForTests((started) => ({ server, s3 } = started), { buckets: [BUCKET] });
 
   const text = async (key: string, VersionId?: string) => (await bytesOf((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, VersionId }))).Body)).toString();
 
