@@ -32,6 +32,9 @@ function main() {
   if (unbounded > 0) {
     writeFileSync(source, text.replaceAll(UNBOUNDED, BOUNDED));
     console.log(`patch-lmdb: bounded ${unbounded} diagnostic messages in mdb.c`);
+  } else if (!text.includes(BOUNDED)) {
+    // Neither form: another lmdb release changed this code. Check it for the overrun by hand.
+    fail('mdb.c has neither the known unbounded diagnostics nor our fix: review this lmdb release');
   } else if (existsSync(addon)) {
     return; // patched and built
   }

@@ -2,6 +2,7 @@
  * Shard files written with O_DIRECT (aligned runs from a page-aligned buffer, the last run
  * padded and the file cut back) hold exactly the bytes a plain buffered write gives, for
  * frames of every awkward size: smaller than the alignment, unaligned, larger than the buffer.
+ * Aligned buffers are a fixed pool: writers beyond it go through the page cache.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -36,6 +37,23 @@ describe('shard file writer', () => {
       }
     });
   }
+
+  it('more writers at once than aligned buffers: the rest write through the page cache, every file right', async () => {
+    const files = Array.from({ length: 150 }, (_, i) => ({ file: path.join(root.path, `many-${i}.shard`), frame: randomBytes(8 + 5000 + i) }));
+    const writers = await Promise.all(files.map(({ file }) => ShardFileWriter.create(file, true)));
+    await Promise.all(writers.map((writer, i) => writer.write([files[i].frame])));
+    await Promise.all(writers.map((writer) => writer.finish()));
+    for (const { file, frame } of files) expect((await fs.readFile(file)).equals(frame), file).toBe(true);
+  });
+
+  it('abort waits for a write in progress before it closes the file and frees the buffer', async () => {
+    const file = path.join(root.path, 'aborted-midway.shard');
+    const writer = await ShardFileWriter.create(file, true);
+    const writing = writer.write([randomBytes(3 * 1024 * 1024)]); // several O_DIRECT runs
+    await writer.abort();
+    await expect(writing).resolves.toBeUndefined();
+    await expect(fs.stat(file)).rejects.toThrow();
+  });
 
   it('abort removes the file', async () => {
     const file = path.join(root.path, 'aborted.shard');

@@ -72,6 +72,7 @@ export class LocalDrive implements Drive {
 
   /** LMDB says only "Commit failed": a write probe tells the operator why (EPERM, EROFS, EIO, ENOSPC...). */
   private async explainWriteFailure(): Promise<void> {
+    if (this.reason?.includes('; the drive is ')) return; // one failed batch fails many appends: explained once
     const probe = await probeDrive(this.label).catch(() => undefined);
     if (probe && (probe.state === 'unwritable' || probe.state === 'unreadable' || probe.state === 'missing')) {
       this.reason = `${this.reason ?? 'write failed'}; the drive is ${probe.state}${'reason' in probe ? ` (${probe.reason})` : ''}`;

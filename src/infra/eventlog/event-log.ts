@@ -107,11 +107,6 @@ export class EventLog {
     return ids;
   }
 
-  /** Re-reads the head from disk (after a failed append, before the drive is used again). */
-  reloadHead(): void {
-    this.head = this.readHead();
-  }
-
   get(id: string): EventRecord | undefined {
     const bytes = this.db.events.get(eventIdToBytes(id));
     return bytes ? decodeEventRecord(bytes) : undefined;

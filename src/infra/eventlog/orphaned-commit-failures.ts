@@ -3,7 +3,9 @@
  * promise nobody holds. When the batch's commit fails (EPERM on a drive made read-only, EIO,
  * ENOSPC), that promise is rejected with "Commit failed (see commitError for details)" like
  * every write of the batch, and, unhandled, Node ends the process: one failing drive would
- * take the whole server down. The writes that were ours are rejected too and their callers
+ * take the whole server down. So are the projection puts and removes that ProjectionStore
+ * queues without holding their promises (they ride in the event's transaction, whose append
+ * promise is held). The appends are rejected too and their callers
  * handle it (the drive goes offline, see LocalDrive.appendEvent), so these orphans carry no
  * news. Any other unhandled rejection still ends the process, as Node's default does.
  */

@@ -3,31 +3,42 @@
  * and the length aligned to the device's block size; 4096 covers every common device).
  *
  * Node cannot tell a Buffer's address, but a WebAssembly.Memory's backing store is always
- * allocated page-aligned; each buffer here is one such memory, kept in a free list and never
- * grown (growing would detach it).
+ * allocated page-aligned. Each Memory reserves about 10 GiB of address space and V8 allows
+ * about 1 TiB in all, so there is exactly one: a slab carved into fixed chunks, handed out
+ * from a free list. When every chunk is in use, `tryAcquireAligned` says so and the caller
+ * writes through the page cache instead — running out of aligned memory is never an error.
  */
 export const DIRECT_IO_ALIGNMENT = 4096;
+/** One chunk: a writer stages up to this much before each O_DIRECT write. */
+export const ALIGNED_CHUNK = 1024 * 1024;
+/** Chunks in the slab: one per drive of 32 concurrent large uploads on 4 drives. */
+const CHUNKS = 128;
 const WASM_PAGE = 64 * 1024;
 
 // The one WebAssembly API used here (the project's TypeScript libs do not declare WebAssembly).
 declare const WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer } };
 
-const free = new Map<number, Buffer[]>();
-/** Idle buffers kept per size: enough for every drive of a few concurrent large uploads. */
-const KEEP = 64;
+let free: Buffer[] | undefined;
 
-/** A page-aligned buffer of at least `size` bytes (its length is rounded up to 64 KiB). */
-export function acquireAligned(size: number): Buffer {
-  const pages = Math.ceil(size / WASM_PAGE);
-  const buffer = free.get(pages)?.pop();
-  if (buffer) return buffer;
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  return Buffer.from(memory.buffer);
+function slabChunks(): Buffer[] {
+  if (free) return free;
+  free = [];
+  try {
+    const pages = (CHUNKS * ALIGNED_CHUNK) / WASM_PAGE;
+    const slab = Buffer.from(new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer);
+    // Pages are backed by memory only once touched: unused chunks cost address space only.
+    for (let i = CHUNKS - 1; i >= 0; i--) free.push(slab.subarray(i * ALIGNED_CHUNK, (i + 1) * ALIGNED_CHUNK));
+  } catch {
+    // No address space for it (a ulimit -v, say): every write goes through the page cache.
+  }
+  return free;
+}
+
+/** A page-aligned buffer of ALIGNED_CHUNK bytes, or undefined when all are in use. */
+export function tryAcquireAligned(): Buffer | undefined {
+  return slabChunks().pop();
 }
 
 export function releaseAligned(buffer: Buffer): void {
-  const pages = buffer.length / WASM_PAGE;
-  let list = free.get(pages);
-  if (!list) free.set(pages, (list = []));
-  if (list.length < KEEP) list.push(buffer);
+  slabChunks().push(buffer);
 }

@@ -11,10 +11,21 @@ const fstat = promisify(fs.fstat);
 
 export class ShardFileReader implements ShardReader {
   private closed = false;
+  /** Reads in progress: close waits for them, so none runs on an fd number reused elsewhere. */
+  private readonly reading = new Set<Promise<unknown>>();
 
   constructor(private readonly fd: number) {}
 
-  async read(offset: number, length: number, into?: Buffer): Promise<Buffer> {
+  read(offset: number, length: number, into?: Buffer): Promise<Buffer> {
+    const reading = this.readFrame(offset, length, into);
+    this.reading.add(reading);
+    const settled = () => this.reading.delete(reading);
+    reading.then(settled, settled);
+    return reading;
+  }
+
+  private async readFrame(offset: number, length: number, into?: Buffer): Promise<Buffer> {
+    if (this.closed) throw new Error('the shard file is closed');
     if (into && into.length < length) throw new RangeError(`a buffer of ${into.length} bytes cannot take ${length}`);
     const buffer = into ?? Buffer.allocUnsafe(length);
     let filled = 0;
@@ -33,6 +44,7 @@ export class ShardFileReader implements ShardReader {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.allSettled([...this.reading]);
     fs.closeSync(this.fd);
   }
 }

@@ -19,7 +19,7 @@
  */
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
-import { acquireAligned, DIRECT_IO_ALIGNMENT, releaseAligned } from './aligned-buffers';
+import { DIRECT_IO_ALIGNMENT, releaseAligned, tryAcquireAligned } from './aligned-buffers';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_DIRECT } = fs.constants;
 const open = promisify(fs.open);
@@ -36,24 +36,44 @@ export class ShardFileWriter {
   private fill = 0;
   private flushed = 0;
 
+  /** The write or finish in progress: abort waits for it before the fd and stage go. */
+  private busy: Promise<unknown> | undefined;
+
   private constructor(
     private readonly fd: number,
     readonly path: string,
-    private readonly direct: boolean,
-  ) {}
+    stage: Buffer | undefined,
+  ) {
+    this.stage = stage;
+    this.direct = stage !== undefined;
+  }
 
-  /** `direct`: open with O_DIRECT (the caller knows the file system supports it). */
+  private readonly direct: boolean;
+
+  /**
+   * `direct`: open with O_DIRECT (the caller knows the file system supports it) when an
+   * aligned buffer is free; through the page cache otherwise.
+   */
   static async create(filePath: string, direct = false): Promise<ShardFileWriter> {
-    const flags = direct ? O_WRONLY | O_CREAT | O_EXCL | O_DIRECT : 'wx';
-    return new ShardFileWriter(await open(filePath, flags), filePath, direct);
+    const stage = direct ? tryAcquireAligned() : undefined;
+    try {
+      const flags = stage ? O_WRONLY | O_CREAT | O_EXCL | O_DIRECT : 'wx';
+      return new ShardFileWriter(await open(filePath, flags), filePath, stage);
+    } catch (error) {
+      if (stage) releaseAligned(stage);
+      throw error;
+    }
   }
 
   get bytesWritten(): number {
     return this.position;
   }
 
-  async write(buffers: Buffer[]): Promise<void> {
-    if (this.direct) return this.writeDirect(buffers);
+  write(buffers: Buffer[]): Promise<void> {
+    return this.track(this.direct ? this.writeDirect(buffers) : this.writeBuffered(buffers));
+  }
+
+  private async writeBuffered(buffers: Buffer[]): Promise<void> {
     let pending = buffers;
     while (pending.length > 0) {
       const { bytesWritten } = await writev(this.fd, pending, this.position);
@@ -62,7 +82,11 @@ export class ShardFileWriter {
     }
   }
 
-  async finish(): Promise<void> {
+  finish(): Promise<void> {
+    return this.track(this.finishWrites());
+  }
+
+  private async finishWrites(): Promise<void> {
     if (this.direct && this.fill > 0) {
       // The last, partial run: padded to the alignment, then cut back to the real length.
       const padded = alignUp(this.fill);
@@ -75,19 +99,21 @@ export class ShardFileWriter {
   }
 
   async abort(): Promise<void> {
+    // A write still running (another drive's failure aborts them all) must not find its fd
+    // closed and its stage handed to another upload.
+    await this.busy?.catch(() => undefined);
     this.close();
     await fs.promises.unlink(this.path).catch(() => undefined);
   }
 
+  private track<T>(operation: Promise<T>): Promise<T> {
+    this.busy = operation;
+    return operation;
+  }
+
+  /** Gathers frames in the stage; what does not fill it waits for the next write or `finish`. */
   private async writeDirect(buffers: Buffer[]): Promise<void> {
-    if (!this.stage) {
-      let total = 0;
-      for (const buffer of buffers) total += buffer.length;
-      // Room for one such write and then some: what does not fill the buffer waits for the
-      // next write (or `finish`), so a one-block object is written in a single run.
-      this.stage = acquireAligned(alignUp(total) + DIRECT_IO_ALIGNMENT);
-    }
-    const stage = this.stage;
+    const stage = this.stage!;
     for (const buffer of buffers) {
       let offset = 0;
       while (offset < buffer.length) {
@@ -126,7 +152,7 @@ export class ShardFileWriter {
     try {
       fs.closeSync(this.fd);
     } finally {
-      // No write can still be using the stage: writes are awaited before finish or abort.
+      // No write is using the stage: finish runs after the writes, abort waits for them.
       if (this.stage) releaseAligned(this.stage);
       this.stage = undefined;
     }

@@ -15,7 +15,7 @@ import { constants, open, promises as fs, renameSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { syncDirectory } from '../drives/drive-format';
-import { acquireAligned, DIRECT_IO_ALIGNMENT, releaseAligned } from './aligned-buffers';
+import { DIRECT_IO_ALIGNMENT, releaseAligned, tryAcquireAligned } from './aligned-buffers';
 import { ShardFileReader } from './shard-file-reader';
 import { ShardFileWriter } from './shard-file-writer';
 
@@ -134,7 +134,8 @@ export class ShardStore {
 async function supportsDirectIo(dir: string): Promise<boolean> {
   if (constants.O_DIRECT === undefined) return false;
   const probe = path.join(dir, `direct-io-probe-${process.pid}`);
-  const buffer = acquireAligned(DIRECT_IO_ALIGNMENT);
+  const buffer = tryAcquireAligned();
+  if (!buffer) return false;
   try {
     const handle = await fs.open(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_DIRECT);
     try {

@@ -14,11 +14,14 @@ import { awaitsContinue } from './expect-continue';
 
 /** The most of a refused body read and discarded to answer on a usable connection. */
 export const DISCARD_LIMIT = 64 * 1024 * 1024;
+/** How long a refused body may take to arrive: a client trickling it does not hold the answer. */
+export const DISCARD_DEADLINE_MS = 30_000;
 
 /**
  * Reads and discards the rest of the body. Resolves true when the connection can carry
  * another request after the answer, false when the answer must close it (a rest beyond
- * `limit`, a client gone, a client waiting for 100 Continue that will send no body).
+ * `limit` or not in within DISCARD_DEADLINE_MS, a client gone, a client waiting for 100
+ * Continue that will send no body).
  */
 export function discardRestOfBody(request: IncomingMessage, limit = DISCARD_LIMIT): Promise<boolean> {
   if (request.complete || request.readableEnded) return Promise.resolve(true);
@@ -28,7 +31,9 @@ export function discardRestOfBody(request: IncomingMessage, limit = DISCARD_LIMI
   if (!request.readableDidRead && declared > limit) return Promise.resolve(false);
   return new Promise((resolve) => {
     let discarded = 0;
+    const deadline = setTimeout(() => settle(false), DISCARD_DEADLINE_MS);
     const settle = (usable: boolean) => {
+      clearTimeout(deadline);
       request.off('data', onData);
       request.off('end', onEnd);
       request.off('close', onClose);
