@@ -29,7 +29,7 @@ import { HOST_ID, newRequestId } from './request-id';
 import { S3Authenticator } from './s3-authenticator';
 import type { S3Call } from './s3-call';
 import { parseTarget, type S3Target } from './s3-request';
-import { S3Response } from './s3-response';
+import { ClientGone, S3Response } from './s3-response';
 import { resolveOperation, type S3Operation } from './s3-routes';
 import { discardRestOfBody } from './unread-body';
 import { renderError } from './xml/error.xml';
@@ -146,6 +146,7 @@ export class S3Gateway implements OnModuleInit {
 
   private async fail(request: IncomingMessage, response: S3Response, error: unknown, target: S3Target | undefined): Promise<void> {
     if (response.headersSent) {
+      if (error instanceof ClientGone) return;
       // Mid-body: the status is gone; cutting the connection is the only honest signal left.
       this.logger.warn(`request ${response.requestId} failed after the response started: ${describe(error)}`);
       response.raw.destroy();

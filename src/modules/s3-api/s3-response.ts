@@ -7,6 +7,13 @@ import { HOST_ID } from './request-id';
 
 export type Headers = Record<string, string | number | undefined>;
 
+/** The client closed the connection while its response was being sent: nothing to answer. */
+export class ClientGone extends Error {
+  constructor() {
+    super('the client closed the connection');
+  }
+}
+
 export class S3Response {
   /** Headers every response to this request carries (CORS headers of a matching rule). */
   private readonly common: Record<string, string> = {};
@@ -68,6 +75,11 @@ export class S3Response {
       // Called once the chunk has been written out, or with an error when the socket is destroyed.
       raw.write(chunks[last], done);
     });
+  }
+
+  /** Whether the connection is gone (the client left): there is no point in sending more. */
+  get connectionGone(): boolean {
+    return this.raw.destroyed;
   }
 
   end(): void {

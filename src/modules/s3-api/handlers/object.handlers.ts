@@ -11,7 +11,7 @@ import { parseCopySource, parseDirective } from '../copy-source';
 import { applyResponseOverrides, objectHeaders, storageClassFrom, systemMetadataFrom, userMetadataFrom } from '../object-metadata';
 import { payloadOf } from '../request-body';
 import { bucketOf, header, type S3Call } from '../s3-call';
-import type { Headers } from '../s3-response';
+import { ClientGone, type Headers } from '../s3-response';
 import { renderCopyObjectResult } from '../xml/copy-object.xml';
 import { lockHeaders, lockRequestFrom } from '../xml/object-lock.xml';
 import { assertBodyDigestSent } from '../required-digest';
@@ -87,6 +87,8 @@ export class ObjectHandlers {
           call.response.writeHead(status, headers);
         }
         await call.response.write(chunks);
+        // A client that left stops the read: no more blocks fetched, decoded and hashed for nobody.
+        if (call.response.connectionGone) throw new ClientGone();
       },
       // S3Response.write resolves once the socket has taken the chunks.
       { sinkReleasesChunks: true },
