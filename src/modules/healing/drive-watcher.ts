@@ -12,6 +12,8 @@ import { reattachDrive } from '../../infra/storage/drive-reattach';
 import { ErasureSet } from '../../infra/storage/erasure-set';
 import { HealService } from './heal.service';
 
+const MAX_BACKOFF_MS = 5 * 60_000;
+
 @Injectable()
 export class DriveWatcher implements OnApplicationShutdown {
   private readonly logger = new Logger('heal');
@@ -19,6 +21,9 @@ export class DriveWatcher implements OnApplicationShutdown {
   private busy = false;
   /** Slots whose going offline was already reported. */
   private readonly announced = new Set<number>();
+  /** Slots whose last attempt to rejoin failed: not before `at`, then twice as long (up to 5 min). */
+  private readonly backoff = new Map<number, { at: number; delayMs: number }>();
+  private intervalMs = 5_000;
 
   constructor(
     private readonly set: ErasureSet,
@@ -27,6 +32,7 @@ export class DriveWatcher implements OnApplicationShutdown {
 
   /** Starts watching; `pending` are drives that need a full heal now (replaced at start-up). */
   start(intervalMs: number, pending: readonly string[]): void {
+    this.intervalMs = intervalMs;
     for (const drive of this.set.offline()) this.announced.add(drive.slot); // the banner named them
     if (pending.length > 0) void this.exclusively(() => this.healDrives(pending));
     this.timer = setInterval(() => {
@@ -55,8 +61,19 @@ export class DriveWatcher implements OnApplicationShutdown {
   private async checkOffline(): Promise<void> {
     const back: string[] = [];
     for (const drive of this.set.offline()) {
-      const kind = await reattachDrive(this.set, drive);
+      if ((this.backoff.get(drive.slot)?.at ?? 0) > Date.now()) continue;
+      let kind;
+      try {
+        kind = await reattachDrive(this.set, drive);
+      } catch (error) {
+        // Readable and writable, yet it could not catch up (its LMDB refuses a transaction, say).
+        const delayMs = Math.min((this.backoff.get(drive.slot)?.delayMs ?? this.intervalMs) * 2, MAX_BACKOFF_MS);
+        this.backoff.set(drive.slot, { at: Date.now() + delayMs, delayMs });
+        this.logger.error(`drive ${drive.label} could not rejoin: ${error instanceof Error ? error.message : String(error)}; next try in ${Math.round(delayMs / 1000)} s`);
+        continue;
+      }
       if (!kind) continue;
+      this.backoff.delete(drive.slot);
       this.announced.delete(drive.slot);
       console.log(`Drive ${drive.label} ${kind === 'replaced' ? 'replaced by an empty drive: formatted into slot ' + (drive.slot + 1) : 'is back'}; it has caught up on the log`);
       back.push(drive.label);
