@@ -155,8 +155,9 @@ describe('read-only drives under a running server', () => {
     expect((await listAll(s3, BUCKET)).length).toBe(bodies.size);
 
     // The operator is told which drive, why, and what still works.
-    await waitFor('the offline warning', () => plain(server.output).includes(`WARNING: drive ${drive} is offline: write failed`), WATCH_MS * 2);
-    expect(plain(server.output)).toContain('WARNING: 3 of 4 drives online: reads and writes continue');
+    // The two lines are printed together but may reach us in separate chunks: wait for the second.
+    await waitFor('the offline warning', () => plain(server.output).includes('WARNING: 3 of 4 drives online: reads and writes continue'), WATCH_MS * 2);
+    expect(plain(server.output)).toContain(`WARNING: drive ${drive} is offline: write failed`);
     const warning = plain(server.output).split('\n').find((line) => line.includes(`drive ${drive} is offline`))!;
     expect(warning, 'the reason names the failed write probe').toMatch(/the drive is unwritable \(EPERM/);
 

@@ -64,15 +64,16 @@ export class LocalDrive implements Drive {
   appendEvent(entry: LogEntry, inlineShard: Buffer | undefined): Promise<void> {
     const { event, jsonBytes, encodedWrites, undo } = entry;
     return this.log.append(event.id, jsonBytes, inlineShard, undo, () => this.projections.apply(encodedWrites)).catch((error: unknown) => {
+      // One failed batch fails many appends: the one that takes the drive offline explains why.
+      const wasOnline = this.currentState !== 'offline';
       this.markOffline(`write failed: ${error instanceof Error ? error.message : String(error)}`);
-      void this.explainWriteFailure();
+      if (wasOnline) void this.explainWriteFailure();
       throw error;
     });
   }
 
   /** LMDB says only "Commit failed": a write probe tells the operator why (EPERM, EROFS, EIO, ENOSPC...). */
   private async explainWriteFailure(): Promise<void> {
-    if (this.reason?.includes('; the drive is ')) return; // one failed batch fails many appends: explained once
     const probe = await probeDrive(this.label).catch(() => undefined);
     if (probe && (probe.state === 'unwritable' || probe.state === 'unreadable' || probe.state === 'missing')) {
       this.reason = `${this.reason ?? 'write failed'}; the drive is ${probe.state}${'reason' in probe ? ` (${probe.reason})` : ''}`;

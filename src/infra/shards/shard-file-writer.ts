@@ -38,6 +38,8 @@ export class ShardFileWriter {
 
   /** The write or finish in progress: abort waits for it before the fd and stage go. */
   private busy: Promise<unknown> | undefined;
+  /** Opened with O_DIRECT: writes go through `stage`. */
+  private readonly direct: boolean;
 
   private constructor(
     private readonly fd: number,
@@ -47,8 +49,6 @@ export class ShardFileWriter {
     this.stage = stage;
     this.direct = stage !== undefined;
   }
-
-  private readonly direct: boolean;
 
   /**
    * `direct`: open with O_DIRECT (the caller knows the file system supports it) when an

@@ -148,7 +148,8 @@ export class ErasureSet {
   private async rollBackFailedAppends(): Promise<void> {
     const ids = [...this.failedAppends].sort().reverse();
     this.failedAppends.clear();
-    for (const drive of this.drives) {
+    // Offline drives that hold such an event drop it when they rejoin (drive-reattach.ts).
+    for (const drive of this.online()) {
       for (const id of ids) {
         try {
           if (await drive.hasEvent(id)) await drive.rollBackLastEvent(id);

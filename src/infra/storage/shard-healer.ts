@@ -62,15 +62,14 @@ export class ShardHealer {
 
     // Every drive is a source, block by block: damage spread over more than m drives (never
     // more than m per block) still leaves k verified shards of each block to rebuild from.
-    const sources = drives;
-    const readers = await Promise.all(sources.map((drive) => drive.openShards(dataDir).catch(() => undefined)));
+    const readers = await Promise.all(drives.map((drive) => drive.openShards(dataDir).catch(() => undefined)));
     const writers: Array<{ drive: Drive; writer: ShardFileWriter }> = [];
     try {
       for (const drive of damaged) writers.push({ drive, writer: await drive.createHealWriter(dataDir) });
       for (const span of blocksForRange(size, 0, size - 1, layout)) {
         const shards: Array<Buffer | undefined> = new Array(layout.dataShards + layout.parityShards).fill(undefined);
         await Promise.all(
-          sources.map(async (drive, i) => {
+          drives.map(async (drive, i) => {
             const frame = await readers[i]?.read(span.frameOffset, BITROT_HASH_SIZE + span.shardSize).catch(() => undefined);
             shards[layout.distribution[drive.slot]] = verifiedShard(frame, span.shardSize);
           }),

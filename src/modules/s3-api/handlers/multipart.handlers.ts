@@ -58,9 +58,7 @@ export class MultipartHandlers {
 
   async uploadPart(call: S3Call): Promise<void> {
     const result = await this.multipart.uploadPart(call.context, {
-      bucket: bucketOf(call),
-      key: call.target.key,
-      uploadId: uploadIdOf(call),
+      ...uploadOf(call),
       partNumber: partNumberOf(call),
       payload: payloadOf(call),
     });
@@ -71,9 +69,7 @@ export class MultipartHandlers {
 
   async uploadPartCopy(call: S3Call): Promise<void> {
     const result = await this.multipart.uploadPartCopy(call.context, {
-      bucket: bucketOf(call),
-      key: call.target.key,
-      uploadId: uploadIdOf(call),
+      ...uploadOf(call),
       partNumber: partNumberOf(call),
       source: parseCopySource(header(call, 'x-amz-copy-source')!),
       sourceConditions: readPreconditions(call, 'x-amz-copy-source-'),
@@ -106,7 +102,7 @@ export class MultipartHandlers {
   }
 
   async abortMultipartUpload(call: S3Call): Promise<void> {
-    await this.multipart.abortUpload(call.context, { bucket: bucketOf(call), key: call.target.key, uploadId: uploadIdOf(call) });
+    await this.multipart.abortUpload(call.context, uploadOf(call));
     call.response.send(204, {});
   }
 
@@ -152,6 +148,11 @@ function wholeObjectChecksum(call: S3Call): ChecksumValue | undefined {
 
 function uploadIdOf(call: S3Call): string {
   return call.target.query.get('uploadId') ?? '';
+}
+
+/** The upload a part or completion request names: bucket, key and ?uploadId. */
+function uploadOf(call: S3Call): { bucket: string; key: string; uploadId: string } {
+  return { bucket: bucketOf(call), key: call.target.key, uploadId: uploadIdOf(call) };
 }
 
 function partNumberOf(call: S3Call): number {
