@@ -245,7 +245,8 @@ describe('object writes', () => {
 
     it('verifies and stores each algorithm’s checksum, returned on GET and HEAD with x-amz-checksum-mode ENABLED only', async () => {
       for (const algorithm of ALGORITHMS) {
-        const body = randomBytes(algorithm.startsWith('SHA') ? 200 * 1024 : 1000);
+        // The SHAs over a body large enough to be hashed on a worker thread (digest-workers.ts).
+        const body = randomBytes(algorithm.startsWith('SHA') ? 5 * 1024 * 1024 : 1000);
         const name = `x-amz-checksum-${algorithm.toLowerCase()}`;
         const value = checksumBase64(algorithm, body);
         const response = await put(`sum/${algorithm}`, body, { [name]: value, 'content-md5': createHash('md5').update(body).digest('base64') });
@@ -262,7 +263,8 @@ describe('object writes', () => {
 
     it('refuses a mismatched checksum or Content-MD5 with BadDigest, and malformed ones with InvalidRequest / InvalidDigest, leaving the key as it was', async () => {
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'sum/kept', Body: 'kept' }));
-      for (const size of [1000, 200 * 1024]) {
+      // Inline, in shard files, and large enough to be hashed on a worker thread (digest-workers.ts).
+      for (const size of [1000, 200 * 1024, 5 * 1024 * 1024]) {
         const body = randomBytes(size);
         const other = randomBytes(size);
         const wrong = await put('sum/kept', body, { 'x-amz-checksum-sha256': checksumBase64('SHA256', other) });

@@ -32,7 +32,7 @@ export async function putObject(set: ErasureSet, bucket: string, key: string, bo
     inline = await encodeInline(set, layout, body);
     data = { kind: 'inline', layout };
   } else {
-    writer = await ShardedObjectWriter.open(set, layout, newDataDirId(Date.now()));
+    writer = ShardedObjectWriter.open(set, layout, newDataDirId(Date.now()));
     // Feed it in uneven pieces, as sockets do.
     for (let offset = 0; offset < body.length; offset += 70_001) await writer.write(body.subarray(offset, offset + 70_001));
     await writer.finish();
@@ -77,6 +77,6 @@ export function bufferPayload(body: Buffer): ObjectPayload {
     async *chunks() {
       for (let offset = 0; offset < body.length; offset += 65_536) yield body.subarray(offset, offset + 65_536);
     },
-    finish: () => ({ md5Hex: createHash('md5').update(body).digest('hex') }),
+    finish: async () => ({ md5Hex: createHash('md5').update(body).digest('hex') }),
   };
 }

@@ -15,8 +15,8 @@ export function copyPayload(source: ObjectVersion, produce: (sink: ByteSink) => 
   const payload = rangeCopyPayload(source.size, produce, source.checksum?.algorithm);
   return {
     ...payload,
-    finish() {
-      const result = payload.finish();
+    async finish() {
+      const result = await payload.finish();
       // Both sides were computed over verified bytes: a difference is a bug, never a client error.
       if (source.checksum && result.checksum?.value !== source.checksum.value) throw s3Error('InternalError', 'The copied bytes do not match the source checksum.');
       return result;
@@ -47,7 +47,7 @@ export function rangeCopyPayload(
       }
       if (received !== size) throw s3Error('InternalError', 'The copy source changed size while it was read.');
     },
-    finish() {
+    async finish() {
       const md5Hex = md5.digest('hex');
       return checksum ? { md5Hex, checksum: { algorithm: checksum.algorithm, value: checksum.digestBase64() } } : { md5Hex };
     },

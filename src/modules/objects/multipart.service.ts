@@ -76,7 +76,7 @@ export class MultipartService {
 
     const staged = await stageFiles(this.set, this.set.shardLayoutFor(bucket, key), payload);
     try {
-      const { md5Hex, checksum } = payload.finish();
+      const { md5Hex, checksum } = await payload.finish();
       const part = { partNumber, size: payload.size, etag: md5Hex, ...(checksum ? { checksum } : {}), data: staged.data as UploadedPart['data'] };
       const appended = await this.withUpload(bucket, key, uploadId, (state, upload) =>
         this.set.appendEvent((stamp) => decideUploadPart(upload, { bucket, key, uploadId, part }, { ...stamp, ...context }), { state }),

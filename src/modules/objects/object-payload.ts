@@ -15,7 +15,7 @@ export interface ObjectPayload {
    * (x-amz-content-sha256, Content-MD5, x-amz-checksum-*, trailing checksums) and returns
    * the MD5 for the ETag and the checksum to store. Throws BadDigest & co. on mismatch.
    */
-  finish(): { md5Hex: string; checksum?: ChecksumValue };
+  finish(): Promise<{ md5Hex: string; checksum?: ChecksumValue }>;
 }
 
 /** The whole body in memory (small bodies only); IncompleteBody when it ends short. */

@@ -134,7 +134,7 @@ export class ObjectService {
     const staged =
       payload.size !== undefined && payload.size <= INLINE_LIMIT ? await stageInline(this.set, layout, payload) : await stageFiles(this.set, layout, payload);
     try {
-      const { md5Hex, checksum } = payload.finish();
+      const { md5Hex, checksum } = await payload.finish();
       const release = await this.locks.lockObject(bucket, key);
       try {
         const drive = this.set.metadataDrive();

@@ -9,9 +9,10 @@
  * - a value that is not base64 of the algorithm's digest size: InvalidRequest "Value for ... is invalid.";
  * - a value that does not match the bytes: BadDigest.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { s3Error } from '../../domain/errors';
 import type { ChecksumValue } from '../../domain/object-version';
+import { DigestWorkers, type DigestAlgorithm, type DigestJob } from '../../infra/hashing/digest-workers';
 import { createChecksum, isValidChecksumValue, parseChecksumAlgorithm, type Checksum, type ChecksumAlgorithm } from '../../infra/http/checksums';
 
 export interface DeclaredDigests {
@@ -58,27 +59,89 @@ export function declaredChecksum(entries: Iterable<readonly [string, string]>, a
   return found ? { algorithm, value: found.value } : { algorithm };
 }
 
-/** Hashes the bytes as they go by; `finish` checks them against what was declared. */
-export class BodyDigests {
-  private readonly md5 = createHash('md5');
-  private readonly checksum: Checksum | undefined;
+/** What BodyDigests returns once every digest checked out. */
+export interface VerifiedDigests {
+  readonly md5Hex: string;
+  readonly checksum?: ChecksumValue;
+}
 
-  constructor(private readonly declared: DeclaredDigests) {
-    this.checksum = declared.checksum && createChecksum(declared.checksum.algorithm);
+/** Checksums node:crypto computes (the CRCs stay on the loop: native and far faster than MD5). */
+const WORKER_CHECKSUMS: Partial<Record<ChecksumAlgorithm, DigestAlgorithm>> = { SHA1: 'sha1', SHA256: 'sha256' };
+
+/**
+ * Hashes the bytes as they go by; `finish` checks them against what was declared. Large
+ * bodies (`offload`) have their MD5 and SHA digests computed on a worker thread
+ * (digest-workers.ts), the rest on the calling thread.
+ */
+export class BodyDigests {
+  private readonly md5: Hash | undefined;
+  private readonly payloadSha256: Hash | undefined;
+  private readonly checksum: Checksum | undefined;
+  /** The worker's job, opened with the first bytes (a body refused unread costs the worker nothing). */
+  private job: DigestJob | undefined;
+  private readonly workerAlgorithms: DigestAlgorithm[] | undefined;
+  /** The worker's digests, once `end` asked for them: md5, then the checksum's, then the payload's SHA-256. */
+  private fromWorker: Promise<Buffer[]> | undefined;
+  private readonly workerChecksum: DigestAlgorithm | undefined;
+
+  /**
+   * @param options.signedSha256 the x-amz-content-sha256 of a signed payload, checked too
+   * @param options.offload hash on a worker thread
+   */
+  constructor(
+    private readonly declared: DeclaredDigests,
+    private readonly options: { signedSha256?: string; offload?: boolean } = {},
+  ) {
+    const algorithm = declared.checksum?.algorithm;
+    this.workerChecksum = options.offload && algorithm ? WORKER_CHECKSUMS[algorithm] : undefined;
+    if (options.offload) {
+      const algorithms: DigestAlgorithm[] = ['md5'];
+      if (this.workerChecksum) algorithms.push(this.workerChecksum);
+      if (options.signedSha256 !== undefined) algorithms.push('sha256');
+      this.workerAlgorithms = algorithms;
+    } else {
+      this.md5 = createHash('md5');
+      if (options.signedSha256 !== undefined) this.payloadSha256 = createHash('sha256');
+    }
+    if (algorithm && !this.workerChecksum) this.checksum = createChecksum(algorithm);
   }
 
   update(chunk: Buffer): void {
-    this.md5.update(chunk);
+    if (this.workerAlgorithms) (this.job ??= DigestWorkers.shared().open(this.workerAlgorithms)).update(chunk);
+    this.md5?.update(chunk);
+    this.payloadSha256?.update(chunk);
     this.checksum?.update(chunk);
   }
 
-  /** The MD5 (for the ETag) and the checksum to store. Throws BadDigest on a mismatch. Call once. */
-  finish(): { md5Hex: string; checksum?: ChecksumValue } {
-    const md5 = this.md5.digest();
+  /** Every byte has gone by: a worker starts finishing its digests while the caller goes on. */
+  end(): void {
+    if (!this.workerAlgorithms || this.fromWorker) return;
+    this.job ??= DigestWorkers.shared().open(this.workerAlgorithms);
+    this.fromWorker = this.job.end();
+    // Awaited by `finish`; a caller that never gets there must not leave a rejection unhandled.
+    this.fromWorker.catch(() => undefined);
+  }
+
+  /** The body was abandoned: the worker drops its part. */
+  cancel(): void {
+    if (!this.fromWorker) this.job?.cancel();
+  }
+
+  /**
+   * The MD5 (for the ETag) and the checksum to store, once every byte has gone by. Throws
+   * XAmzContentSHA256Mismatch or BadDigest on a mismatch. Call once.
+   */
+  async finish(): Promise<VerifiedDigests> {
+    this.end();
+    const digests = this.fromWorker ? [...(await this.fromWorker)] : [];
+    const md5 = this.md5 ? this.md5.digest() : digests.shift()!;
+    const workerChecksum = this.workerChecksum ? digests.shift()! : undefined;
+    const payloadSha256 = this.payloadSha256 ? this.payloadSha256.digest() : digests.shift();
+    if (this.options.signedSha256 !== undefined && payloadSha256!.toString('hex') !== this.options.signedSha256) throw s3Error('XAmzContentSHA256Mismatch');
     if (this.declared.contentMd5 && !this.declared.contentMd5.equals(md5)) throw s3Error('BadDigest');
     const declared = this.declared.checksum;
     if (!declared) return { md5Hex: md5.toString('hex') };
-    const computed = this.checksum!.digestBase64();
+    const computed = workerChecksum ? workerChecksum.toString('base64') : this.checksum!.digestBase64();
     if (declared.value !== undefined && computed !== declared.value) {
       throw s3Error('BadDigest', `The ${declared.algorithm} you specified did not match the calculated checksum.`);
     }

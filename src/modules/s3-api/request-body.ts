@@ -5,9 +5,9 @@
  * ever committed from a body whose verification failed.
  */
 import { finished } from 'node:stream';
-import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { s3Error } from '../../domain/errors';
+import { DigestWorkers } from '../../infra/hashing/digest-workers';
 import { AwsChunkedDecoder, awsChunkedOptions } from '../../infra/http/aws-chunked';
 import type { ObjectPayload } from '../objects/object-payload';
 import { BodyDigests, declaredChecksum, parseContentMd5 } from './body-digests';
@@ -40,9 +40,12 @@ export function payloadOf(call: S3Call, options: { checksumHeaders?: boolean } =
   const size = chunked ? chunked.decodedLength : declaredLength(headers);
   const contentMd5 = parseContentMd5(header(call, 'content-md5'));
   const checksum = options.checksumHeaders === false ? undefined : declaredChecksum(headerEntries(headers));
-  // Trailing checksums are verified by the decoder; header checksums and Content-MD5 here.
-  const digests = new BodyDigests({ ...(contentMd5 ? { contentMd5 } : {}), ...(checksum ? { checksum } : {}) });
-  const sha256: Hash | undefined = mode.kind === 'signed' ? createHash('sha256') : undefined;
+  // Trailing checksums are verified by the decoder; header checksums, Content-MD5 and a
+  // signed payload's SHA-256 here (on a worker thread for large bodies).
+  const digests = new BodyDigests(
+    { ...(contentMd5 ? { contentMd5 } : {}), ...(checksum ? { checksum } : {}) },
+    { ...(mode.kind === 'signed' ? { signedSha256: mode.sha256Hex } : {}), offload: size >= DigestWorkers.MIN_BYTES },
+  );
   let decoder: AwsChunkedDecoder | undefined;
   let received = 0;
   let consumed = false;
@@ -62,18 +65,23 @@ export function payloadOf(call: S3Call, options: { checksumHeaders?: boolean } =
         finished(call.request, (error) => error && chunkDecoder.destroy(error));
         source = chunkDecoder;
       }
-      for await (const chunk of source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-        received += chunk.length;
-        if (received > size) throw s3Error('IncompleteBody', undefined, { NumberBytesExpected: size, NumberBytesProvided: received });
-        digests.update(chunk);
-        sha256?.update(chunk);
-        yield chunk;
+      let complete = false;
+      try {
+        for await (const chunk of source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+          received += chunk.length;
+          if (received > size) throw s3Error('IncompleteBody', undefined, { NumberBytesExpected: size, NumberBytesProvided: received });
+          digests.update(chunk);
+          yield chunk;
+        }
+        if (received !== size) throw s3Error('IncompleteBody', undefined, { NumberBytesExpected: size, NumberBytesProvided: received });
+        complete = true;
+        digests.end();
+      } finally {
+        if (!complete) digests.cancel();
       }
-      if (received !== size) throw s3Error('IncompleteBody', undefined, { NumberBytesExpected: size, NumberBytesProvided: received });
     },
-    finish() {
-      if (mode.kind === 'signed' && sha256!.digest('hex') !== mode.sha256Hex) throw s3Error('XAmzContentSHA256Mismatch');
-      const result = digests.finish();
+    async finish() {
+      const result = await digests.finish();
       if (!result.checksum && decoder?.checksum) return { ...result, checksum: { algorithm: decoder.checksum.algorithm, value: decoder.checksum.value } };
       return result;
     },

@@ -15,6 +15,6 @@ export async function readSmallBody(call: S3Call, limit = MAX_DOCUMENT_BYTES, op
   const payload = payloadOf(call, options);
   if (payload.size > limit) throw s3Error('EntityTooLarge', `Request documents are limited to ${limit} bytes.`);
   const body = await readPayload(payload);
-  payload.finish();
+  await payload.finish();
   return body;
 }

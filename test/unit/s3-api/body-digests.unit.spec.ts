@@ -1,0 +1,66 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { S3Error } from '../../../src/domain/errors';
+import { DigestWorkers } from '../../../src/infra/hashing/digest-workers';
+import { CHECKSUM_ALGORITHMS, checksumBase64 } from '../../../src/infra/http/checksums';
+import { BodyDigests, type DeclaredDigests } from '../../../src/modules/s3-api/body-digests';
+
+/** Feeds `body` in uneven chunks (so staging buffers fill across chunk boundaries), then finishes. */
+async function digestOf(body: Buffer, declared: DeclaredDigests, options: { signedSha256?: string; offload: boolean }) {
+  const digests = new BodyDigests(declared, options);
+  for (let offset = 0, step = 1; offset < body.length; offset += step, step = (step * 7 + 13) % 100_003) digests.update(body.subarray(offset, offset + step));
+  return digests.finish();
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  return error instanceof S3Error ? error.code : `not an S3Error: ${String(error)}`;
+}
+
+const md5 = (body: Buffer) => createHash('md5').update(body);
+
+describe('BodyDigests on a worker thread and on the calling thread', () => {
+  afterAll(() => DigestWorkers.closeShared());
+
+  // More than two staging buffers, ending in a partial one.
+  const body = randomBytes(2_500_000);
+
+  it('computes the same MD5 and every checksum either way, and they are the real digests', async () => {
+    for (const algorithm of CHECKSUM_ALGORITHMS) {
+      const declared: DeclaredDigests = { contentMd5: md5(body).digest(), checksum: { algorithm, value: checksumBase64(algorithm, body) } };
+      const signedSha256 = createHash('sha256').update(body).digest('hex');
+      const onWorker = await digestOf(body, declared, { signedSha256, offload: true });
+      const onLoop = await digestOf(body, declared, { signedSha256, offload: false });
+      expect(onWorker).toEqual({ md5Hex: md5(body).digest('hex'), checksum: { algorithm, value: checksumBase64(algorithm, body) } });
+      expect(onLoop).toEqual(onWorker);
+    }
+  });
+
+  it('computes a checksum the client asked for without sending a value', async () => {
+    const result = await digestOf(body, { checksum: { algorithm: 'SHA1' } }, { offload: true });
+    expect(result.checksum).toEqual({ algorithm: 'SHA1', value: createHash('sha1').update(body).digest('base64') });
+  });
+
+  it('refuses each mismatch with the AWS error, whichever thread hashed', async () => {
+    const other = randomBytes(16);
+    for (const offload of [true, false]) {
+      expect(await codeOf(digestOf(body, { contentMd5: md5(other).digest() }, { offload }))).toBe('BadDigest');
+      expect(await codeOf(digestOf(body, { checksum: { algorithm: 'SHA256', value: checksumBase64('SHA256', other) } }, { offload }))).toBe('BadDigest');
+      expect(await codeOf(digestOf(body, { checksum: { algorithm: 'CRC32', value: checksumBase64('CRC32', other) } }, { offload }))).toBe('BadDigest');
+      const wrongSha = createHash('sha256').update(other).digest('hex');
+      expect(await codeOf(digestOf(body, {}, { signedSha256: wrongSha, offload }))).toBe('XAmzContentSHA256Mismatch');
+    }
+  });
+
+  it('keeps concurrent bodies apart and survives abandoned ones', async () => {
+    const abandoned = new BodyDigests({}, { offload: true });
+    abandoned.update(randomBytes(600_000));
+    abandoned.cancel();
+    const bodies = Array.from({ length: 6 }, (_, i) => randomBytes(300_000 + i * 77_777));
+    const results = await Promise.all(bodies.map((each) => digestOf(each, {}, { offload: true })));
+    expect(results.map((result) => result.md5Hex)).toEqual(bodies.map((each) => md5(each).digest('hex')));
+  });
+});
