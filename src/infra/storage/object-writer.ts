@@ -60,20 +60,32 @@ export class ShardedObjectWriter {
     this.spare = { block: this.blockPool.acquire(), parity: this.parityPool.acquire() };
   }
 
-  static async open(set: ErasureSet, layout: ShardLayout, dataDir: string): Promise<ShardedObjectWriter> {
+  /**
+   * Starts creating the staging files and returns at once: the files are created while the
+   * first block's bytes arrive (creating four files costs milliseconds here), and the first
+   * block's write waits for them.
+   */
+  static open(set: ErasureSet, layout: ShardLayout, dataDir: string): ShardedObjectWriter {
     const drives = set.assertWritable();
-    const writers: Array<ShardFileWriter | undefined> = new Array(set.drives.length).fill(undefined);
+    const writer = new ShardedObjectWriter(set, layout, dataDir, new Array(set.drives.length).fill(undefined));
+    writer.writing = writer.createFiles(drives);
+    return writer;
+  }
+
+  private async createFiles(drives: Drive[]): Promise<void> {
     await Promise.all(
       drives.map(async (drive) => {
-        writers[drive.slot] = await drive.createShardWriter(dataDir).catch((error: unknown) => {
+        this.writers[drive.slot] = await drive.createShardWriter(this.dataDir).catch((error: unknown) => {
           drive.markOffline(`cannot create shard file: ${String(error)}`);
           return undefined;
         });
       }),
     );
-    const writer = new ShardedObjectWriter(set, layout, dataDir, writers);
-    writer.checkQuorum();
-    return writer;
+    try {
+      this.checkQuorum();
+    } catch (error) {
+      this.failure = error;
+    }
   }
 
   get bytesWritten(): number {
