@@ -287,6 +287,8 @@ describe('cairn server', () => {
     const s3 = sdkClient(server);
     await s3.send(new CreateBucketCommand({ Bucket: 'shutdown' }));
     await s3.send(new PutObjectCommand({ Bucket: 'shutdown', Key: 'k', Body: 'kept' }));
+    // Large enough to be hashed on a worker thread, which must not keep the process alive.
+    await s3.send(new PutObjectCommand({ Bucket: 'shutdown', Key: 'large', Body: randomBytes(5 * 1024 * 1024) }));
     s3.destroy();
     for (const drive of drives) expect(readFileSync(path.join(drive, 'cairn.pid'), 'utf8').trim()).toBe(String(server.process!.pid));
     const child = server.process!;

@@ -76,8 +76,6 @@ class DigestWorker {
 
   private start(): Worker {
     const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'cairn-digests' });
-    // The server's sockets keep the process alive; a CLI or a test must not wait on the worker.
-    worker.unref();
     worker.on('message', (reply: WorkerReply) => {
       if (reply.op === 'spare') {
         if (this.spares.length < SPARE_BUFFERS) this.spares.push(reply.buffer);
@@ -96,6 +94,9 @@ class DigestWorker {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`digest worker exited with code ${code}`)));
+    // The server's sockets keep the process alive; a shutdown or a CLI must not wait on the
+    // worker. After the listeners: adding a 'message' listener refs the worker again.
+    worker.unref();
     return worker;
   }
 }
