@@ -220,7 +220,11 @@ export class ShardStore {
       get bytesWritten() {
         return writer.bytesWritten;
       },
-      write: (buffers) => writer.write(buffers),
+      write: (buffers) => {
+        const length = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+        if (writer.bytesWritten + length > shardBytes) return Promise.reject(new RangeError(`shard larger than its extent (${writer.bytesWritten + length} > ${shardBytes})`));
+        return writer.write(buffers);
+      },
       finish: async () => {
         if (writer.bytesWritten !== shardBytes) throw new Error(`a shard of ${writer.bytesWritten} bytes in an extent reserved for ${shardBytes}`);
         await writer.finish();
