@@ -17,14 +17,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { ShardReader, ShardWriter } from '../drives/drive';
-import { DIRECT_IO_ALIGNMENT, releaseAligned, tryAcquireAligned } from './aligned-buffers';
+import { releaseAligned, tryAcquireAligned } from './aligned-buffers';
+import { AlignedStage } from './aligned-stage';
 import { CoalescedSync } from './coalesced-sync';
+import { syncDirectory } from '../drives/drive-format';
 import type { Extent } from './extent-allocator';
 
 const open = promisify(fs.open);
 const write = promisify(fs.write);
 const read = promisify(fs.read);
 const fdatasync = promisify(fs.fdatasync);
+const fstat = promisify(fs.fstat);
 
 export const SEGMENTS_DIR = 'segments';
 
@@ -102,17 +105,17 @@ export class SegmentFiles {
 /** Writes one shard's frames, in order, into its extent; `finish` makes them durable. */
 export class SegmentShardWriter implements ShardWriter {
   private position = 0;
-  /** O_DIRECT: bytes gathered in the aligned stage, and how much of the extent is written. */
-  private fill = 0;
-  private flushed = 0;
+  /** O_DIRECT: frames gathered for aligned writes (through the page cache without one). */
+  private stage: AlignedStage | undefined;
   private busy: Promise<unknown> | undefined;
-  private done = false;
 
   constructor(
     private readonly file: SegmentFile,
     readonly extent: Extent,
-    private stage: Buffer | undefined,
-  ) {}
+    aligned: Buffer | undefined,
+  ) {
+    this.stage = aligned && new AlignedStage(aligned, (buffer, length, position) => this.writeFully(buffer, length, position));
+  }
 
   get bytesWritten(): number {
     return this.position;
@@ -123,7 +126,9 @@ export class SegmentShardWriter implements ShardWriter {
     if (this.position + length > this.extent.length) {
       return Promise.reject(new RangeError(`shard larger than its extent (${this.position + length} > ${this.extent.length})`));
     }
-    return this.track(this.stage ? this.writeDirect(buffers) : this.writeBuffered(buffers));
+    const start = this.position;
+    this.position += length;
+    return this.track(this.stage ? this.stage.append(buffers) : this.writeBuffered(buffers, start));
   }
 
   /** Writes what is staged and waits for an fdatasync of the segment that started after it. */
@@ -138,39 +143,17 @@ export class SegmentShardWriter implements ShardWriter {
   }
 
   private async finishWrites(): Promise<void> {
-    if (this.stage && this.fill > 0) {
-      const padded = Math.ceil(this.fill / DIRECT_IO_ALIGNMENT) * DIRECT_IO_ALIGNMENT;
-      this.stage.fill(0, this.fill, padded);
-      await this.writeFully(this.stage, padded, this.flushed);
-    }
+    // The padding stays inside the extent, which is a multiple of the alignment.
+    await this.stage?.finish();
     this.release();
     await this.file.synced.sync();
   }
 
-  private async writeBuffered(buffers: Buffer[]): Promise<void> {
+  private async writeBuffered(buffers: Buffer[], start: number): Promise<void> {
+    let position = start;
     for (const buffer of buffers) {
-      await this.writeFully(buffer, buffer.length, this.position);
-      this.position += buffer.length;
-    }
-  }
-
-  /** Gathers frames in the aligned stage and writes it whenever it is full. */
-  private async writeDirect(buffers: Buffer[]): Promise<void> {
-    const stage = this.stage!;
-    for (const buffer of buffers) {
-      let offset = 0;
-      while (offset < buffer.length) {
-        const n = Math.min(stage.length - this.fill, buffer.length - offset);
-        buffer.copy(stage, this.fill, offset, offset + n);
-        this.fill += n;
-        offset += n;
-        this.position += n;
-        if (this.fill === stage.length) {
-          await this.writeFully(stage, stage.length, this.flushed);
-          this.flushed += stage.length;
-          this.fill = 0;
-        }
-      }
+      await this.writeFully(buffer, buffer.length, position);
+      position += buffer.length;
     }
   }
 
@@ -190,9 +173,7 @@ export class SegmentShardWriter implements ShardWriter {
   }
 
   private release(): void {
-    if (this.done) return;
-    this.done = true;
-    if (this.stage) releaseAligned(this.stage);
+    if (this.stage) releaseAligned(this.stage.buffer);
     this.stage = undefined;
   }
 }
@@ -220,20 +201,11 @@ class SegmentShardReader implements ShardReader {
 
   async size(): Promise<number> {
     // The shard ends where the segment file does if the file was cut short (a damaged drive).
-    const fileSize = (await fs.promises.stat(`/proc/self/fd/${this.file.readFd}`)).size;
+    const fileSize = (await fstat(this.file.readFd)).size;
     return Math.max(0, Math.min(this.length, fileSize - this.extent.offset));
   }
 
   async close(): Promise<void> {
     // The segment's descriptors stay open for the next reader.
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await fs.promises.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
