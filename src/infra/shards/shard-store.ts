@@ -259,8 +259,9 @@ export class ShardStore {
     return this.stagingSync.sync();
   }
 
-  /** Moves a staged file into place once its event is committed (idempotent). */
+  /** Moves a staged file into place once its event is committed (idempotent; nothing to do for a segment's shard). */
   async commit(dataDir: string): Promise<void> {
+    if (this.placementOf(dataDir)) return;
     try {
       // On the calling thread: a rename of a directory entry does not wait for the device
       // (nothing is synced: start-up recovery redoes it), and the thread-pool round trip
