@@ -4,9 +4,8 @@
  * finds missing files, --deep also damaged ones) and rebuilt byte for byte.
  */
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { promises as fs } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { committedShardFiles, contentFor, flipFileByte, shardFilePath } from '../helpers/fault-tools';
+import { committedShards, contentFor, flipShardByte, locateShard, readShard, removeShard } from '../helpers/fault-tools';
 import { sdkClient } from '../helpers/s3-clients';
 import { ACCESS_KEY, CairnServer, runCairn, SECRET_KEY } from '../helpers/server';
 
@@ -25,31 +24,31 @@ describe('cairn admin heal', () => {
     s3.destroy();
     drive = server.drives[2];
     originals = new Map();
-    for (const dataDir of await committedShardFiles(drive)) originals.set(dataDir, await fs.readFile(shardFilePath(drive, dataDir)));
+    for (const dataDir of await committedShards(drive)) originals.set(dataDir, await readShard(drive, dataDir));
   });
   afterAll(async () => server?.dispose());
 
   const heal = (...args: string[]) => runCairn(['admin', 'heal', ...args, '--endpoint', server.endpoint], credentials);
 
-  it('finds missing and damaged shard files, reports them in a dry run, and rebuilds them byte for byte', async () => {
+  it('finds missing and damaged shards, reports them in a dry run, and rebuilds them byte for byte', async () => {
     const [missing, damaged] = [...originals.keys()];
-    await fs.rm(shardFilePath(drive, missing));
-    await flipFileByte(shardFilePath(drive, damaged), 1000);
+    await removeShard(drive, missing);
+    await flipShardByte(drive, damaged, 1000);
 
     const dryRun = await heal('--deep', '--dry-run', '--json');
     expect(dryRun.code, dryRun.stderr).toBe(0);
     expect(JSON.parse(dryRun.stdout)).toEqual({ scanned: 6, versions: 6, damaged: 2, healed: 0, failed: 0 });
-    await expect(fs.access(shardFilePath(drive, missing))).rejects.toThrow();
+    expect(await locateShard(drive, missing)).toBeUndefined();
 
     // Without --deep only sizes are checked: the missing file is found, the flipped byte is not.
     const quick = await heal('media', '--json');
     expect(JSON.parse(quick.stdout)).toEqual({ scanned: 6, versions: 6, damaged: 1, healed: 1, failed: 0 });
-    expect((await fs.readFile(shardFilePath(drive, missing))).equals(originals.get(missing)!)).toBe(true);
+    expect((await readShard(drive, missing)).equals(originals.get(missing)!)).toBe(true);
 
     const deep = await heal('media/clip-', '--deep');
     expect(deep.code, deep.stderr).toBe(0);
     expect(deep.stdout).toMatch(/Heal done in [\d.]+ s: 6 objects scanned \(6 versions, [\d.]+ MiB\), 1 damaged, 1 healed, 0 failed/);
-    for (const [dataDir, bytes] of originals) expect((await fs.readFile(shardFilePath(drive, dataDir))).equals(bytes), dataDir).toBe(true);
+    for (const [dataDir, bytes] of originals) expect((await readShard(drive, dataDir)).equals(bytes), dataDir).toBe(true);
 
     const clean = await heal('--deep', '--json');
     expect(JSON.parse(clean.stdout)).toEqual({ scanned: 6, versions: 6, damaged: 0, healed: 0, failed: 0 });
@@ -79,12 +78,12 @@ describe('the background scanner', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'quiet', Key: 'untouched', Body: contentFor('untouched', 400_000) }));
     s3.destroy();
     const drive = server.drives[1];
-    const [dataDir] = await committedShardFiles(drive);
-    const original = await fs.readFile(shardFilePath(drive, dataDir));
-    await flipFileByte(shardFilePath(drive, dataDir), 5000);
-    expect((await fs.readFile(shardFilePath(drive, dataDir))).equals(original)).toBe(false);
+    const [dataDir] = await committedShards(drive);
+    const original = await readShard(drive, dataDir);
+    await flipShardByte(drive, dataDir, 5000);
+    expect((await readShard(drive, dataDir)).equals(original)).toBe(false);
     const deadline = Date.now() + 20_000;
-    while (!(await fs.readFile(shardFilePath(drive, dataDir))).equals(original) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    expect((await fs.readFile(shardFilePath(drive, dataDir))).equals(original)).toBe(true);
+    while (!(await readShard(drive, dataDir)).equals(original) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect((await readShard(drive, dataDir)).equals(original)).toBe(true);
   });
 });

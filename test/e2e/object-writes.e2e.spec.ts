@@ -5,7 +5,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import * as http from 'node:http';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CompleteMultipartUploadCommand,
@@ -27,6 +28,7 @@ import { CairnServer } from '../helpers/server';
 import { signedHeaders, signedRequest } from '../helpers/signed-request';
 import { checksumBase64, type ChecksumAlgorithm } from '../../src/infra/http/checksums';
 import { serverForTests } from '../helpers/server-for-tests';
+import { committedShards } from '../helpers/fault-tools';
 
 const BUCKET = 'writes';
 const md5 = (b: Buffer) => `"${createHash('md5').update(b).digest('hex')}"`;
@@ -154,11 +156,22 @@ describe('object writes', () => {
   describe('conditional writes that meet a conflicting operation: 409 ConditionalRequestConflict', () => {
     const stagedShards = () =>
       server.drives.flatMap((drive) => readdirSync(drive, { recursive: true, encoding: 'utf8' }).filter((p) => p.split('/').includes('tmp') && p.endsWith('.shard')));
+    /** Every shard the drives hold (in segments or files), drive by drive. */
+    const storedShards = () => Promise.all(server.drives.map((drive) => committedShards(drive)));
+    /**
+     * Whether the first block of `body` has reached a drive: in a staged shard file, or in a
+     * segment file (data shard 0 of block 0 is the body's first bytes, as they are).
+     */
+    const bodyReachedDrives = (body: Buffer) =>
+      stagedShards().length > 0 ||
+      server.drives.some((drive) =>
+        readdirSync(path.join(drive, 'segments'), { withFileTypes: true }).some((f) => f.isFile() && readFileSync(path.join(drive, 'segments', f.name)).includes(body.subarray(0, 256))),
+      );
 
     /**
-     * Starts a PUT with If-Match whose body is held back after its first half; once the server
-     * has checked the condition and started staging shards, `meanwhile` runs, then the rest of
-     * the body goes. Resolves with the answer.
+     * Starts a PUT with If-Match whose last byte is held back; once the server has checked the
+     * condition and written the first blocks' shards, `meanwhile` runs, then the last byte goes.
+     * Resolves with the answer.
      */
     async function putWhileSomethingHappens(bucket: string, key: string, ifMatch: string, meanwhile: () => Promise<unknown>) {
       const body = randomBytes(3 * 1024 * 1024);
@@ -170,12 +183,12 @@ describe('object writes', () => {
           res.on('end', () => resolve({ status: res.statusCode!, body: text }));
         });
         request.on('error', reject);
-        request.write(body.subarray(0, body.length / 2));
+        request.write(body.subarray(0, body.length - 1));
         void (async () => {
-          for (let i = 0; i < 200 && stagedShards().length === 0; i++) await sleep(25);
-          expect(stagedShards().length).toBeGreaterThan(0); // the condition was checked: the body is being staged
+          for (let i = 0; i < 200 && !bodyReachedDrives(body); i++) await sleep(25);
+          expect(bodyReachedDrives(body)).toBe(true); // the condition was checked: the body is being written
           await meanwhile();
-          request.end(body.subarray(body.length / 2));
+          request.end(body.subarray(body.length - 1));
         })().catch(reject);
       });
       return answer;
@@ -183,11 +196,13 @@ describe('object writes', () => {
 
     it('an If-Match PUT whose object is deleted while its body arrives is 409 and stores nothing', async () => {
       const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'conflict', Body: 'version one' }));
+      const before = await storedShards();
       const response = await putWhileSomethingHappens(BUCKET, 'conflict', put.ETag!, () => s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'conflict' })));
       expect(response.status, response.body).toBe(409);
       expect(response.body).toContain('<Code>ConditionalRequestConflict</Code>');
       expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'conflict' })))).name).toBe('NotFound');
       expect(stagedShards()).toEqual([]);
+      expect(await storedShards()).toEqual(before);
     });
 
     it('on a versioned bucket a delete marker written meanwhile is a conflict too; an overwrite meanwhile is 412', async () => {

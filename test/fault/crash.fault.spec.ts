@@ -28,15 +28,17 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { INLINE_LIMIT } from '../../src/infra/storage/object-writer';
 import {
-  committedShardFiles,
+  committedShards,
   contentFor,
   describeError,
   httpStatusOf,
   listAll,
+  locateShard,
   loggedEvents,
   mapLimit,
   md5Hex,
   projectedVersions,
+  readShard,
   receiveBody,
   say,
   seededRandom,
@@ -44,8 +46,8 @@ import {
   shardFilePath,
   sleep,
   stagingEntries,
-  withDriveDatabase,
   type ListedObject,
+  withDriveDatabase,
 } from '../helpers/fault-tools';
 import { sdkClient } from '../helpers/s3-clients';
 import { CairnServer } from '../helpers/server';
@@ -210,7 +212,7 @@ async function accountShardFiles(drives: string[], books: DriveBook[], crashedRu
   for (const [d, drive] of drives.entries()) {
     const book = books[d];
     const ownLive = filesOf(d);
-    const files = await committedShardFiles(drive);
+    const files = await committedShards(drive);
     accounting.files.push(files.length);
     const present = new Set(files);
     for (const dataDir of live) {
@@ -425,7 +427,8 @@ describe('a kill between the drives\' commits of one event', () => {
     s3.destroy();
     await server.stop();
 
-    // Drives 2–4 as they are now (before the overwrites), and drive 1's shard file of large v1.
+    // Drives 2–4 as they are now (before the overwrites), and drive 1's shard of large v1
+    // (its bytes and, for a shard in a segment, its placement row).
     const dataDirOf = async (drive: string, key: string) =>
       withDriveDatabase(drive, { readOnly: true }, (db) => {
         const version = projectedVersions(db).find((v) => v.bucket === bucket && v.key === key)!.version;
@@ -433,9 +436,10 @@ describe('a kill between the drives\' commits of one event', () => {
       });
     const v1DataDir = await dataDirOf(drives[0], 'large');
     const before = drives.map((drive) => `${drive}.before`);
-    scratch.push(...before, `${drives[0]}.v1.shard`);
+    scratch.push(...before);
     for (let d = 1; d < 4; d++) await fs.cp(drives[d], before[d], { recursive: true });
-    await fs.copyFile(shardFilePath(drives[0], v1DataDir), `${drives[0]}.v1.shard`);
+    const v1Shard = await readShard(drives[0], v1DataDir);
+    const v1Placement = await withDriveDatabase(drives[0], { readOnly: true }, (db) => db.placements.get(v1DataDir));
 
     await server.launch();
     s3 = sdkClient(server, { maxAttempts: 1 });
@@ -445,15 +449,19 @@ describe('a kill between the drives\' commits of one event', () => {
     const v2DataDir = await dataDirOf(drives[0], 'large');
     await server.kill9();
 
-    // Rewind drives 2–4 to before the overwrites' events, keeping large v2's shards staged;
-    // drive 1 keeps the events and still has large v1's shard file (the kill came before
-    // the reclaim).
+    // Rewind drives 2–4 to before the overwrites' events, keeping large v2's shards written
+    // (staged files, or the bytes in their segments without a placement row yet); drive 1
+    // keeps the events and still has large v1's shard (the kill came before the reclaim).
+    const v2InSegments = (await locateShard(drives[1], v2DataDir))?.inSegment ?? false;
     for (let d = 1; d < 4; d++) {
-      await fs.copyFile(shardFilePath(drives[d], v2DataDir), path.join(before[d], 'tmp', `${v2DataDir}.shard`));
+      if (v2InSegments) await fs.cp(path.join(drives[d], 'segments'), path.join(before[d], 'segments'), { recursive: true });
+      else await fs.copyFile(shardFilePath(drives[d], v2DataDir), path.join(before[d], 'tmp', `${v2DataDir}.shard`));
       await fs.rm(drives[d], { recursive: true, force: true });
       await fs.rename(before[d], drives[d]);
     }
-    await fs.copyFile(`${drives[0]}.v1.shard`, shardFilePath(drives[0], v1DataDir));
+    if (v1Placement) await withDriveDatabase(drives[0], { readOnly: false }, (db) => db.placements.put(v1DataDir, v1Placement));
+    else await fs.writeFile(shardFilePath(drives[0], v1DataDir), v1Shard);
+    expect((await readShard(drives[0], v1DataDir)).equals(v1Shard), 'drive 1 holds large v1 as before the overwrite').toBe(true);
 
     await server.launch();
     s3 = sdkClient(server, { maxAttempts: 1 });

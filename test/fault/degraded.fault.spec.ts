@@ -21,15 +21,15 @@ import { INLINE_LIMIT } from '../../src/infra/storage/object-writer';
 import {
   contentFor,
   describeError,
-  flipFileByte,
   flipInlineShardByte,
+  flipShardByte,
   httpStatusOf,
   inlineShardOf,
   projectedVersions,
+  readShard,
   receiveBody,
   say,
   seededRandom,
-  shardFilePath,
   sleep,
   withDriveDatabase,
 } from '../helpers/fault-tools';
@@ -273,7 +273,7 @@ describe('degraded reads on a 2 data + 2 parity set', () => {
           for (const slot of rng.sample([0, 1, 2, 3], 2)) {
             // The first object's first block gets its damage in the bitrot hash itself.
             const inFrame = o === objects.find((x) => x.dataDir) && block === 0 ? rng.int(0, BITROT_HASH_SIZE - 1) : rng.int(0, frameLength - 1);
-            await flipFileByte(shardFilePath(drives[slot], o.dataDir), block * fullFrame + inFrame);
+            await flipShardByte(drives[slot], o.dataDir, block * fullFrame + inFrame);
             bad.add(layout.distribution[slot]);
             flips++;
           }
@@ -304,7 +304,7 @@ describe('degraded reads on a 2 data + 2 parity set', () => {
     for (const o of objects.filter((x) => x.layout)) {
       for (const [slot, drive] of drives.entries()) {
         const [healed, original] = o.dataDir
-          ? await Promise.all([fs.readFile(shardFilePath(drive, o.dataDir)), fs.readFile(shardFilePath(template[slot], o.dataDir))])
+          ? await Promise.all([readShard(drive, o.dataDir), readShard(template[slot], o.dataDir)])
           : await Promise.all([inlineShardOf(drive, o.eventId), inlineShardOf(template[slot], o.eventId)]);
         expect(healed.equals(original), `${o.key}: the shard on drive ${slot + 1} after the deep heal`).toBe(true);
       }
@@ -320,8 +320,8 @@ describe('degraded reads on a 2 data + 2 parity set', () => {
     const small = objects.find((o) => o.body.length === 65_537)!;
     const fullFrame = BITROT_HASH_SIZE + shardSizeFor(MiB, 2);
     const threeSlots = () => rng.sample([0, 1, 2, 3], 3);
-    for (const slot of threeSlots()) await flipFileByte(shardFilePath(drives[slot], big.dataDir!), 2 * fullFrame + rng.int(0, fullFrame - 1)); // block 2
-    for (const slot of threeSlots()) await flipFileByte(shardFilePath(drives[slot], mid.dataDir!), rng.int(0, fullFrame - 1)); // block 0
+    for (const slot of threeSlots()) await flipShardByte(drives[slot], big.dataDir!, 2 * fullFrame + rng.int(0, fullFrame - 1)); // block 2
+    for (const slot of threeSlots()) await flipShardByte(drives[slot], mid.dataDir!, rng.int(0, fullFrame - 1)); // block 0
     for (const slot of threeSlots()) await flipInlineShardByte(drives[slot], small.eventId, rng.int(0, 1 << 30));
 
     const { server, s3 } = await startOn(drives);

@@ -16,16 +16,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventIdToBytes } from '../../src/infra/eventlog/event-id';
 import { inlineShardOf } from '../../src/infra/eventlog/event-record';
 import {
-  committedShardFiles,
+  committedShards,
   contentFor,
-  flipFileByte,
   flipInlineShardByte,
+  flipShardByte,
   loggedEvents,
   projectedVersions,
+  readShard,
   receiveBody,
   say,
   sha256Hex,
-  shardFilePath,
   sleep,
   withDriveDatabase,
 } from '../helpers/fault-tools';
@@ -47,7 +47,7 @@ interface DriveSnapshot {
 
 async function snapshot(drive: string): Promise<DriveSnapshot> {
   const files = new Map<string, Buffer>();
-  for (const dataDir of await committedShardFiles(drive)) files.set(dataDir, await fs.readFile(shardFilePath(drive, dataDir)));
+  for (const dataDir of await committedShards(drive)) files.set(dataDir, await readShard(drive, dataDir));
   const inline = await withDriveDatabase(drive, { readOnly: true }, (db) => {
     const shards = new Map<string, Buffer>();
     for (const { id, inlineLength } of loggedEvents(db)) {
@@ -165,7 +165,7 @@ describe('healing', () => {
       inline: new Map([...all.inline].filter(([id]) => readByGets.touched.has(id))),
     };
     expect(before.files.size + before.inline.size).toBeGreaterThan(2);
-    for (const [dataDir, bytes] of before.files) await flipFileByte(shardFilePath(victim, dataDir), Math.floor(bytes.length / 2));
+    for (const [dataDir, bytes] of before.files) await flipShardByte(victim, dataDir, Math.floor(bytes.length / 2));
     for (const [id] of before.inline) await flipInlineShardByte(victim, id, 20);
     const healedBefore = await healedEvents(drives[0]);
 

@@ -18,10 +18,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { randomInt } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { contentFor, md5Hex, receiveBody, say, seededRandom, shardFilePath, sleep, stagingEntries, withDriveDatabase } from '../helpers/fault-tools';
+import { contentFor, locateShard, md5Hex, receiveBody, say, seededRandom, sleep, stagingEntries, withDriveDatabase } from '../helpers/fault-tools';
 import { sdkClient } from '../helpers/s3-clients';
 import { CairnServer } from '../helpers/server';
-import { promises as fs } from 'node:fs';
 
 const BUCKET = 'mp-crash';
 const KEY = 'video.bin';
@@ -95,7 +94,7 @@ describe('kill -9 during multipart part uploads', () => {
       }
       for (const drive of server.drives) expect(await stagingEntries(drive), `staging of ${drive} after crash ${iteration}`).toEqual([]);
       const referenced = await partDataDirs(server.drives[0], UploadId!);
-      for (const drive of server.drives) for (const dataDir of referenced) await fs.access(shardFilePath(drive, dataDir));
+      for (const drive of server.drives) for (const dataDir of referenced) expect(await locateShard(drive, dataDir), `part ${dataDir} on ${drive}`).toBeDefined();
       say(`multipart crash ${iteration}/${ITERATIONS}: ${[...attempts.values()].flat().length} part uploads so far, ${acknowledgedNumbers} part numbers acknowledged, ${listed.size} listed`);
     }
 

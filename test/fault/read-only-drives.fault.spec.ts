@@ -68,8 +68,8 @@ describe('read-only drives under a running server', () => {
   });
 
   /** A fresh 4-drive deployment holding one object of each size. */
-  async function deployment(): Promise<{ server: CairnServer; s3: S3Client; bodies: Map<string, Buffer> }> {
-    const server = await CairnServer.start({ drivePaths: drivePaths(path.join(root.path, `case-${++cases}`), 4), env: ENV });
+  async function deployment(env: Record<string, string> = ENV): Promise<{ server: CairnServer; s3: S3Client; bodies: Map<string, Buffer> }> {
+    const server = await CairnServer.start({ drivePaths: drivePaths(path.join(root.path, `case-${++cases}`), 4), env });
     servers.push(server);
     onTestFailed(() => say(`server output:\n${plain(server.output)}`));
     const s3 = sdkClient(server, { maxAttempts: 1 });
@@ -253,7 +253,8 @@ describe('read-only drives under a running server', () => {
   });
 
   it('(c) shard files that fail to read on two drives: reads stay right; once readable, healing restores them byte for byte', async () => {
-    const { server, s3, bodies } = await deployment();
+    // Shard files, not segments: a directory put in a file's place is how a read is made to fail.
+    const { server, s3, bodies } = await deployment({ ...ENV, CAIRN_SEGMENT_SHARD_LIMIT: '0' });
     const versions = await withDriveDatabase(server.drives[0], { readOnly: true }, (db) => projectedVersions(db));
     const withFiles = versions.filter((v) => v.version.data.kind === 'files').map((v) => (v.version.data as { dataDir: string }).dataDir);
     expect(withFiles.length).toBe(2); // 300 000 B and 2 MiB + 13

@@ -21,8 +21,11 @@ export async function createBucket(set: ErasureSet, bucket: string): Promise<voi
   await set.appendEvent((stamp) => decideCreateBucket(existing, { bucket, region: 'us-east-1' }, { ...stamp, ...who }), { state: decisionState(bucket, existing) });
 }
 
-/** Stores an object the way ObjectService does (inline or shard files), without HTTP. */
-export async function putObject(set: ErasureSet, bucket: string, key: string, body: Buffer): Promise<ObjectVersion> {
+/**
+ * Stores an object the way ObjectService does (inline, or shards in segments), without HTTP.
+ * `unsized`: as a body of unknown length arrives (a browser-form upload): shard files.
+ */
+export async function putObject(set: ErasureSet, bucket: string, key: string, body: Buffer, options: { unsized?: boolean } = {}): Promise<ObjectVersion> {
   const layout = set.shardLayoutFor(bucket, key);
   let data: ObjectData;
   let inline: Buffer[] | undefined;
@@ -32,7 +35,7 @@ export async function putObject(set: ErasureSet, bucket: string, key: string, bo
     inline = await encodeInline(set, layout, body);
     data = { kind: 'inline', layout };
   } else {
-    writer = ShardedObjectWriter.open(set, layout, newDataDirId(Date.now()));
+    writer = ShardedObjectWriter.open(set, layout, newDataDirId(Date.now()), options.unsized ? undefined : body.length);
     // Feed it in uneven pieces, as sockets do.
     for (let offset = 0; offset < body.length; offset += 70_001) await writer.write(body.subarray(offset, offset + 70_001));
     await writer.finish();

@@ -125,6 +125,84 @@ export async function stagingEntries(drive: string): Promise<string[]> {
   return fs.readdir(path.join(drive, 'tmp'));
 }
 
+/**
+ * Where a drive keeps its shard of `dataDir`: a range of one of its segment files (the drive's
+ * placement table says which), or a shard file of its own. Undefined when it has neither.
+ * Reads the drive's LMDB read-only, which works while the server runs.
+ */
+export async function locateShard(drive: string, dataDir: string): Promise<{ file: string; offset: number; length: number; inSegment: boolean } | undefined> {
+  const placement = await withDriveDatabase(drive, { readOnly: true }, (db) => db.placements.get(dataDir));
+  if (placement) return { file: path.join(drive, 'segments', `${placement.segment}.seg`), offset: placement.offset, length: placement.bytes, inSegment: true };
+  const file = shardFilePath(drive, dataDir);
+  const stat = await fs.stat(file).catch(() => undefined);
+  return stat ? { file, offset: 0, length: stat.size, inSegment: false } : undefined;
+}
+
+async function requireShard(drive: string, dataDir: string) {
+  const where = await locateShard(drive, dataDir);
+  if (!where) throw new Error(`${drive} holds no shard of ${dataDir}`);
+  return where;
+}
+
+/** The bytes of a drive's shard of `dataDir` (its frames, as a shard file would hold them). */
+export async function readShard(drive: string, dataDir: string): Promise<Buffer> {
+  const where = await requireShard(drive, dataDir);
+  const handle = await fs.open(where.file, 'r');
+  try {
+    const bytes = Buffer.alloc(where.length);
+    const { bytesRead } = await handle.read(bytes, 0, where.length, where.offset);
+    return bytes.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Flips (xor 0xff) byte `at` of a drive's shard of `dataDir`. */
+export async function flipShardByte(drive: string, dataDir: string, at: number): Promise<void> {
+  const where = await requireShard(drive, dataDir);
+  if (at >= where.length) throw new Error(`the shard of ${dataDir} on ${drive} has no byte ${at}`);
+  await flipFileByte(where.file, where.offset + at);
+}
+
+/** Overwrites a drive's shard of `dataDir` with `bytes` (as long as the shard). */
+export async function writeShard(drive: string, dataDir: string, bytes: Buffer): Promise<void> {
+  const where = await requireShard(drive, dataDir);
+  const handle = await fs.open(where.file, 'r+');
+  try {
+    await handle.write(bytes, 0, bytes.length, where.offset);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Cuts a drive's shard of `dataDir` short after its first `keep` bytes: the shard file, or the
+ * segment file holding it (which cuts whatever the segment holds after it too).
+ */
+export async function truncateShard(drive: string, dataDir: string, keep: number): Promise<void> {
+  const where = await requireShard(drive, dataDir);
+  const { size } = await fs.stat(where.file);
+  if (where.offset + keep < size) await fs.truncate(where.file, where.offset + keep);
+}
+
+/**
+ * Makes a drive lose its shard of `dataDir`: the shard file is deleted, or the segment's
+ * placement row (the server then finds no shard there; its extent stays reserved until the
+ * next start-up frees it).
+ */
+export async function removeShard(drive: string, dataDir: string): Promise<void> {
+  const where = await requireShard(drive, dataDir);
+  if (!where.inSegment) return fs.rm(where.file);
+  await withDriveDatabase(drive, { readOnly: false }, (db) => db.placements.remove(dataDir));
+}
+
+/** Data dir ids of every shard a drive holds: in its segments and in shard files. */
+export async function committedShards(drive: string): Promise<string[]> {
+  const inSegments = await withDriveDatabase(drive, { readOnly: true }, (db) => [...db.placements.getKeys()] as string[]);
+  return [...inSegments, ...(await committedShardFiles(drive))];
+}
+
 /** Data dir ids of every committed shard file (shards/xx/<dataDir>.shard); other names are returned as-is. */
 export async function committedShardFiles(drive: string): Promise<string[]> {
   const root = path.join(drive, 'shards');

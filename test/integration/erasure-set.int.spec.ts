@@ -1,6 +1,6 @@
 /**
  * The storage engine on four real drive directories (2 data + 2 parity): objects written
- * inline and as shard files read back byte for byte, whole and by range, with shards missing
+ * inline, into segment files and as shard files read back byte for byte, whole and by range, with shards missing
  * or corrupted up to the parity count; beyond it, reads fail rather than return wrong bytes.
  */
 import { randomBytes } from 'node:crypto';
@@ -32,10 +32,11 @@ describe('erasure set of 4 drives', () => {
       ['inline-max', 128 * 1024],
       ['one-block', MiB],
       ['odd', 3 * MiB + 12345],
+      ['unsized', 2 * MiB + 7],
     ] as const) {
       const body = randomBytes(size);
       bodies.set(key, body);
-      versions.set(key, await putObject(opened.set, 'bkt', key, body));
+      versions.set(key, await putObject(opened.set, 'bkt', key, body, { unsized: key === 'unsized' }));
     }
   });
 
@@ -51,14 +52,26 @@ describe('erasure set of 4 drives', () => {
     expect(opened.set.writeQuorum).toBe(3);
   });
 
-  it('stores small objects inline and large ones as one shard file per drive', async () => {
+  it('stores small objects inline, sized large ones in each drive\'s segment, unsized ones as one shard file per drive', async () => {
     expect(versions.get('small')!.data.kind).toBe('inline');
     expect(versions.get('inline-max')!.data.kind).toBe('inline');
-    const odd = versions.get('odd')!;
-    expect(odd.data.kind).toBe('files');
-    if (odd.data.kind !== 'files') return;
+    const extents = new Set<string>();
+    for (const key of ['one-block', 'odd']) {
+      const { data } = versions.get(key)!;
+      if (data.kind !== 'files') throw new Error(`${key}: expected shards out of line`);
+      for (let slot = 0; slot < 4; slot++) {
+        const placement = drive(slot).shards.placementOf(data.dataDir);
+        expect(placement, `${key} on drive ${slot}`).toBeDefined();
+        await expect(fs.stat(drive(slot).shards.committedPath(data.dataDir))).rejects.toThrow();
+        extents.add(`${slot}:${placement!.segment}:${placement!.offset}`);
+      }
+    }
+    expect(extents.size).toBe(8);
+    const unsized = versions.get('unsized')!.data;
+    if (unsized.kind !== 'files') throw new Error('expected shards out of line');
     for (let slot = 0; slot < 4; slot++) {
-      await expect(fs.stat(drive(slot).shards.committedPath(odd.data.dataDir))).resolves.toBeTruthy();
+      expect(drive(slot).shards.placementOf(unsized.dataDir)).toBeUndefined();
+      await expect(fs.stat(drive(slot).shards.committedPath(unsized.dataDir))).resolves.toBeTruthy();
       expect(await fs.readdir(path.join(drive(slot).label, 'tmp'))).toEqual([]);
     }
   });
@@ -80,23 +93,31 @@ describe('erasure set of 4 drives', () => {
     }
   });
 
-  it('reads correct bytes with shard files corrupted on two drives (never more than parity per block)', async () => {
-    const version = versions.get('odd')!;
-    if (version.data.kind !== 'files') throw new Error('expected shard files');
-    for (const slot of [0, 3]) {
-      const file = drive(slot).shards.committedPath(version.data.dataDir);
-      const handle = await fs.open(file, 'r+');
-      const { size } = await handle.stat();
-      for (let i = 0; i < 20; i++) await handle.write(Buffer.from([0xff ^ i]), 0, 1, Math.floor(Math.random() * size));
-      await handle.close();
+  it('reads correct bytes with shards corrupted on two drives (never more than parity per block), in segments and in files', async () => {
+    for (const key of ['odd', 'unsized']) {
+      const version = versions.get(key)!;
+      if (version.data.kind !== 'files') throw new Error('expected shards out of line');
+      for (const slot of [0, 3]) {
+        const where = drive(slot).shards.locate(version.data.dataDir);
+        const handle = await fs.open(where.file, 'r+');
+        const length = where.length ?? (await handle.stat()).size;
+        for (let i = 0; i < 20; i++) await handle.write(Buffer.from([0xff ^ i]), 0, 1, where.offset + Math.floor(Math.random() * length));
+        await handle.close();
+      }
+      expect((await readObject(opened.set, version)).equals(bodies.get(key)!), key).toBe(true);
     }
-    expect((await readObject(opened.set, version)).equals(bodies.get('odd')!)).toBe(true);
   });
 
   it('fails, rather than returning wrong bytes, when more shards are damaged than parity allows', async () => {
     const version = versions.get('one-block')!;
     if (version.data.kind !== 'files') throw new Error('expected shard files');
-    for (const slot of [0, 1, 2]) await fs.truncate(drive(slot).shards.committedPath(version.data.dataDir), 100);
+    for (const slot of [0, 1, 2]) {
+      // Everything after the first 100 bytes of the shard destroyed.
+      const where = drive(slot).shards.locate(version.data.dataDir);
+      const handle = await fs.open(where.file, 'r+');
+      await handle.write(Buffer.alloc(where.length! - 100), 0, where.length! - 100, where.offset + 100);
+      await handle.close();
+    }
     await expect(readObject(opened.set, version)).rejects.toBeInstanceOf(NotEnoughShardsError);
   });
 });

@@ -129,7 +129,8 @@ describe('recovery of staged shard files', () => {
     const { set, unlock } = await openErasureSet(paths);
     await createBucket(set, 'bkt');
     const body = randomBytes(1_500_000);
-    const version = await putObject(set, 'bkt', 'big', body);
+    // Unsized: shard files (a sized body's shards go into segments).
+    const version = await putObject(set, 'bkt', 'big', body, { unsized: true });
     if (version.data.kind !== 'files') throw new Error('expected shard files');
     const drive = set.drives[1] as LocalDrive;
     // A crash between commit and rename: the committed file is still staged.
@@ -143,6 +144,41 @@ describe('recovery of staged shard files', () => {
     expect(await fs.readdir(path.join(paths[1], 'tmp'))).toEqual([]);
     await expect(fs.stat(drive.shards.committedPath(version.data.dataDir))).resolves.toBeTruthy();
     expect((await readObject(set, version)).equals(body)).toBe(true);
+    await set.close();
+    await unlock();
+  });
+});
+
+describe('recovery of segment placements', () => {
+  it('drops the rows of shards no event committed, frees their space, and keeps committed ones', async () => {
+    const paths = drivePaths(newRoot(), 4);
+    let { set, unlock } = await openErasureSet(paths);
+    await createBucket(set, 'bkt');
+    const body = randomBytes(700_000);
+    const kept = await putObject(set, 'bkt', 'kept', body);
+    if (kept.data.kind !== 'files') throw new Error('expected shards out of line');
+    // A crash after an upload's shard was durable, before its event: the row is on disk.
+    const drive = set.drives[1] as LocalDrive;
+    const orphan = `${Date.now().toString(16).padStart(12, '0')}${'cd'.repeat(10)}`;
+    const writer = await drive.shards.createWriter(orphan, 300_000);
+    await writer.write([randomBytes(300_000)]);
+    await writer.finish();
+    await drive.database.root.flushed;
+    const orphanPlacement = drive.shards.placementOf(orphan)!;
+    expect(orphanPlacement).toBeDefined();
+    await set.close();
+    await unlock();
+
+    ({ set, unlock } = await openErasureSet(paths));
+    const reopened = set.drives[1] as LocalDrive;
+    expect(reopened.shards.placementOf(orphan)).toBeUndefined();
+    expect(reopened.shards.placementOf(kept.data.dataDir)).toBeDefined();
+    expect((await readObject(set, kept)).equals(body)).toBe(true);
+    // The orphan's extent is free again: the next shard of that size on the drive takes it.
+    const next = await putObject(set, 'bkt', 'next', randomBytes(500_000));
+    if (next.data.kind !== 'files') throw new Error('expected shards out of line');
+    const placed = reopened.shards.placementOf(next.data.dataDir)!;
+    expect([placed.segment, placed.offset]).toEqual([orphanPlacement.segment, orphanPlacement.offset]);
     await set.close();
     await unlock();
   });

@@ -12,7 +12,6 @@ import type { ListPage, ListParams } from '../../domain/rules/listing';
 import type { UploadListPage, UploadListParams } from '../../domain/rules/upload-listing';
 import type { VersionListPage, VersionListParams } from '../../domain/rules/version-listing';
 import type { EncodedWrite } from '../eventlog/projection-store';
-import type { ShardFileWriter } from '../shards/shard-file-writer';
 
 export type DriveState = 'online' | 'offline';
 
@@ -25,6 +24,16 @@ export interface ShardReader {
   /** The file's size in bytes. */
   size(): Promise<number>;
   close(): Promise<void>;
+}
+
+/** Writes this drive's shard of one object or part (its frames, in order). */
+export interface ShardWriter {
+  readonly bytesWritten: number;
+  write(buffers: Buffer[]): Promise<void>;
+  /** Makes every byte written durable. */
+  finish(): Promise<void>;
+  /** Drops what was written. */
+  abort(): Promise<void>;
 }
 
 /** One event as a drive stores it: the event, its JSON, its projection writes and their undo. */
@@ -79,14 +88,14 @@ export interface Drive {
 
   /** This drive's inline shard of the version created by event `eventId`. */
   readInlineShard(eventId: string): Promise<Buffer | undefined>;
-  createShardWriter(dataDir: string): Promise<ShardFileWriter>;
-  syncStaging(): Promise<void>;
+  /** `shardBytes`: the shard's length when known in advance (it may then go into a segment). */
+  createShardWriter(dataDir: string, shardBytes?: number): Promise<ShardWriter>;
   commitShards(dataDir: string): Promise<void>;
   /** Opens a shard file for reading; rejects when the file is gone. */
   openShards(dataDir: string): Promise<ShardReader>;
   removeShards(dataDir: string): Promise<void>;
   /** Healing: a writer for a rebuilt shard file, and putting it in place once written. */
-  createHealWriter(dataDir: string): Promise<ShardFileWriter>;
+  createHealWriter(dataDir: string, shardBytes: number): Promise<ShardWriter>;
   commitHealedShards(dataDir: string): Promise<void>;
   /** Healing: replaces this drive's inline shard in the record of event `eventId`. */
   replaceInlineShard(eventId: string, shard: Buffer): Promise<void>;

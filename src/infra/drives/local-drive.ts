@@ -2,7 +2,7 @@
  * A drive that is a local directory: format.json, one LMDB environment (event log and
  * projections), and shard files.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { BucketRecord } from '../../domain/bucket';
 import type { CairnEvent } from '../../domain/events';
@@ -13,13 +13,13 @@ import { logEntry } from './log-entry';
 import { listPage, type ListPage, type ListParams } from '../../domain/rules/listing';
 import { listVersionsPage, type VersionListPage, type VersionListParams } from '../../domain/rules/version-listing';
 import { listUploadsPage, uploadScanStart, type UploadListPage, type UploadListParams } from '../../domain/rules/upload-listing';
-import { DriveDatabase } from '../eventlog/drive-database';
+import { DATABASE_FILE, DriveDatabase } from '../eventlog/drive-database';
+import { markHealPending } from './heal-marker';
 import { EventLog } from '../eventlog/event-log';
 import { genesisHash } from '../eventlog/event-record';
 import { ProjectionStore } from '../eventlog/projection-store';
-import type { ShardFileWriter } from '../shards/shard-file-writer';
 import { ShardStore } from '../shards/shard-store';
-import type { Drive, DriveState, LogEntry, ShardReader } from './drive';
+import type { Drive, DriveState, LogEntry, ShardReader, ShardWriter } from './drive';
 import { FORMAT_FILE, slotOf, type DriveFormat } from './drive-format';
 import { probeDrive } from './drive-probe';
 
@@ -40,9 +40,13 @@ export class LocalDrive implements Drive {
   }
 
   static async open(drivePath: string, format: DriveFormat): Promise<LocalDrive> {
-    const shards = new ShardStore(drivePath);
-    await shards.prepare();
+    const databaseExisted = existsSync(path.join(drivePath, DATABASE_FILE));
     const database = DriveDatabase.open(drivePath);
+    const shards = new ShardStore(drivePath, database.placements);
+    await shards.prepare();
+    // A drive whose database was lost has lost its placement table with it: the shards in its
+    // segments can no longer be found, so it is healed in full, like a replacement.
+    if (!databaseExisted && (await shards.hasSegmentFiles())) await markHealPending(drivePath);
     const log = new EventLog(database, genesisHash(format.deploymentId, format.driveId));
     return new LocalDrive(drivePath, format, database, log, new ProjectionStore(database), shards);
   }
@@ -160,12 +164,8 @@ export class LocalDrive implements Drive {
     return this.log.inlineShard(eventId);
   }
 
-  createShardWriter(dataDir: string): Promise<ShardFileWriter> {
-    return this.shards.createWriter(dataDir);
-  }
-
-  syncStaging(): Promise<void> {
-    return this.shards.syncStaging();
+  createShardWriter(dataDir: string, shardBytes?: number): Promise<ShardWriter> {
+    return this.shards.createWriter(dataDir, shardBytes);
   }
 
   commitShards(dataDir: string): Promise<void> {
@@ -176,8 +176,8 @@ export class LocalDrive implements Drive {
     return this.shards.open(dataDir);
   }
 
-  createHealWriter(dataDir: string): Promise<ShardFileWriter> {
-    return this.shards.createHealWriter(dataDir);
+  createHealWriter(dataDir: string, shardBytes: number): Promise<ShardWriter> {
+    return this.shards.createHealWriter(dataDir, shardBytes);
   }
 
   commitHealedShards(dataDir: string): Promise<void> {
@@ -203,6 +203,7 @@ export class LocalDrive implements Drive {
   }
 
   async close(): Promise<void> {
+    await this.shards.close();
     await this.database.close();
   }
 }

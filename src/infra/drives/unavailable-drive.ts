@@ -38,7 +38,6 @@ export class UnavailableDrive implements Drive {
   uploadsIn = () => this.fail();
   readInlineShard = () => this.fail();
   createShardWriter = () => this.fail();
-  syncStaging = () => this.fail();
   commitShards = () => this.fail();
   openShards = () => this.fail();
   removeShards = () => this.fail();

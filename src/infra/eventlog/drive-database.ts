@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import type { BucketRecord } from '../../domain/bucket';
 import type { MultipartUpload, UploadedPart } from '../../domain/multipart-upload';
 import type { ObjectVersion } from '../../domain/object-version';
+import type { Placement } from '../shards/shard-store';
 
 export const DATABASE_FILE = 'cairn.lmdb';
 
@@ -28,6 +29,11 @@ export class DriveDatabase {
     readonly uploads: Database<MultipartUpload, Buffer>,
     /** Upload id + part number -> uploaded part. */
     readonly parts: Database<UploadedPart, Buffer>,
+    /**
+     * Data dir id -> where this drive keeps that shard in its segment files (ShardStore). Not a
+     * projection: it says where bytes are on this drive, which no event knows; a rebuild keeps it.
+     */
+    readonly placements: Database<Placement, string>,
   ) {}
 
   static open(drivePath: string, options: { readOnly?: boolean } = {}): DriveDatabase {
@@ -47,6 +53,7 @@ export class DriveDatabase {
       root.openDB<ObjectVersion, Buffer>({ name: 'objects', keyEncoding: 'binary', encoding: 'json' }),
       root.openDB<MultipartUpload, Buffer>({ name: 'uploads', keyEncoding: 'binary', encoding: 'json' }),
       root.openDB<UploadedPart, Buffer>({ name: 'parts', keyEncoding: 'binary', encoding: 'json' }),
+      root.openDB<Placement, string>({ name: 'placements', encoding: 'json' }),
     );
   }
 

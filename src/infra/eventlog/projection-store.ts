@@ -6,7 +6,7 @@
 import type { BucketRecord } from '../../domain/bucket';
 import type { MultipartUpload, UploadedPart } from '../../domain/multipart-upload';
 import type { ObjectVersion } from '../../domain/object-version';
-import type { ProjectionReader, ProjectionWrite } from '../../domain/projections/projection';
+import { dataDirsOf, type ProjectionReader, type ProjectionWrite } from '../../domain/projections/projection';
 import type { KeyCursor, ListEntry } from '../../domain/rules/listing';
 import { asBinary, type Database } from 'lmdb';
 import type { DriveDatabase } from './drive-database';
@@ -60,6 +60,14 @@ export class ProjectionStore implements ProjectionReader {
   /** A bucket's uploads in S3 order (key, then initiation), from the first key >= `fromKey`. */
   *uploadsFrom(bucket: string, fromKey: string): Generator<MultipartUpload> {
     for (const { value } of this.db.uploads.getRange({ start: keyStart(bucket, fromKey), end: bucketEnd(bucket) })) yield value;
+  }
+
+  /** Every data dir a version or an uploaded part references (start-up garbage collection). */
+  referencedDataDirs(): Set<string> {
+    const referenced = new Set<string>();
+    for (const { value } of this.db.objects.getRange()) for (const dataDir of dataDirsOf(value.data)) referenced.add(dataDir);
+    for (const { value } of this.db.parts.getRange()) for (const dataDir of dataDirsOf(value.data)) referenced.add(dataDir);
+    return referenced;
   }
 
   /** A cursor over the bucket's keys, each with its latest version. */

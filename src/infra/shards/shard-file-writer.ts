@@ -19,7 +19,8 @@
  */
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
-import { DIRECT_IO_ALIGNMENT, releaseAligned, tryAcquireAligned } from './aligned-buffers';
+import { releaseAligned, tryAcquireAligned } from './aligned-buffers';
+import { AlignedStage } from './aligned-stage';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_DIRECT } = fs.constants;
 const open = promisify(fs.open);
@@ -31,10 +32,8 @@ export class ShardFileWriter {
   /** Logical length written so far. */
   private position = 0;
   private closed = false;
-  /** O_DIRECT only: the aligned buffer, what it holds, and the file offset of its start. */
-  private stage: Buffer | undefined;
-  private fill = 0;
-  private flushed = 0;
+  /** O_DIRECT only: frames gathered for aligned writes. */
+  private stage: AlignedStage | undefined;
 
   /** The write or finish in progress: abort waits for it before the fd and stage go. */
   private busy: Promise<unknown> | undefined;
@@ -46,7 +45,7 @@ export class ShardFileWriter {
     readonly path: string,
     stage: Buffer | undefined,
   ) {
-    this.stage = stage;
+    this.stage = stage && new AlignedStage(stage, (buffer, length, position) => this.writeFully(buffer, length, position));
     this.direct = stage !== undefined;
   }
 
@@ -70,7 +69,8 @@ export class ShardFileWriter {
   }
 
   write(buffers: Buffer[]): Promise<void> {
-    return this.track(this.direct ? this.writeDirect(buffers) : this.writeBuffered(buffers));
+    if (this.direct) this.position += buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+    return this.track(this.direct ? this.stage!.append(buffers) : this.writeBuffered(buffers));
   }
 
   private async writeBuffered(buffers: Buffer[]): Promise<void> {
@@ -87,11 +87,9 @@ export class ShardFileWriter {
   }
 
   private async finishWrites(): Promise<void> {
-    if (this.direct && this.fill > 0) {
-      // The last, partial run: padded to the alignment, then cut back to the real length.
-      const padded = alignUp(this.fill);
-      this.stage!.fill(0, this.fill, padded);
-      await this.writeFully(this.stage!, padded, this.flushed);
+    if (this.direct) {
+      // The last, partial run is padded to the alignment, then cut back to the real length.
+      await this.stage!.finish();
       fs.ftruncateSync(this.fd, this.position);
     }
     await fdatasync(this.fd);
@@ -111,32 +109,6 @@ export class ShardFileWriter {
     return operation;
   }
 
-  /** Gathers frames in the stage; what does not fill it waits for the next write or `finish`. */
-  private async writeDirect(buffers: Buffer[]): Promise<void> {
-    const stage = this.stage!;
-    for (const buffer of buffers) {
-      let offset = 0;
-      while (offset < buffer.length) {
-        const n = Math.min(stage.length - this.fill, buffer.length - offset);
-        buffer.copy(stage, this.fill, offset, offset + n);
-        this.fill += n;
-        offset += n;
-        this.position += n;
-        if (this.fill === stage.length) await this.flushAligned();
-      }
-    }
-  }
-
-  /** Writes the aligned part of the stage and moves the rest to its start. */
-  private async flushAligned(): Promise<void> {
-    const stage = this.stage!;
-    const length = this.fill - (this.fill % DIRECT_IO_ALIGNMENT);
-    await this.writeFully(stage, length, this.flushed);
-    this.flushed += length;
-    stage.copyWithin(0, length, this.fill);
-    this.fill -= length;
-  }
-
   private async writeFully(buffer: Buffer, length: number, position: number): Promise<void> {
     let done = 0;
     while (done < length) {
@@ -153,14 +125,10 @@ export class ShardFileWriter {
       fs.closeSync(this.fd);
     } finally {
       // No write is using the stage: finish runs after the writes, abort waits for them.
-      if (this.stage) releaseAligned(this.stage);
+      if (this.stage) releaseAligned(this.stage.buffer);
       this.stage = undefined;
     }
   }
-}
-
-function alignUp(n: number): number {
-  return Math.ceil(n / DIRECT_IO_ALIGNMENT) * DIRECT_IO_ALIGNMENT;
 }
 
 function dropWritten(buffers: Buffer[], written: number): Buffer[] {

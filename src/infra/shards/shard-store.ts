@@ -18,6 +18,12 @@ import { syncDirectory } from '../drives/drive-format';
 import { DIRECT_IO_ALIGNMENT, releaseAligned, tryAcquireAligned } from './aligned-buffers';
 import { ShardFileReader } from './shard-file-reader';
 import { ShardFileWriter } from './shard-file-writer';
+import type { ShardReader, ShardWriter } from '../drives/drive';
+import type { Database } from 'lmdb';
+import { ExtentAllocator, type Extent } from './extent-allocator';
+import { ReleaseAfterReads } from './release-after-reads';
+import { SegmentFiles, type SegmentShardWriter } from './segment-files';
+import { CoalescedSync } from './coalesced-sync';
 
 const openFile = promisify(open);
 
@@ -34,21 +40,99 @@ export function dataDirTime(dataDir: string): number {
   return Number.parseInt(dataDir.slice(0, 12), 16);
 }
 
+/** Segment files grow to at most this size. */
+export const SEGMENT_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * The largest shard (all of its frames on one drive) kept in a segment; larger ones get a
+ * file. CAIRN_SEGMENT_SHARD_LIMIT (bytes) changes it; 0 keeps every shard in a file.
+ */
+export const MAX_SEGMENT_SHARD = segmentShardLimit(process.env.CAIRN_SEGMENT_SHARD_LIMIT);
+
+function segmentShardLimit(setting: string | undefined): number {
+  const DEFAULT = 64 * 1024 * 1024;
+  if (setting === undefined || setting === '') return DEFAULT;
+  const value = Number(setting);
+  if (!Number.isSafeInteger(value) || value < 0 || value > SEGMENT_BYTES) throw new Error(`CAIRN_SEGMENT_SHARD_LIMIT must be a byte count from 0 to ${SEGMENT_BYTES}`);
+  return value;
+}
+
+/** Where a shard stored in a segment is: its extent and its length in bytes. */
+export interface Placement extends Extent {
+  readonly bytes: number;
+}
+
 export class ShardStore {
   private readonly stagingSync: CoalescedSync;
   /** Whether shard files are written with O_DIRECT (decided by `prepare`). */
   private direct = false;
+  private segments!: SegmentFiles;
+  private allocator!: ExtentAllocator;
+  private readonly releases = new ReleaseAfterReads();
+  /** Rows being deleted: their shards read as missing already, their extents are not free yet. */
+  private readonly removing = new Set<string>();
+  /** Healed shards written to a new extent, waiting for `commitHealed`. */
+  private readonly healed = new Map<string, Placement>();
+  /** Rows found at start-up: the only ones `dropUnreferencedPlacements` may judge (later ones may await their event). */
+  private foundAtOpen = new Set<string>();
 
-  constructor(private readonly root: string) {
-    this.stagingSync = new CoalescedSync(path.join(root, STAGING_DIR));
+  constructor(
+    private readonly root: string,
+    /** The drive's placement table: data dir id -> placement. */
+    private readonly placements: Database<Placement, string>,
+  ) {
+    this.stagingSync = new CoalescedSync(() => syncDirectory(path.join(root, STAGING_DIR)));
   }
 
-  /** Creates the directory layout (idempotent). */
+  /** Creates the directory layout (idempotent) and reads which extents are in use. */
   async prepare(): Promise<void> {
     await fs.mkdir(path.join(this.root, STAGING_DIR), { recursive: true });
     const fanout = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
     await Promise.all(fanout.map((xx) => fs.mkdir(path.join(this.root, SHARDS_DIR, xx), { recursive: true })));
     this.direct = await supportsDirectIo(path.join(this.root, STAGING_DIR));
+    this.segments = new SegmentFiles(this.root, this.direct);
+    const used: Placement[] = [];
+    for (const { key, value } of this.placements.getRange()) {
+      used.push(value);
+      this.foundAtOpen.add(key);
+    }
+    this.allocator = ExtentAllocator.fromUsed(SEGMENT_BYTES, used);
+  }
+
+  /**
+   * Start-up, once the log is reconciled: drops the rows of shards nothing references (an
+   * upload that never committed, data reclaimed just before a crash) and frees their extents.
+   */
+  async dropUnreferencedPlacements(isReferenced: (dataDir: string) => boolean): Promise<number> {
+    const candidates = this.foundAtOpen;
+    this.foundAtOpen = new Set();
+    let dropped = 0;
+    for (const dataDir of candidates) {
+      const placement = this.placements.get(dataDir);
+      if (!placement || isReferenced(dataDir)) continue;
+      await this.placements.remove(dataDir);
+      this.allocator.free(placement);
+      dropped++;
+    }
+    return dropped;
+  }
+
+  /** Whether this drive has segment files (whatever its placement table says). */
+  async hasSegmentFiles(): Promise<boolean> {
+    const names = await fs.readdir(this.segments.dir).catch(() => [] as string[]);
+    return names.some((name) => name.endsWith('.seg'));
+  }
+
+  /** Where this drive's shard of `dataDir` is: a range of a segment file, else its shard file. */
+  locate(dataDir: string): { file: string; offset: number; length?: number } {
+    const placement = this.placementOf(dataDir);
+    if (placement) return { file: this.segments.pathOf(placement.segment), offset: placement.offset, length: placement.bytes };
+    return { file: this.committedPath(dataDir), offset: 0 };
+  }
+
+  /** The placement of a data dir's shard on this drive, if it is in a segment. */
+  placementOf(dataDir: string): Placement | undefined {
+    return this.removing.has(dataDir) ? undefined : this.placements.get(dataDir);
   }
 
   stagedPath(dataDir: string): string {
@@ -59,21 +143,111 @@ export class ShardStore {
     return path.join(this.root, SHARDS_DIR, dataDir.slice(-2), dataDir + SUFFIX);
   }
 
-  createWriter(dataDir: string): Promise<ShardFileWriter> {
-    return ShardFileWriter.create(this.stagedPath(dataDir), this.direct);
+  /**
+   * A writer of this drive's shard of `dataDir`: into a segment when its size is known and
+   * small enough, else a staged file. `finish` makes it durable either way.
+   */
+  async createWriter(dataDir: string, shardBytes?: number): Promise<ShardWriter> {
+    if (shardBytes !== undefined && shardBytes <= MAX_SEGMENT_SHARD) return this.segmentWriter(dataDir, shardBytes, 'object');
+    const writer = await ShardFileWriter.create(this.stagedPath(dataDir), this.direct);
+    return {
+      get bytesWritten() {
+        return writer.bytesWritten;
+      },
+      write: (buffers) => writer.write(buffers),
+      finish: async () => {
+        await writer.finish();
+        await this.stagingSync.sync();
+      },
+      abort: () => writer.abort(),
+    };
   }
 
-  /** A writer for a rebuilt copy of a committed shard file (removes a stale one first). */
-  async createHealWriter(dataDir: string): Promise<ShardFileWriter> {
+  /** A writer for a rebuilt copy of a committed shard (in a new extent, or a file). */
+  async createHealWriter(dataDir: string, shardBytes: number): Promise<ShardWriter> {
+    if (shardBytes <= MAX_SEGMENT_SHARD) {
+      this.abandonHealed(dataDir);
+      return this.segmentWriter(dataDir, shardBytes, 'heal');
+    }
     await fs.rm(this.healPath(dataDir), { force: true });
     return ShardFileWriter.create(this.healPath(dataDir), this.direct);
   }
 
-  /** Puts a rebuilt (written, fdatasynced) shard file in place of a missing or damaged one. */
+  /** Puts a rebuilt (written, durable) shard in place of a missing or damaged one. */
   async commitHealed(dataDir: string): Promise<void> {
-    await this.stagingSync.sync();
-    await fs.rename(this.healPath(dataDir), this.committedPath(dataDir));
-    await syncDirectory(path.dirname(this.committedPath(dataDir)));
+    const previous = this.placements.get(dataDir);
+    const healed = this.healed.get(dataDir);
+    if (healed) {
+      this.healed.delete(dataDir);
+      await this.placements.put(dataDir, healed);
+      // A shard file it replaces (a drive healed before segments existed) goes too.
+      await fs.rm(this.committedPath(dataDir), { force: true });
+    } else {
+      await this.stagingSync.sync();
+      await fs.rename(this.healPath(dataDir), this.committedPath(dataDir));
+      await syncDirectory(path.dirname(this.committedPath(dataDir)));
+      if (previous) await this.placements.remove(dataDir);
+    }
+    if (previous) this.releaseExtent(previous);
+  }
+
+  /** A heal written but never committed (the healer gave up): its extent is free again. */
+  private abandonHealed(dataDir: string): void {
+    const healed = this.healed.get(dataDir);
+    if (!healed) return;
+    this.healed.delete(dataDir);
+    this.allocator.free(healed);
+  }
+
+  /**
+   * A writer into a new extent. Once durable, an object's shard gets its placement row queued
+   * (it commits with the event appended next on this drive, or before it: no flush of its
+   * own; should it fail, the shard reads as missing here and is healed); a healed one waits
+   * for `commitHealed`.
+   */
+  private async segmentWriter(dataDir: string, shardBytes: number, purpose: 'object' | 'heal'): Promise<ShardWriter> {
+    const extent = this.allocator.allocate(shardBytes);
+    const placement: Placement = { ...extent, bytes: shardBytes };
+    let writer: SegmentShardWriter;
+    try {
+      writer = await this.segments.writer(extent);
+    } catch (error) {
+      this.allocator.free(extent);
+      throw error;
+    }
+    let placed: Promise<void> | undefined;
+    return {
+      get bytesWritten() {
+        return writer.bytesWritten;
+      },
+      write: (buffers) => {
+        const length = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+        if (writer.bytesWritten + length > shardBytes) return Promise.reject(new RangeError(`shard larger than its extent (${writer.bytesWritten + length} > ${shardBytes})`));
+        return writer.write(buffers);
+      },
+      finish: async () => {
+        if (writer.bytesWritten !== shardBytes) throw new Error(`a shard of ${writer.bytesWritten} bytes in an extent reserved for ${shardBytes}`);
+        await writer.finish();
+        if (purpose === 'heal') this.healed.set(dataDir, placement);
+        else placed = this.placements.put(dataDir, placement).then(() => undefined, () => undefined);
+      },
+      // The upload failed (before or after `finish`): no event references the shard, so no
+      // read can use it; the extent is free once no row names it.
+      abort: async () => {
+        await writer.abort();
+        if (purpose === 'heal') return this.abandonHealed(dataDir);
+        if (placed) {
+          await placed;
+          await this.placements.remove(dataDir);
+        }
+        this.allocator.free(extent);
+      },
+    };
+  }
+
+  /** Frees an extent once the reads that may still use it are done. */
+  private releaseExtent(extent: Extent): void {
+    this.releases.afterCurrentReads(() => this.allocator.free(extent));
   }
 
   private healPath(dataDir: string): string {
@@ -85,8 +259,9 @@ export class ShardStore {
     return this.stagingSync.sync();
   }
 
-  /** Moves a staged file into place once its event is committed (idempotent). */
+  /** Moves a staged file into place once its event is committed (idempotent; nothing to do for a segment's shard). */
   async commit(dataDir: string): Promise<void> {
+    if (this.placementOf(dataDir)) return;
     try {
       // On the calling thread: a rename of a directory entry does not wait for the device
       // (nothing is synced: start-up recovery redoes it), and the thread-pool round trip
@@ -97,8 +272,28 @@ export class ShardStore {
     }
   }
 
-  /** Opens a shard file for reading: committed, or still staged. */
-  async open(dataDir: string): Promise<ShardFileReader> {
+  /** Opens a shard for reading: in a segment, or a file committed or still staged. */
+  async open(dataDir: string): Promise<ShardReader> {
+    const placement = this.placementOf(dataDir);
+    if (placement) {
+      // Entered before the first await: the extent is not freed while this reader lives.
+      const epoch = this.releases.enter();
+      try {
+        const reader = await this.segments.reader(placement, placement.bytes);
+        let left = false;
+        return {
+          read: (offset, length, into) => reader.read(offset, length, into),
+          size: () => reader.size(),
+          close: async () => {
+            if (!left) this.releases.leave(epoch);
+            left = true;
+          },
+        };
+      } catch (error) {
+        this.releases.leave(epoch);
+        throw error;
+      }
+    }
     try {
       return new ShardFileReader(await openFile(this.committedPath(dataDir), 'r'));
     } catch (error) {
@@ -107,8 +302,27 @@ export class ShardStore {
     }
   }
 
+  /**
+   * Frees a shard committed state no longer references: a file is deleted; a segment's
+   * extent is freed once its row is gone and every read that started before has ended.
+   */
   async remove(dataDir: string): Promise<void> {
+    const placement = this.placementOf(dataDir);
+    if (placement) {
+      this.removing.add(dataDir);
+      try {
+        await this.placements.remove(dataDir);
+      } finally {
+        this.removing.delete(dataDir);
+      }
+      this.releaseExtent(placement);
+      return;
+    }
     await Promise.all([fs.unlink(this.committedPath(dataDir)), fs.unlink(this.stagedPath(dataDir))].map((p) => p.catch(() => undefined)));
+  }
+
+  async close(): Promise<void> {
+    await this.segments?.close();
   }
 
   /** Data dir ids of every staged file (start-up recovery). */
@@ -149,33 +363,5 @@ async function supportsDirectIo(dir: string): Promise<boolean> {
   } finally {
     releaseAligned(buffer);
     await fs.rm(probe, { force: true });
-  }
-}
-
-/**
- * fsync of one directory shared by concurrent callers: a caller that arrives while a sync
- * runs waits for the next one (the running one may have started before its write).
- */
-class CoalescedSync {
-  private running: Promise<void> | undefined;
-  private queued: Promise<void> | undefined;
-
-  constructor(private readonly dir: string) {}
-
-  sync(): Promise<void> {
-    if (!this.running) return (this.running = this.run());
-    this.queued ??= this.running.then(() => {
-      this.queued = undefined;
-      return this.sync();
-    });
-    return this.queued;
-  }
-
-  private async run(): Promise<void> {
-    try {
-      await syncDirectory(this.dir);
-    } finally {
-      this.running = undefined;
-    }
   }
 }

@@ -11,10 +11,10 @@
 import { s3Error } from '../../domain/errors';
 import type { ShardLayout } from '../../domain/object-version';
 import { encodeBlock, frameOf, type EncodedBlock } from '../erasure/block-coder';
-import { shardSizeFor } from '../erasure/block-layout';
+import { shardSizeFor, shardStreamSize } from '../erasure/block-layout';
 import { poolFor, type BufferPool } from '../erasure/buffer-pool';
 import type { Drive } from '../drives/drive';
-import type { ShardFileWriter } from '../shards/shard-file-writer';
+import type { ShardWriter } from '../drives/drive';
 import type { ErasureSet } from './erasure-set';
 
 /** Objects up to this size are stored inline in their event (MinIO inlines up to 128 KiB too). */
@@ -51,7 +51,7 @@ export class ShardedObjectWriter {
     private readonly layout: ShardLayout,
     readonly dataDir: string,
     /** The staging file on each drive, by slot; undefined once a drive failed. */
-    private readonly writers: Array<ShardFileWriter | undefined>,
+    private readonly writers: Array<ShardWriter | undefined>,
   ) {
     const shardSize = shardSizeFor(layout.blockSize, layout.dataShards);
     this.blockPool = poolFor(layout.dataShards * shardSize);
@@ -65,17 +65,17 @@ export class ShardedObjectWriter {
    * first block's bytes arrive (creating four files costs milliseconds here), and the first
    * block's write waits for them.
    */
-  static open(set: ErasureSet, layout: ShardLayout, dataDir: string): ShardedObjectWriter {
+  static open(set: ErasureSet, layout: ShardLayout, dataDir: string, size?: number): ShardedObjectWriter {
     const drives = set.assertWritable();
     const writer = new ShardedObjectWriter(set, layout, dataDir, new Array(set.drives.length).fill(undefined));
-    writer.writing = writer.createFiles(drives);
+    writer.writing = writer.createFiles(drives, size === undefined ? undefined : shardStreamSize(size, layout));
     return writer;
   }
 
-  private async createFiles(drives: Drive[]): Promise<void> {
+  private async createFiles(drives: Drive[], shardBytes: number | undefined): Promise<void> {
     await Promise.all(
       drives.map(async (drive) => {
-        this.writers[drive.slot] = await drive.createShardWriter(this.dataDir).catch((error: unknown) => {
+        this.writers[drive.slot] = await drive.createShardWriter(this.dataDir, shardBytes).catch((error: unknown) => {
           drive.markOffline(`cannot create shard file: ${String(error)}`);
           return undefined;
         });
@@ -112,10 +112,7 @@ export class ShardedObjectWriter {
     await this.writing;
     this.releaseBuffers();
     this.throwIfFailed();
-    await this.forEachWriter(async (writer, drive) => {
-      await writer.finish();
-      await drive.syncStaging();
-    });
+    await this.forEachWriter((writer) => writer.finish());
   }
 
   /** After the ObjectPut event is durable: moves the staged files into place. */
@@ -164,7 +161,7 @@ export class ShardedObjectWriter {
   }
 
   /** Runs an operation on every drive still writing; drops drives that fail; needs quorum. */
-  private async forEachWriter(operation: (writer: ShardFileWriter, drive: Drive) => Promise<void>): Promise<void> {
+  private async forEachWriter(operation: (writer: ShardWriter, drive: Drive) => Promise<void>): Promise<void> {
     await Promise.all(
       this.set.drives.map(async (drive) => {
         const writer = this.writers[drive.slot];

@@ -12,8 +12,7 @@ import type { ObjectData, ObjectVersion, ShardLayout } from '../../domain/object
 import { decodeBlock, encodeBlock, frameOf, verifiedShard } from '../erasure/block-coder';
 import { BITROT_HASH_SIZE } from '../erasure/bitrot';
 import { blocksForRange, shardSizeFor, shardStreamSize } from '../erasure/block-layout';
-import type { Drive, ShardReader } from '../drives/drive';
-import type { ShardFileWriter } from '../shards/shard-file-writer';
+import type { Drive, ShardReader, ShardWriter } from '../drives/drive';
 import type { ErasureSet } from './erasure-set';
 import { rebuildShardStream } from './shard-rebuild';
 
@@ -63,9 +62,9 @@ export class ShardHealer {
     // Every drive is a source, block by block: damage spread over more than m drives (never
     // more than m per block) still leaves k verified shards of each block to rebuild from.
     const readers = await Promise.all(drives.map((drive) => drive.openShards(dataDir).catch(() => undefined)));
-    const writers: Array<{ drive: Drive; writer: ShardFileWriter }> = [];
+    const writers: Array<{ drive: Drive; writer: ShardWriter }> = [];
     try {
-      for (const drive of damaged) writers.push({ drive, writer: await drive.createHealWriter(dataDir) });
+      for (const drive of damaged) writers.push({ drive, writer: await drive.createHealWriter(dataDir, shardStreamSize(size, layout)) });
       for (const span of blocksForRange(size, 0, size - 1, layout)) {
         const shards: Array<Buffer | undefined> = new Array(layout.dataShards + layout.parityShards).fill(undefined);
         await Promise.all(

@@ -1,5 +1,9 @@
 /**
- * Start-up recovery of shard files left in a drive's staging directory by a crash.
+ * Start-up recovery of shards a crash left behind: placement rows of segment shards that
+ * nothing references (see ShardStore) are dropped, and shard files in the staging directory
+ * are finished or deleted.
+ *
+ * Shard files left in a drive's staging directory by a crash:
  * A staged file whose event (ObjectPut or MultipartPartUploaded) is in the log and whose data
  * is still referenced (by a version or by an upload's part) was committed: its rename into
  * place is finished. Any other staged file belongs to an upload that never committed (nothing
@@ -20,6 +24,8 @@ export interface RecoveryReport {
 }
 
 export async function recoverStagedShards(drive: LocalDrive): Promise<RecoveryReport> {
+  const referenced = drive.projections.referencedDataDirs();
+  await drive.shards.dropUnreferencedPlacements((dataDir) => referenced.has(dataDir));
   await drive.shards.removeStrays();
   const staged = new Set(await drive.shards.stagedDataDirs());
   if (staged.size === 0) return { rolledForward: 0, removed: 0 };

@@ -36,7 +36,7 @@ export async function stageFiles(set: ErasureSet, layout: ShardLayout, payload: 
     return { data: { kind: 'empty' }, size: 0, publish: NOTHING_TO_DO, abort: NOTHING_TO_DO };
   }
   const dataDir = newDataDirId(Date.now());
-  const writer = ShardedObjectWriter.open(set, layout, dataDir);
+  const writer = ShardedObjectWriter.open(set, layout, dataDir, payload.size);
   try {
     for await (const chunk of payload.chunks()) await writer.write(chunk);
     if (payload.size !== undefined && writer.bytesWritten !== payload.size) throw s3Error('IncompleteBody');

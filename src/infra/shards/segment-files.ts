@@ -1,0 +1,211 @@
+/**
+ * A drive's segment files, `segments/<n>.seg`: shards of many objects, each in an extent of
+ * its own (extent-allocator.ts), instead of a file per shard.
+ *
+ * Why: a new file per shard costs, for every object on every drive, a create, the block
+ * allocation, an fdatasync that must also write the file's metadata, a directory fsync, a
+ * rename and later an unlink. Writing into a segment costs one write; the fdatasync of the
+ * segment is shared by every upload waiting for one (CoalescedSync), which is the group
+ * commit of shard data. Measured (`npm run bench:floors`): the I/O of a 1 MiB object took
+ * 4.2 ms of CPU and ran 166 objects/s as files, 1.2 ms and 264 objects/s in a segment.
+ *
+ * Writes use O_DIRECT where the file system allows it (an extent starts aligned; the last run
+ * of a shard is padded inside its extent), through the page cache otherwise. Reads go through
+ * the page cache on a second descriptor, as shard files are read.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { ShardReader, ShardWriter } from '../drives/drive';
+import { releaseAligned, tryAcquireAligned } from './aligned-buffers';
+import { AlignedStage } from './aligned-stage';
+import { CoalescedSync } from './coalesced-sync';
+import { syncDirectory } from '../drives/drive-format';
+import type { Extent } from './extent-allocator';
+
+const open = promisify(fs.open);
+const write = promisify(fs.write);
+const read = promisify(fs.read);
+const fdatasync = promisify(fs.fdatasync);
+const fstat = promisify(fs.fstat);
+
+export const SEGMENTS_DIR = 'segments';
+
+interface SegmentFile {
+  /** Written through (O_DIRECT when `direct`). */
+  readonly writeFd: number;
+  /** Read through the page cache. */
+  readonly readFd: number;
+  readonly synced: CoalescedSync;
+}
+
+export class SegmentFiles {
+  private readonly files = new Map<number, Promise<SegmentFile>>();
+  private closed = false;
+
+  constructor(
+    private readonly root: string,
+    /** Whether the file system takes O_DIRECT (probed by ShardStore). */
+    private readonly direct: boolean,
+  ) {}
+
+  get dir(): string {
+    return path.join(this.root, SEGMENTS_DIR);
+  }
+
+  pathOf(segment: number): string {
+    return path.join(this.dir, `${segment}.seg`);
+  }
+
+  /** A writer of one shard into `extent`, which the caller has reserved for it. */
+  async writer(extent: Extent): Promise<SegmentShardWriter> {
+    return new SegmentShardWriter(await this.file(extent.segment), extent, this.direct ? tryAcquireAligned() : undefined);
+  }
+
+  /** A reader of the `length` bytes of one shard stored at `extent`. */
+  async reader(extent: Extent, length: number): Promise<ShardReader> {
+    return new SegmentShardReader(await this.file(extent.segment), extent, length);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const files = await Promise.allSettled(this.files.values());
+    this.files.clear();
+    for (const file of files) {
+      if (file.status !== 'fulfilled') continue;
+      fs.closeSync(file.value.writeFd);
+      fs.closeSync(file.value.readFd);
+    }
+  }
+
+  private file(segment: number): Promise<SegmentFile> {
+    if (this.closed) return Promise.reject(new Error('the segment files are closed'));
+    let file = this.files.get(segment);
+    if (!file) {
+      file = this.openFile(segment);
+      // A failed open is retried by the next caller (the drive may have come back).
+      file.catch(() => this.files.delete(segment));
+      this.files.set(segment, file);
+    }
+    return file;
+  }
+
+  private async openFile(segment: number): Promise<SegmentFile> {
+    await fs.promises.mkdir(this.dir, { recursive: true });
+    const { O_RDWR, O_CREAT, O_DIRECT } = fs.constants;
+    const created = !fs.existsSync(this.pathOf(segment));
+    const writeFd = await open(this.pathOf(segment), O_RDWR | O_CREAT | (this.direct ? O_DIRECT : 0));
+    // A new segment's directory entry must be durable before any shard in it is acknowledged.
+    if (created) await syncDirectory(this.dir);
+    const readFd = await open(this.pathOf(segment), 'r');
+    return { writeFd, readFd, synced: new CoalescedSync(() => fdatasync(writeFd)) };
+  }
+}
+
+/** Writes one shard's frames, in order, into its extent; `finish` makes them durable. */
+export class SegmentShardWriter implements ShardWriter {
+  private position = 0;
+  /** O_DIRECT: frames gathered for aligned writes (through the page cache without one). */
+  private stage: AlignedStage | undefined;
+  private busy: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly file: SegmentFile,
+    readonly extent: Extent,
+    aligned: Buffer | undefined,
+  ) {
+    this.stage = aligned && new AlignedStage(aligned, (buffer, length, position) => this.writeFully(buffer, length, position));
+  }
+
+  get bytesWritten(): number {
+    return this.position;
+  }
+
+  write(buffers: Buffer[]): Promise<void> {
+    const length = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+    if (this.position + length > this.extent.length) {
+      return Promise.reject(new RangeError(`shard larger than its extent (${this.position + length} > ${this.extent.length})`));
+    }
+    const start = this.position;
+    this.position += length;
+    return this.track(this.stage ? this.stage.append(buffers) : this.writeBuffered(buffers, start));
+  }
+
+  /** Writes what is staged and waits for an fdatasync of the segment that started after it. */
+  finish(): Promise<void> {
+    return this.track(this.finishWrites());
+  }
+
+  /** Drops the shard (its extent goes back to the caller's allocator). */
+  async abort(): Promise<void> {
+    await this.busy?.catch(() => undefined);
+    this.release();
+  }
+
+  private async finishWrites(): Promise<void> {
+    // The padding stays inside the extent, which is a multiple of the alignment.
+    await this.stage?.finish();
+    this.release();
+    await this.file.synced.sync();
+  }
+
+  private async writeBuffered(buffers: Buffer[], start: number): Promise<void> {
+    let position = start;
+    for (const buffer of buffers) {
+      await this.writeFully(buffer, buffer.length, position);
+      position += buffer.length;
+    }
+  }
+
+  /** Writes `length` bytes of `buffer` at `position` within the extent. */
+  private async writeFully(buffer: Buffer, length: number, position: number): Promise<void> {
+    let done = 0;
+    while (done < length) {
+      const { bytesWritten } = await write(this.file.writeFd, buffer, done, length - done, this.extent.offset + position + done);
+      if (bytesWritten === 0) throw new Error(`short write to segment ${this.extent.segment}`);
+      done += bytesWritten;
+    }
+  }
+
+  private track<T>(operation: Promise<T>): Promise<T> {
+    this.busy = operation;
+    return operation;
+  }
+
+  private release(): void {
+    if (this.stage) releaseAligned(this.stage.buffer);
+    this.stage = undefined;
+  }
+}
+
+/** Reads inside one shard's bytes of a segment, as if they were a file of their own. */
+class SegmentShardReader implements ShardReader {
+  constructor(
+    private readonly file: SegmentFile,
+    private readonly extent: Extent,
+    private readonly length: number,
+  ) {}
+
+  async read(offset: number, length: number, into?: Buffer): Promise<Buffer> {
+    if (into && into.length < length) throw new RangeError(`a buffer of ${into.length} bytes cannot take ${length}`);
+    const wanted = Math.max(0, Math.min(length, this.length - offset));
+    const buffer = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < wanted) {
+      const { bytesRead } = await read(this.file.readFd, buffer, filled, wanted - filled, this.extent.offset + offset + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === buffer.length ? buffer : buffer.subarray(0, filled);
+  }
+
+  async size(): Promise<number> {
+    // The shard ends where the segment file does if the file was cut short (a damaged drive).
+    const fileSize = (await fstat(this.file.readFd)).size;
+    return Math.max(0, Math.min(this.length, fileSize - this.extent.offset));
+  }
+
+  async close(): Promise<void> {
+    // The segment's descriptors stay open for the next reader.
+  }
+}
