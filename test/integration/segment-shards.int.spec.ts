@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DriveDatabase } from '../../src/infra/eventlog/drive-database';
+import { releaseAligned, tryAcquireAligned } from '../../src/infra/shards/aligned-buffers';
 import { ShardStore } from '../../src/infra/shards/shard-store';
 import { tempDir } from '../helpers/temp-dirs';
 
@@ -120,5 +121,45 @@ describe('shards in segment files', () => {
     expect((await read('healed')).equals(original)).toBe(true);
     await put('reuses', randomBytes(150_000));
     expect(store.placementOf('reuses')!.offset).toBe(damaged.offset);
+  });
+
+  it('writes through the page cache when every aligned buffer is taken', async () => {
+    const taken: Buffer[] = [];
+    for (let buffer = tryAcquireAligned(); buffer; buffer = tryAcquireAligned()) taken.push(buffer);
+    try {
+      // Frames are not aligned: written O_DIRECT without a stage, they would fail with EINVAL.
+      const bytes = randomBytes(123_457);
+      const writer = await store.createWriter('unstaged', bytes.length);
+      await writer.write([bytes.subarray(0, 8), bytes.subarray(8)]);
+      await writer.finish();
+      await database.root.flushed;
+      expect((await read('unstaged')).equals(bytes)).toBe(true);
+    } finally {
+      for (const buffer of taken) releaseAligned(buffer);
+    }
+  });
+
+  it('frees the extent of a heal that gives up', async () => {
+    await put('kept', randomBytes(40_000));
+    const before = store.placementOf('kept')!;
+    const heal = await store.createHealWriter('kept', 40_000);
+    await heal.write([randomBytes(1000)]);
+    await heal.abort();
+    const finishedHeal = await store.createHealWriter('kept', 40_000);
+    await finishedHeal.write([randomBytes(40_000)]);
+    await finishedHeal.finish();
+    await finishedHeal.abort(); // e.g. another drive's rebuild failed after this one was written
+    expect(store.placementOf('kept')).toEqual(before);
+    await put('after', randomBytes(40_000));
+    expect(store.placementOf('after')!.offset).toBe(before.offset + before.length);
+  });
+
+  it('refuses the I/O of a writer whose drive was closed under it, instead of writing through a closed descriptor', async () => {
+    const writer = await store.createWriter('orphaned', 5000);
+    await store.close();
+    await writer.write([randomBytes(5000)]); // gathered in its stage: no I/O yet
+    await expect(writer.finish()).rejects.toThrow(/closed/);
+    store = new ShardStore(root.path, database.placements);
+    await store.prepare();
   });
 });

@@ -31,17 +31,66 @@ const fstat = promisify(fs.fstat);
 
 export const SEGMENTS_DIR = 'segments';
 
-interface SegmentFile {
-  /** Written through (O_DIRECT when `direct`). */
-  readonly writeFd: number;
-  /** Read through the page cache. */
-  readonly readFd: number;
+/**
+ * One segment file's descriptors. Every I/O goes through `io`, which refuses to start once
+ * the drive's segment files are closed and lets `close` wait for those in progress: a
+ * descriptor is never closed under a write, and a late write of an upload that outlived its
+ * drive (it went offline and came back) fails instead of landing in whatever file reuses
+ * the descriptor's number.
+ */
+class SegmentFile {
   readonly synced: CoalescedSync;
+  private writing: Promise<{ direct: number; buffered: number }> | undefined;
+
+  constructor(
+    private readonly owner: SegmentFiles,
+    readonly path: string,
+    /** Read through the page cache (a read-only drive can still be read). */
+    readonly readFd: number,
+    private readonly direct: boolean,
+  ) {
+    this.synced = new CoalescedSync(async () => {
+      const { direct: fd } = await this.writeFds();
+      await this.io(() => fdatasync(fd));
+    });
+  }
+
+  /**
+   * The write descriptors, opened on the first write: O_DIRECT (when the file system allows
+   * it) for aligned runs from a stage, through the page cache for a writer that got none.
+   */
+  writeFds(): Promise<{ direct: number; buffered: number }> {
+    this.writing ??= (async () => {
+      if (this.owner.isClosed) throw new Error("the drive's segment files are closed");
+      const { O_RDWR, O_DIRECT } = fs.constants;
+      const direct = await open(this.path, O_RDWR | (this.direct ? O_DIRECT : 0));
+      const buffered = this.direct ? await open(this.path, O_RDWR) : direct;
+      return { direct, buffered };
+    })();
+    this.writing.catch(() => (this.writing = undefined));
+    return this.writing;
+  }
+
+  io<T>(operation: () => Promise<T>): Promise<T> {
+    return this.owner.track(operation);
+  }
+
+  async closeDescriptors(): Promise<void> {
+    fs.closeSync(this.readFd);
+    const fds = await this.writing?.catch(() => undefined);
+    if (!fds) return;
+    fs.closeSync(fds.direct);
+    if (fds.buffered !== fds.direct) fs.closeSync(fds.buffered);
+  }
 }
 
 export class SegmentFiles {
   private readonly files = new Map<number, Promise<SegmentFile>>();
   private closed = false;
+  private inFlight = 0;
+  private drained: (() => void) | undefined;
+  /** The drive's root and `segments/` entries are made durable once per process. */
+  private directorySynced: Promise<void> | undefined;
 
   constructor(
     private readonly root: string,
@@ -59,30 +108,43 @@ export class SegmentFiles {
 
   /** A writer of one shard into `extent`, which the caller has reserved for it. */
   async writer(extent: Extent): Promise<SegmentShardWriter> {
-    return new SegmentShardWriter(await this.file(extent.segment), extent, this.direct ? tryAcquireAligned() : undefined);
+    return new SegmentShardWriter(await this.file(extent.segment, true), extent, this.direct ? tryAcquireAligned() : undefined);
   }
 
-  /** A reader of the `length` bytes of one shard stored at `extent`. */
+  /** A reader of the `length` bytes of one shard stored at `extent` (rejects if its segment is gone). */
   async reader(extent: Extent, length: number): Promise<ShardReader> {
-    return new SegmentShardReader(await this.file(extent.segment), extent, length);
+    return new SegmentShardReader(await this.file(extent.segment, false), extent, length);
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Runs one I/O on a segment file, unless the files are closed. */
+  track<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the drive\'s segment files are closed'));
+    this.inFlight++;
+    return operation().finally(() => {
+      if (--this.inFlight === 0) this.drained?.();
+    });
+  }
+
+  /** Refuses new I/O, waits for the I/O in progress, then closes every descriptor. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     const files = await Promise.allSettled(this.files.values());
     this.files.clear();
-    for (const file of files) {
-      if (file.status !== 'fulfilled') continue;
-      fs.closeSync(file.value.writeFd);
-      fs.closeSync(file.value.readFd);
-    }
+    for (const file of files) if (file.status === 'fulfilled') await file.value.closeDescriptors();
   }
 
-  private file(segment: number): Promise<SegmentFile> {
-    if (this.closed) return Promise.reject(new Error('the segment files are closed'));
+  private file(segment: number, create: boolean): Promise<SegmentFile> {
+    if (this.closed) return Promise.reject(new Error('the drive\'s segment files are closed'));
     let file = this.files.get(segment);
     if (!file) {
-      file = this.openFile(segment);
+      // A reader never creates a segment: a missing one means its shards are missing.
+      if (!create && !fs.existsSync(this.pathOf(segment))) return Promise.reject(new Error(`segment ${segment} is missing`));
+      file = this.openFile(segment, create);
       // A failed open is retried by the next caller (the drive may have come back).
       file.catch(() => this.files.delete(segment));
       this.files.set(segment, file);
@@ -90,15 +152,24 @@ export class SegmentFiles {
     return file;
   }
 
-  private async openFile(segment: number): Promise<SegmentFile> {
-    await fs.promises.mkdir(this.dir, { recursive: true });
-    const { O_RDWR, O_CREAT, O_DIRECT } = fs.constants;
-    const created = !fs.existsSync(this.pathOf(segment));
-    const writeFd = await open(this.pathOf(segment), O_RDWR | O_CREAT | (this.direct ? O_DIRECT : 0));
-    // A new segment's directory entry must be durable before any shard in it is acknowledged.
-    if (created) await syncDirectory(this.dir);
-    const readFd = await open(this.pathOf(segment), 'r');
-    return { writeFd, readFd, synced: new CoalescedSync(() => fdatasync(writeFd)) };
+  private async openFile(segment: number, create: boolean): Promise<SegmentFile> {
+    const file = this.pathOf(segment);
+    if (create && !fs.existsSync(file)) {
+      await this.syncDirectoriesOnce();
+      fs.closeSync(await open(file, fs.constants.O_WRONLY | fs.constants.O_CREAT));
+      // The new file's directory entry is durable before any shard in it is acknowledged.
+      await syncDirectory(this.dir);
+    }
+    return new SegmentFile(this, file, await open(file, 'r'), this.direct);
+  }
+
+  private syncDirectoriesOnce(): Promise<void> {
+    this.directorySynced ??= (async () => {
+      await fs.promises.mkdir(this.dir, { recursive: true });
+      await syncDirectory(this.root);
+    })();
+    this.directorySynced.catch(() => (this.directorySynced = undefined));
+    return this.directorySynced;
   }
 }
 
@@ -159,9 +230,12 @@ export class SegmentShardWriter implements ShardWriter {
 
   /** Writes `length` bytes of `buffer` at `position` within the extent. */
   private async writeFully(buffer: Buffer, length: number, position: number): Promise<void> {
+    // Aligned runs from the stage go O_DIRECT; a writer without a stage writes buffered.
+    const fds = await this.file.writeFds();
+    const fd = this.stage ? fds.direct : fds.buffered;
     let done = 0;
     while (done < length) {
-      const { bytesWritten } = await write(this.file.writeFd, buffer, done, length - done, this.extent.offset + position + done);
+      const { bytesWritten } = await this.file.io(() => write(fd, buffer, done, length - done, this.extent.offset + position + done));
       if (bytesWritten === 0) throw new Error(`short write to segment ${this.extent.segment}`);
       done += bytesWritten;
     }
@@ -192,7 +266,7 @@ class SegmentShardReader implements ShardReader {
     const buffer = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
     let filled = 0;
     while (filled < wanted) {
-      const { bytesRead } = await read(this.file.readFd, buffer, filled, wanted - filled, this.extent.offset + offset + filled);
+      const { bytesRead } = await this.file.io(() => read(this.file.readFd, buffer, filled, wanted - filled, this.extent.offset + offset + filled));
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
@@ -201,7 +275,7 @@ class SegmentShardReader implements ShardReader {
 
   async size(): Promise<number> {
     // The shard ends where the segment file does if the file was cut short (a damaged drive).
-    const fileSize = (await fstat(this.file.readFd)).size;
+    const fileSize = (await this.file.io(() => fstat(this.file.readFd))).size;
     return Math.max(0, Math.min(this.length, fileSize - this.extent.offset));
   }
 

@@ -1,10 +1,20 @@
 /**
- * Shard files on one drive:
+ * Where one drive keeps the shards that are not inline.
+ *
+ * Shards whose size is known in advance and at most MAX_SEGMENT_SHARD go into the drive's
+ * segment files (segment-files.ts): an extent is reserved (extent-allocator.ts), written and
+ * fdatasynced, and the drive's placement table (data dir id -> extent, in the drive's LMDB
+ * environment) gets its row queued right away, so that it commits in the same transaction as
+ * the event appended next, or in an earlier one: no flush of its own. Free space is only
+ * ever derived from the rows: start-up drops the rows nothing references
+ * (`dropUnreferencedPlacements`), so a crash leaks nothing. A removed shard's extent is free
+ * once its row is gone and the reads that began before have ended (release-after-reads.ts).
+ *
+ * Other shards are files:
  *   tmp/<dataDir>.shard            staged: written and fsynced, not yet known to be committed
  *   shards/<xx>/<dataDir>.shard    committed (xx = last two hex digits of the data dir id)
  *   tmp/<dataDir>.heal             a shard being rebuilt by healing (never committed by a
  *                                  start-up: a crash mid-heal leaves a stray that is deleted)
- *
  * A shard file is staged, fsynced, then its ObjectPut event is committed (the commit point),
  * then it is renamed into shards/. A crash can leave staged files behind; at start-up each
  * is either committed (the log has its event: finish the rename) or not (delete it). Reads
@@ -107,13 +117,15 @@ export class ShardStore {
     const candidates = this.foundAtOpen;
     this.foundAtOpen = new Set();
     let dropped = 0;
+    const removals: Array<Promise<unknown>> = [];
     for (const dataDir of candidates) {
-      const placement = this.placements.get(dataDir);
+      const placement = this.placementOf(dataDir);
       if (!placement || isReferenced(dataDir)) continue;
-      await this.placements.remove(dataDir);
-      this.allocator.free(placement);
+      // Queued together (one transaction); each extent freed once its row is gone for good.
+      removals.push(this.placements.remove(dataDir).then(() => this.releaseExtent(placement)));
       dropped++;
     }
+    await Promise.all(removals);
     return dropped;
   }
 
@@ -175,11 +187,11 @@ export class ShardStore {
 
   /** Puts a rebuilt (written, durable) shard in place of a missing or damaged one. */
   async commitHealed(dataDir: string): Promise<void> {
-    const previous = this.placements.get(dataDir);
+    const previous = this.placementOf(dataDir);
     const healed = this.healed.get(dataDir);
     if (healed) {
-      this.healed.delete(dataDir);
       await this.placements.put(dataDir, healed);
+      this.healed.delete(dataDir);
       // A shard file it replaces (a drive healed before segments existed) goes too.
       await fs.rm(this.committedPath(dataDir), { force: true });
     } else {
@@ -216,6 +228,7 @@ export class ShardStore {
       throw error;
     }
     let placed: Promise<void> | undefined;
+    let finished = false;
     return {
       get bytesWritten() {
         return writer.bytesWritten;
@@ -228,19 +241,24 @@ export class ShardStore {
       finish: async () => {
         if (writer.bytesWritten !== shardBytes) throw new Error(`a shard of ${writer.bytesWritten} bytes in an extent reserved for ${shardBytes}`);
         await writer.finish();
+        finished = true;
         if (purpose === 'heal') this.healed.set(dataDir, placement);
         else placed = this.placements.put(dataDir, placement).then(() => undefined, () => undefined);
       },
-      // The upload failed (before or after `finish`): no event references the shard, so no
-      // read can use it; the extent is free once no row names it.
+      // The upload or heal failed (before or after `finish`): nothing references the shard.
       abort: async () => {
         await writer.abort();
-        if (purpose === 'heal') return this.abandonHealed(dataDir);
-        if (placed) {
-          await placed;
-          await this.placements.remove(dataDir);
+        if (purpose === 'heal') {
+          // Unless it was committed (then it is the shard) or another heal took its place.
+          if (!finished) this.allocator.free(extent);
+          else if (this.healed.get(dataDir) === placement) this.abandonHealed(dataDir);
+          return;
         }
-        this.allocator.free(extent);
+        if (!placed) return this.allocator.free(extent);
+        // Its row was committed for a moment: a read that found it may still run.
+        await placed;
+        await this.placements.remove(dataDir);
+        this.releaseExtent(extent);
       },
     };
   }

@@ -108,10 +108,11 @@ export class ObjectReader {
     const spans = blocksForRange(size, range.start, range.end, layout);
     const sources = data.kind === 'inline' ? this.inlineSources(layout, version.eventId) : this.fileSources(layout, data.dataDir);
     const damaged = new Set<number>();
+    let pending: Promise<Buffer[]> | undefined;
     try {
       // Fetch block i + 1 while block i is being sent. A failure leaves the buffers to the GC.
       let buffers = new BlockBuffers(pooled);
-      let pending = this.readBlock(layout, sources, spans[0], damaged, buffers);
+      pending = this.readBlock(layout, sources, spans[0], damaged, buffers);
       for (let i = 0; i < spans.length; i++) {
         const chunks = await pending;
         const sent = buffers;
@@ -124,6 +125,9 @@ export class ObjectReader {
         sent.release();
       }
     } finally {
+      // A prefetch still running (the sink failed: the client left) must not open a shard
+      // after the sources are closed: that reader would never be closed.
+      await pending?.catch(() => undefined);
       await Promise.all(sources.map((source) => source.close()));
       if (damaged.size > 0) this.onDamage({ ...where, version, shards: [...damaged] });
     }
@@ -167,9 +171,10 @@ export class ObjectReader {
   private fileSources(layout: ShardLayout, dataDir: string): ShardSource[] {
     return this.shardDrives(layout).map((drive) => {
       let reader: Promise<ShardReader | undefined> | undefined;
+      let closed = false;
       return {
         frame: async (span, buffers) => {
-          if (drive.state !== 'online') return undefined;
+          if (drive.state !== 'online' || closed) return undefined;
           reader ??= drive.openShards(dataDir).catch(() => undefined);
           const file = await reader;
           if (!file) return undefined;
@@ -178,6 +183,7 @@ export class ObjectReader {
           return file.read(span.frameOffset, BITROT_HASH_SIZE + span.shardSize, into).catch(() => undefined);
         },
         close: async () => {
+          closed = true;
           const file = await reader;
           await file?.close().catch(() => undefined);
         },

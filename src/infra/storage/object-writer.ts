@@ -4,9 +4,10 @@
  * Small objects (up to INLINE_LIMIT) are coded in memory and their shards travel inside the
  * ObjectPut event, one per drive record: one LMDB write per drive and no file.
  * Larger objects stream through block-sized buffers: each full block is coded and its
- * frames appended to a staging file per drive while the next block fills; `finish`
- * fdatasyncs the files and fsyncs the staging directories. Only then may the ObjectPut event
- * be appended (the commit point), after which `publish` renames the files into place.
+ * frames appended to each drive's shard writer (an extent of a segment file, or a staging
+ * file) while the next block fills; `finish` makes every drive's shard durable. Only then may
+ * the ObjectPut event be appended (the commit point), after which `publish` renames staged
+ * files into place (nothing to do for a segment's shard).
  */
 import { s3Error } from '../../domain/errors';
 import type { ShardLayout } from '../../domain/object-version';

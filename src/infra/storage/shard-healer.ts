@@ -4,8 +4,9 @@
  * of that block, whichever drives they are on, re-encode, keep the drive's shard). Never
  * writes anything it could not verify.
  *
- * Shard files are checked by size (quick) or by every frame's bitrot hash (deep); a rebuilt
- * file is written beside the old one, fdatasynced and renamed over it. Inline shards are
+ * Shards out of line are checked by length (quick) or by every frame's bitrot hash (deep); a
+ * rebuilt one goes into a new extent whose placement row replaces the old one (in a segment)
+ * or is written beside the old file, fdatasynced and renamed over it (ShardStore). Inline shards are
  * always verified (they are small) and rewritten in the drive's record of the event.
  */
 import type { ObjectData, ObjectVersion, ShardLayout } from '../../domain/object-version';

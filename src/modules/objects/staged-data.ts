@@ -1,7 +1,8 @@
 /**
  * Staging an upload's bytes before its event commits them: small bodies are coded in memory
- * (their shards travel inside the event), larger ones go to fsynced staging files that the
- * event's append makes real and `publish` then renames into place.
+ * (their shards travel inside the event), larger ones are written durably to every drive —
+ * into an extent of a segment file, or a staging file that `publish` renames into place once
+ * the event's append made it real (ShardStore).
  */
 import { s3Error } from '../../domain/errors';
 import type { ObjectData, ShardLayout } from '../../domain/object-version';
