@@ -3,9 +3,9 @@
  *
  * Shards whose size is known in advance and at most MAX_SEGMENT_SHARD go into the drive's
  * segment files (segment-files.ts): an extent is reserved (extent-allocator.ts), written and
- * fdatasynced, and the drive's placement table (data dir id -> extent, in the drive's LMDB
- * environment) gets its row queued right away, so that it commits in the same transaction as
- * the event appended next, or in an earlier one: no flush of its own. Free space is only
+ * fdatasynced; the drive's placement table (data dir id -> extent, in the drive's LMDB
+ * environment) gets its row when the extent is reserved, durable before the event is
+ * appended (see `segmentWriter`). Free space is only
  * ever derived from the rows: start-up drops the rows nothing references
  * (`dropUnreferencedPlacements`), so a crash leaks nothing. A removed shard's extent is free
  * once its row is gone and the reads that began before have ended (release-after-reads.ts).
@@ -212,10 +212,15 @@ export class ShardStore {
   }
 
   /**
-   * A writer into a new extent. Once durable, an object's shard gets its placement row queued
-   * (it commits with the event appended next on this drive, or before it: no flush of its
-   * own; should it fail, the shard reads as missing here and is healed); a healed one waits
-   * for `commitHealed`.
+   * A writer into a new extent.
+   *
+   * An object's shard has its placement row queued as the writer is created and awaited once
+   * the bytes are durable: by then lmdb-js has long committed it with other writes, so the
+   * wait costs nothing, and the row is durable *before* the event is appended. That order
+   * matters: if the drive crashes with the event lost but committed on a quorum, start-up
+   * copies the event to it, and the row must be there to say where its shard is (a shard file
+   * is found by its name; an extent only through its row). A row whose event never commits
+   * is dropped at start-up. A healed shard's row waits for `commitHealed`.
    */
   private async segmentWriter(dataDir: string, shardBytes: number, purpose: 'object' | 'heal'): Promise<ShardWriter> {
     const extent = this.allocator.allocate(shardBytes);
@@ -227,7 +232,8 @@ export class ShardStore {
       this.allocator.free(extent);
       throw error;
     }
-    let placed: Promise<void> | undefined;
+    const placed = purpose === 'object' ? this.placements.put(dataDir, placement).then(() => undefined) : undefined;
+    placed?.catch(() => undefined); // awaited by finish or abort
     let finished = false;
     return {
       get bytesWritten() {
@@ -241,9 +247,9 @@ export class ShardStore {
       finish: async () => {
         if (writer.bytesWritten !== shardBytes) throw new Error(`a shard of ${writer.bytesWritten} bytes in an extent reserved for ${shardBytes}`);
         await writer.finish();
+        await placed;
         finished = true;
         if (purpose === 'heal') this.healed.set(dataDir, placement);
-        else placed = this.placements.put(dataDir, placement).then(() => undefined, () => undefined);
       },
       // The upload or heal failed (before or after `finish`): nothing references the shard.
       abort: async () => {
@@ -254,9 +260,8 @@ export class ShardStore {
           else if (this.healed.get(dataDir) === placement) this.abandonHealed(dataDir);
           return;
         }
-        if (!placed) return this.allocator.free(extent);
-        // Its row was committed for a moment: a read that found it may still run.
-        await placed;
+        // Its row may be committed: once its removal is, the extent is free (after any read).
+        await placed!.catch(() => undefined);
         await this.placements.remove(dataDir);
         this.releaseExtent(extent);
       },
