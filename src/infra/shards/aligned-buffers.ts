@@ -9,6 +9,11 @@
  * writes through the page cache instead — running out of aligned memory is never an error.
  */
 export const DIRECT_IO_ALIGNMENT = 4096;
+
+/** `bytes` rounded up to the alignment. */
+export function alignUp(bytes: number): number {
+  return Math.ceil(bytes / DIRECT_IO_ALIGNMENT) * DIRECT_IO_ALIGNMENT;
+}
 /** One chunk: a writer stages up to this much before each O_DIRECT write. */
 export const ALIGNED_CHUNK = 1024 * 1024;
 /** Chunks in the slab: one per drive of 32 concurrent large uploads on 4 drives. */

@@ -4,7 +4,7 @@
  * not aligned ([8-byte hash][shard]), so they are copied into the stage, which is written
  * whenever it is full; `finish` pads the last run to the alignment and writes it.
  */
-import { DIRECT_IO_ALIGNMENT } from './aligned-buffers';
+import { alignUp } from './aligned-buffers';
 
 /** Writes `length` bytes of `buffer` at `position` (relative to the shard's start). */
 export type AlignedWrite = (buffer: Buffer, length: number, position: number) => Promise<void>;
@@ -40,7 +40,7 @@ export class AlignedStage {
   /** Writes what is left, padded with zeros to the alignment (the caller knows the real length). */
   async finish(): Promise<void> {
     if (this.fill === 0) return;
-    const padded = Math.ceil(this.fill / DIRECT_IO_ALIGNMENT) * DIRECT_IO_ALIGNMENT;
+    const padded = alignUp(this.fill);
     this.buffer.fill(0, this.fill, padded);
     await this.write(this.buffer, padded, this.flushed);
     this.flushed += this.fill;

@@ -11,7 +11,7 @@
  * new segment when none has room. Filling the oldest segments first keeps the files few. Freed extents merge with their neighbours; one that reaches a segment's end
  * moves the end back instead.
  */
-import { DIRECT_IO_ALIGNMENT } from './aligned-buffers';
+import { alignUp, DIRECT_IO_ALIGNMENT } from './aligned-buffers';
 
 export interface Extent {
   readonly segment: number;
@@ -33,8 +33,9 @@ interface SegmentSpace {
   end: number;
 }
 
+/** The extent for a shard of `bytes`: aligned, never empty. */
 export function alignedLength(bytes: number): number {
-  return Math.ceil(Math.max(bytes, 1) / DIRECT_IO_ALIGNMENT) * DIRECT_IO_ALIGNMENT;
+  return alignUp(Math.max(bytes, 1));
 }
 
 export class ExtentAllocator {

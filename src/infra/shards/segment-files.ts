@@ -106,9 +106,9 @@ export class SegmentFiles {
     return path.join(this.dir, `${segment}.seg`);
   }
 
-  /** A writer of one shard into `extent`, which the caller has reserved for it. */
-  async writer(extent: Extent): Promise<SegmentShardWriter> {
-    return new SegmentShardWriter(await this.file(extent.segment, true), extent, this.direct ? tryAcquireAligned() : undefined);
+  /** A writer of one shard of exactly `bytes` into `extent`, which the caller has reserved for it. */
+  async writer(extent: Extent, bytes: number): Promise<SegmentShardWriter> {
+    return new SegmentShardWriter(await this.file(extent.segment, true), extent, bytes, this.direct ? tryAcquireAligned() : undefined);
   }
 
   /** A reader of the `length` bytes of one shard stored at `extent` (rejects if its segment is gone). */
@@ -183,6 +183,8 @@ export class SegmentShardWriter implements ShardWriter {
   constructor(
     private readonly file: SegmentFile,
     readonly extent: Extent,
+    /** The shard's length: no more is written, and `finish` refuses less. */
+    private readonly bytes: number,
     aligned: Buffer | undefined,
   ) {
     this.stage = aligned && new AlignedStage(aligned, (buffer, length, position) => this.writeFully(buffer, length, position));
@@ -194,8 +196,8 @@ export class SegmentShardWriter implements ShardWriter {
 
   write(buffers: Buffer[]): Promise<void> {
     const length = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
-    if (this.position + length > this.extent.length) {
-      return Promise.reject(new RangeError(`shard larger than its extent (${this.position + length} > ${this.extent.length})`));
+    if (this.position + length > this.bytes) {
+      return Promise.reject(new RangeError(`shard larger than its extent (${this.position + length} > ${this.bytes})`));
     }
     const start = this.position;
     this.position += length;
@@ -204,6 +206,7 @@ export class SegmentShardWriter implements ShardWriter {
 
   /** Writes what is staged and waits for an fdatasync of the segment that started after it. */
   finish(): Promise<void> {
+    if (this.position !== this.bytes) return Promise.reject(new Error(`a shard of ${this.position} bytes in an extent reserved for ${this.bytes}`));
     return this.track(this.finishWrites());
   }
 

@@ -1,7 +1,7 @@
 /**
  * Writes one drive's shard stream of one object to its staging file, sequentially.
  * `finish` makes the bytes durable (fdatasync); the directory entry is made durable by the
- * staging directory's fsync (ShardStore.syncStaging), shared by concurrent uploads.
+ * staging directory's fsync (ShardStore's writer `finish`), shared by concurrent uploads.
  *
  * Where the file system supports it, the file is written with O_DIRECT: the bytes go from
  * a page-aligned buffer straight to the device instead of being copied into the page cache

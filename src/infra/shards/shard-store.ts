@@ -227,7 +227,7 @@ export class ShardStore {
     const placement: Placement = { ...extent, bytes: shardBytes };
     let writer: SegmentShardWriter;
     try {
-      writer = await this.segments.writer(extent);
+      writer = await this.segments.writer(extent, shardBytes);
     } catch (error) {
       this.allocator.free(extent);
       throw error;
@@ -239,13 +239,8 @@ export class ShardStore {
       get bytesWritten() {
         return writer.bytesWritten;
       },
-      write: (buffers) => {
-        const length = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
-        if (writer.bytesWritten + length > shardBytes) return Promise.reject(new RangeError(`shard larger than its extent (${writer.bytesWritten + length} > ${shardBytes})`));
-        return writer.write(buffers);
-      },
+      write: (buffers) => writer.write(buffers),
       finish: async () => {
-        if (writer.bytesWritten !== shardBytes) throw new Error(`a shard of ${writer.bytesWritten} bytes in an extent reserved for ${shardBytes}`);
         await writer.finish();
         await placed;
         finished = true;
@@ -275,11 +270,6 @@ export class ShardStore {
 
   private healPath(dataDir: string): string {
     return path.join(this.root, STAGING_DIR, dataDir + '.heal');
-  }
-
-  /** Makes the staging directory's entries durable; concurrent callers share one fsync. */
-  syncStaging(): Promise<void> {
-    return this.stagingSync.sync();
   }
 
   /** Moves a staged file into place once its event is committed (idempotent; nothing to do for a segment's shard). */

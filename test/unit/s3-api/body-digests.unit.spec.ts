@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { S3Error } from '../../../src/domain/errors';
 import { DigestWorkers } from '../../../src/infra/hashing/digest-workers';
 import { CHECKSUM_ALGORITHMS, checksumBase64 } from '../../../src/infra/http/checksums';
@@ -29,6 +29,8 @@ describe('BodyDigests on a worker thread and on the calling thread', () => {
   const body = randomBytes(2_500_000);
 
   it('computes the same MD5 and every checksum either way, and they are the real digests', async () => {
+    // The offloaded path must really use a worker (a silent fallback to the loop would pass the rest).
+    const jobs = vi.spyOn(DigestWorkers.prototype, 'open');
     for (const algorithm of CHECKSUM_ALGORITHMS) {
       const declared: DeclaredDigests = { contentMd5: md5(body).digest(), checksum: { algorithm, value: checksumBase64(algorithm, body) } };
       const signedSha256 = createHash('sha256').update(body).digest('hex');
@@ -37,6 +39,8 @@ describe('BodyDigests on a worker thread and on the calling thread', () => {
       expect(onWorker).toEqual({ md5Hex: md5(body).digest('hex'), checksum: { algorithm, value: checksumBase64(algorithm, body) } });
       expect(onLoop).toEqual(onWorker);
     }
+    expect(jobs).toHaveBeenCalledTimes(CHECKSUM_ALGORITHMS.length);
+    jobs.mockRestore();
   });
 
   it('computes a checksum the client asked for without sending a value', async () => {
