@@ -46,9 +46,11 @@ export class S3Response {
 
   /** A complete response with an optional body. */
   send(status: number, headers: Headers, body?: string | Buffer): void {
-    const bytes = body === undefined ? undefined : typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    this.writeHead(status, { ...headers, 'content-length': bytes ? bytes.length : 0 });
-    this.raw.end(this.headOnly ? undefined : bytes);
+    // A string goes to the socket as it is (encoded straight into the write): Buffer.from of
+    // a 200 KB listing page cost a tenth of the page's CPU, mostly in allocating the copy.
+    const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+    this.writeHead(status, { ...headers, 'content-length': length });
+    this.raw.end(this.headOnly ? undefined : body);
   }
 
   xml(status: number, xml: string, headers: Headers = {}): void {

@@ -3,7 +3,7 @@
  * prefixes are URL-encoded (so that any key, even one XML cannot carry, can be listed).
  */
 import type { ListEntry, ListPage } from '../../../domain/rules/listing';
-import { s3Document, tag, xmlTimestamp } from '../../../infra/http/xml-writer';
+import { escapeXml, s3Document, tag, xmlTimestamp } from '../../../infra/http/xml-writer';
 import type { Owner } from '../s3-owner';
 import { renderOwner } from './buckets.xml';
 
@@ -36,19 +36,25 @@ function encoder(urlEncode: boolean): (value: string) => string {
   return urlEncode ? s3UrlEncode : (value) => value;
 }
 
+/**
+ * The entries as one flat string: joined from an array rather than appended to, because a
+ * string built by thousands of `+=` is a rope that Buffer.from must flatten, which cost as
+ * much as rendering it.
+ */
 function renderEntries(page: ListPage, render: ListRender): string {
   const encode = encoder(render.urlEncode);
   const owner = render.owner ? renderOwner(render.owner) : '';
-  let xml = '';
-  for (const entry of page.contents) xml += renderContents(entry, encode, owner);
-  for (const prefix of page.commonPrefixes) xml += `<CommonPrefixes>${tag('Prefix', encode(prefix))}</CommonPrefixes>`;
-  return xml;
+  const parts: string[] = [];
+  for (const entry of page.contents) parts.push(renderContents(entry, encode, owner));
+  for (const prefix of page.commonPrefixes) parts.push(`<CommonPrefixes>${tag('Prefix', encode(prefix))}</CommonPrefixes>`);
+  return parts.join('');
 }
 
 function renderContents({ key, version }: ListEntry, encode: (value: string) => string, owner: string): string {
   return (
     `<Contents>${tag('Key', encode(key))}${tag('LastModified', xmlTimestamp(version.lastModified))}` +
-    `${tag('ETag', `"${version.etag}"`)}` +
+    // The quotes S3 puts around an ETag, already escaped: only the value may need escaping.
+    `<ETag>&quot;${escapeXml(version.etag)}&quot;</ETag>` +
     (version.checksum ? tag('ChecksumAlgorithm', version.checksum.algorithm) : '') +
     `${tag('Size', version.size)}${owner}${tag('StorageClass', version.storageClass)}</Contents>`
   );

@@ -1,0 +1,34 @@
+/**
+ * The XML writer's timestamps: S3's ISO 8601 with milliseconds. xmlTimestamp keeps the
+ * minute's prefix between calls, so it is checked against Date#toISOString in the orders
+ * a listing meets them (same minute, next minute, back again) and at the edges.
+ */
+import { describe, expect, it } from 'vitest';
+import { escapeXml, xmlTimestamp } from '../../../src/infra/http/xml-writer';
+
+describe('xmlTimestamp', () => {
+  it('matches toISOString for times in any order, however the minute changes', () => {
+    const base = Date.UTC(2026, 11, 2, 23, 59, 58, 7);
+    const times = [base, base + 1, base + 993, base + 1_000, base + 2_000, base - 60_000, base, base + 86_400_000 * 400];
+    let seed = 42;
+    for (let i = 0; i < 2000; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      times.push(base + (seed % 10_000_000) - 5_000_000);
+    }
+    for (const ms of times) expect(xmlTimestamp(ms)).toBe(new Date(ms).toISOString());
+  });
+
+  it('matches toISOString at the epoch, before it, after year 9999 and for fractional milliseconds', () => {
+    for (const ms of [0, 999, 59_999, 60_000, -1, -60_001, 253_402_300_799_999, 253_402_300_800_000, 1_700_000_000_000.5]) {
+      expect(xmlTimestamp(ms)).toBe(new Date(ms).toISOString());
+    }
+  });
+});
+
+describe('escapeXml', () => {
+  it('escapes markup characters and control characters, and leaves the rest alone', () => {
+    expect(escapeXml('plain/key-1.txt')).toBe('plain/key-1.txt');
+    expect(escapeXml(`a&b<c>d"e'f`)).toBe('a&amp;b&lt;c&gt;d&quot;e&apos;f');
+    expect(escapeXml('cr\rtab\tnl\n\u0001')).toBe('cr&#13;tab\tnl\n&#1;');
+  });
+});
