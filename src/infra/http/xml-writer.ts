@@ -66,3 +66,49 @@ export function xmlTimestamp(ms: number): string {
   const millis = withinMinute % 1000;
   return `${cachedMinutePrefix}${seconds < 10 ? '0' : ''}${seconds}.${millis < 100 ? (millis < 10 ? '00' : '0') : ''}${millis}Z`;
 }
+
+/**
+ * A document written straight into bytes, for the large ones (listing pages). Building a
+ * 200 KB page as strings makes ropes that must be flattened and then encoded again; writing
+ * each piece into one buffer as it is rendered costs about half (measured in isolation).
+ */
+export class XmlBytes {
+  private buffer: Buffer;
+  private length = 0;
+
+  constructor(expectedBytes: number) {
+    this.buffer = Buffer.allocUnsafe(Math.max(expectedBytes, 1024));
+  }
+
+  /** XML that is already escaped (markup, or the output of `tag`). */
+  raw(xml: string): this {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    this.reserve(xml.length * 3);
+    this.length += this.buffer.write(xml, this.length, 'utf8');
+    return this;
+  }
+
+  /** Character data, escaped. */
+  text(value: string): this {
+    return this.raw(escapeXml(value));
+  }
+
+  /** The document so far (a view: do not write more after taking it). */
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+}
+
+/** `s3Document` around a body written by `writeBody`, as bytes. */
+export function s3DocumentBytes(root: string, expectedBytes: number, writeBody: (out: XmlBytes) => void): Buffer {
+  const out = new XmlBytes(expectedBytes).raw(`${XML_DECLARATION}<${root} xmlns="${S3_XMLNS}">`);
+  writeBody(out);
+  return out.raw(`</${root}>`).bytes();
+}

@@ -53,7 +53,7 @@ export class S3Response {
     this.raw.end(this.headOnly ? undefined : body);
   }
 
-  xml(status: number, xml: string, headers: Headers = {}): void {
+  xml(status: number, xml: string | Buffer, headers: Headers = {}): void {
     this.send(status, { 'content-type': 'application/xml', ...headers }, xml);
   }
 

@@ -4,7 +4,7 @@
  * a listing meets them (same minute, next minute, back again) and at the edges.
  */
 import { describe, expect, it } from 'vitest';
-import { escapeXml, xmlTimestamp } from '../../../src/infra/http/xml-writer';
+import { escapeXml, s3Document, s3DocumentBytes, tag, xmlTimestamp } from '../../../src/infra/http/xml-writer';
 
 describe('xmlTimestamp', () => {
   it('matches toISOString for times in any order, however the minute changes', () => {
@@ -30,5 +30,17 @@ describe('escapeXml', () => {
     expect(escapeXml('plain/key-1.txt')).toBe('plain/key-1.txt');
     expect(escapeXml(`a&b<c>d"e'f`)).toBe('a&amp;b&lt;c&gt;d&quot;e&apos;f');
     expect(escapeXml('cr\rtab\tnl\n\u0001')).toBe('cr&#13;tab\tnl\n&#1;');
+  });
+});
+
+describe('s3DocumentBytes', () => {
+  it('writes the same bytes as the string document, growing past its first guess, in UTF-8', () => {
+    const keys = ['a', 'é/ü', '日本語/キー', 'x'.repeat(1024), '<&>"\'', 'emoji 🪨'];
+    const expected = s3Document('Root', keys.map((key) => tag('Key', key)).join(''));
+    const bytes = s3DocumentBytes('Root', 16, (out) => {
+      for (const key of keys) out.raw('<Key>').text(key).raw('</Key>');
+    });
+    expect(bytes.toString('utf8')).toBe(expected);
+    expect(bytes.length).toBe(Buffer.byteLength(expected));
   });
 });

@@ -3,7 +3,7 @@
  * prefixes are URL-encoded (so that any key, even one XML cannot carry, can be listed).
  */
 import type { ListEntry, ListPage } from '../../../domain/rules/listing';
-import { escapeXml, s3Document, tag, xmlTimestamp } from '../../../infra/http/xml-writer';
+import { s3DocumentBytes, tag, xmlTimestamp, type XmlBytes } from '../../../infra/http/xml-writer';
 import type { Owner } from '../s3-owner';
 import { renderOwner } from './buckets.xml';
 
@@ -36,28 +36,27 @@ function encoder(urlEncode: boolean): (value: string) => string {
   return urlEncode ? s3UrlEncode : (value) => value;
 }
 
-/**
- * The entries as one flat string: joined from an array rather than appended to, because a
- * string built by thousands of `+=` is a rope that Buffer.from must flatten, which cost as
- * much as rendering it.
- */
-function renderEntries(page: ListPage, render: ListRender): string {
+/** Room for one entry of a page (a key of ~40 bytes takes ~230), so pages rarely regrow. */
+const ENTRY_BYTES = 256;
+
+function writeEntries(out: XmlBytes, page: ListPage, render: ListRender): void {
   const encode = encoder(render.urlEncode);
   const owner = render.owner ? renderOwner(render.owner) : '';
-  const parts: string[] = [];
-  for (const entry of page.contents) parts.push(renderContents(entry, encode, owner));
-  for (const prefix of page.commonPrefixes) parts.push(`<CommonPrefixes>${tag('Prefix', encode(prefix))}</CommonPrefixes>`);
-  return parts.join('');
+  for (const entry of page.contents) writeContents(out, entry, encode, owner);
+  for (const prefix of page.commonPrefixes) out.raw('<CommonPrefixes><Prefix>').text(encode(prefix)).raw('</Prefix></CommonPrefixes>');
 }
 
-function renderContents({ key, version }: ListEntry, encode: (value: string) => string, owner: string): string {
-  return (
-    `<Contents>${tag('Key', encode(key))}${tag('LastModified', xmlTimestamp(version.lastModified))}` +
-    // The quotes S3 puts around an ETag, already escaped: only the value may need escaping.
-    `<ETag>&quot;${escapeXml(version.etag)}&quot;</ETag>` +
-    (version.checksum ? tag('ChecksumAlgorithm', version.checksum.algorithm) : '') +
-    `${tag('Size', version.size)}${owner}${tag('StorageClass', version.storageClass)}</Contents>`
-  );
+function writeContents(out: XmlBytes, { key, version }: ListEntry, encode: (value: string) => string, owner: string): void {
+  out.raw('<Contents><Key>').text(encode(key)).raw('</Key><LastModified>').raw(xmlTimestamp(version.lastModified));
+  // The quotes S3 puts around an ETag, already escaped: only the value may need escaping.
+  out.raw('</LastModified><ETag>&quot;').text(version.etag).raw('&quot;</ETag>');
+  if (version.checksum) out.raw(tag('ChecksumAlgorithm', version.checksum.algorithm));
+  out.raw('<Size>').raw(String(version.size)).raw('</Size>').raw(owner);
+  out.raw('<StorageClass>').text(version.storageClass).raw('</StorageClass></Contents>');
+}
+
+function expectedBytes(page: ListPage): number {
+  return 1024 + ENTRY_BYTES * (page.contents.length + page.commonPrefixes.length);
 }
 
 function renderCommonHead(render: ListRender): string {
@@ -65,40 +64,42 @@ function renderCommonHead(render: ListRender): string {
   return `${tag('Name', render.bucket)}${tag('Prefix', encode(render.prefix))}`;
 }
 
-export function renderListObjectsV1(page: ListPage, render: ListRender, marker: string): string {
+export function renderListObjectsV1(page: ListPage, render: ListRender, marker: string): Buffer {
   const encode = encoder(render.urlEncode);
   // AWS returns NextMarker only with a delimiter; without one, clients continue from the last key.
   const nextMarker = page.isTruncated && render.delimiter ? page.last : undefined;
-  return s3Document(
-    'ListBucketResult',
-    renderCommonHead(render) +
-      tag('Marker', encode(marker)) +
-      (nextMarker !== undefined ? tag('NextMarker', encode(nextMarker)) : '') +
-      tag('MaxKeys', render.maxKeys) +
-      (render.delimiter !== undefined ? tag('Delimiter', encode(render.delimiter)) : '') +
-      (render.urlEncode ? tag('EncodingType', 'url') : '') +
-      tag('IsTruncated', page.isTruncated) +
-      renderEntries(page, render),
-  );
+  return s3DocumentBytes('ListBucketResult', expectedBytes(page), (out) => {
+    out.raw(
+      renderCommonHead(render) +
+        tag('Marker', encode(marker)) +
+        (nextMarker !== undefined ? tag('NextMarker', encode(nextMarker)) : '') +
+        tag('MaxKeys', render.maxKeys) +
+        (render.delimiter !== undefined ? tag('Delimiter', encode(render.delimiter)) : '') +
+        (render.urlEncode ? tag('EncodingType', 'url') : '') +
+        tag('IsTruncated', page.isTruncated),
+    );
+    writeEntries(out, page, render);
+  });
 }
 
 export function renderListObjectsV2(
   page: ListPage,
   render: ListRender,
   tokens: { continuationToken?: string; nextContinuationToken?: string; startAfter?: string },
-): string {
+): Buffer {
   const encode = encoder(render.urlEncode);
-  return s3Document(
-    'ListBucketResult',
-    renderCommonHead(render) +
-      (tokens.continuationToken !== undefined ? tag('ContinuationToken', tokens.continuationToken) : '') +
-      (tokens.nextContinuationToken !== undefined ? tag('NextContinuationToken', tokens.nextContinuationToken) : '') +
-      (tokens.startAfter !== undefined ? tag('StartAfter', encode(tokens.startAfter)) : '') +
-      tag('KeyCount', page.contents.length + page.commonPrefixes.length) +
-      tag('MaxKeys', render.maxKeys) +
-      (render.delimiter !== undefined ? tag('Delimiter', encode(render.delimiter)) : '') +
-      (render.urlEncode ? tag('EncodingType', 'url') : '') +
-      tag('IsTruncated', page.isTruncated) +
-      renderEntries(page, render),
-  );
+  return s3DocumentBytes('ListBucketResult', expectedBytes(page), (out) => {
+    out.raw(
+      renderCommonHead(render) +
+        (tokens.continuationToken !== undefined ? tag('ContinuationToken', tokens.continuationToken) : '') +
+        (tokens.nextContinuationToken !== undefined ? tag('NextContinuationToken', tokens.nextContinuationToken) : '') +
+        (tokens.startAfter !== undefined ? tag('StartAfter', encode(tokens.startAfter)) : '') +
+        tag('KeyCount', page.contents.length + page.commonPrefixes.length) +
+        tag('MaxKeys', render.maxKeys) +
+        (render.delimiter !== undefined ? tag('Delimiter', encode(render.delimiter)) : '') +
+        (render.urlEncode ? tag('EncodingType', 'url') : '') +
+        tag('IsTruncated', page.isTruncated),
+    );
+    writeEntries(out, page, render);
+  });
 }
