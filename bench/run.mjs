@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // cairn's benchmark: starts the null server, cairn and s3rver one after the
-// other (never two at once: they would share the same two cores), runs every
-// workload against each, and prints tables plus cairn/s3rver ratios against
-// the targets. See bench/README.md.
+// other (or, with --interleave, all at once, idle but for the one measured),
+// runs every workload against each, and prints tables plus cairn/s3rver ratios
+// against the targets. See bench/README.md.
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
@@ -26,6 +26,8 @@ const USAGE = `usage: node bench/run.mjs [options]   (or: npm run bench -- [opti
   --client-threads N  client threads (default 1; see README)
   --client KIND       lean (default: own keep-alive HTTP/1.1 client, reused read buffers)
                       or node-http (node:http + http.Agent keepAlive; ~4-6x the client CPU)
+  --interleave        start every server at once and run each workload on all of them back to back
+                      (default: one server at a time, each through every workload)
   --keep              keep the temp root (server data and logs) for inspection
   --no-save           do not write bench/results/*.json`;
 
@@ -33,7 +35,7 @@ const { values: o } = parseArgs({
   options: {
     duration: { type: 'string' }, warmup: { type: 'string' }, quick: { type: 'boolean' },
     only: { type: 'string' }, servers: { type: 'string' }, 'signed-payload': { type: 'boolean' },
-    'client-threads': { type: 'string' }, client: { type: 'string' }, keep: { type: 'boolean' }, 'no-save': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    'client-threads': { type: 'string' }, client: { type: 'string' }, interleave: { type: 'boolean' }, keep: { type: 'boolean' }, 'no-save': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   },
 });
 if (o.help) {
@@ -48,6 +50,7 @@ const opts = {
   signedPayload: !!o['signed-payload'],
   clientThreads: Number(o['client-threads'] ?? 1),
   client: o.client ?? 'lean',
+  interleave: !!o.interleave,
   keep: !!o.keep,
 };
 for (const s of opts.servers) if (!SERVER_NAMES.includes(s)) fail(`unknown server "${s}" (known: ${SERVER_NAMES.join(', ')})`);
@@ -95,7 +98,7 @@ const log = (s) => console.log(s);
 log(`cairn benchmark  ${date}  git ${git.label}`);
 log(`command:  ${command}`);
 log(`machine:  ${machine.cpu}, ${machine.cores} cores (os.cpus()), ${machine.memGiB} GiB, Node ${machine.node}, Linux ${machine.kernel} ${machine.arch}`);
-log(`timing:   per cell ${opts.warmup} s warm-up + ${opts.duration} s measured; ${opts.clientThreads} client thread(s); servers run one at a time`);
+log(`timing:   per cell ${opts.warmup} s warm-up + ${opts.duration} s measured; ${opts.clientThreads} client thread(s); ${opts.interleave ? 'servers all up, each workload run on every server in turn' : 'servers run one at a time'}`);
 log(`requests: SigV4 Authorization header, path-style, us-east-1, HTTP/1.1 keep-alive, closed loop (N in flight);`);
 log(`          client ${opts.client === 'lean' ? 'lean (bench/lib/http-lean.mjs: reused read buffers; node:http costs ~4-6x the CPU)' : 'node-http (node:http, http.Agent keepAlive)'}`);
 log(
@@ -122,7 +125,9 @@ for (const label of labelsFor(workloads)) {
 const cells = [];
 const skipped = {};
 let failed = false;
-for (const name of opts.servers) {
+
+/** Starts a server and creates the benchmark's buckets on it: a session cells run in. */
+async function openSession(name) {
   log(`[${name}] starting`);
   const server = await startServer(name, tmpRoot, log);
   if (server.skipped) {
@@ -130,58 +135,100 @@ for (const name of opts.servers) {
     log(`[${name}] SKIPPED: ${server.skipped}`);
     if (server.logTail) log(`  from its output:\n    ${server.logTail.split('\n').join('\n    ')}`);
     log('');
-    continue;
+    return null;
   }
   const clientOpts = { port: server.port, ...server.creds, signedPayload: opts.signedPayload, transport: opts.client };
-  const admin = new S3Client({ ...clientOpts, maxSockets: 16 });
-  const populated = new Set();
+  const session = { name, server, clientOpts, admin: new S3Client({ ...clientOpts, maxSockets: 16 }), populated: new Set(), over: false };
   try {
-    await admin.createBucket(DATA_BUCKET);
-    if (workloads.some((w) => w.kind === 'list')) await admin.createBucket(LIST_BUCKET);
-    for (const w of workloads) {
-      if (w.servers && !w.servers.includes(name)) continue;
-      let healLoop;
-      try {
-        const t = Date.now();
-        await setup(w, admin, populated, log);
-        if (Date.now() - t > 2000) log(`    (setup took ${((Date.now() - t) / 1000).toFixed(1)} s)`);
-        await new Promise((r) => setTimeout(r, 300)); // let setup's after-effects settle
-        if (w.during === 'heal-scan') healLoop = startHealLoop({ port: server.port, ...server.creds });
-        const cell = await measure({ workload: w, server, clientOpts, threads: opts.clientThreads, warmupMs: opts.warmup * 1000, durationMs: opts.duration * 1000 });
-        if (healLoop) cell.healScans = await healLoop.stop();
-        cells.push({ server: name, ...cell });
-        log(
-          `  ${w.name.padEnd(16)} ${num(cell.opsPerSec).padStart(8)} ops/s ${num(cell.mibPerSec).padStart(7)} MiB/s` +
-            (cell.keysPerSec !== null ? ` ${num(cell.keysPerSec).padStart(7)} keys/s` : '') +
-            `  p50 ${num(cell.p50Ms)} p99 ${num(cell.p99Ms)} ms  srv ${num(cell.serverCpuMsPerOp)} ms/op (${num(cell.serverCores)} cores)  cli ${num(cell.clientCpuMsPerOp)} ms/op  other ${num(cell.otherCores)} cores  [${cell.ops} ops]` +
-            (cell.healScans !== undefined ? `  (${cell.healScans} deep heal scans completed meanwhile)` : '') +
-            (cell.otherCores > DISTURBED ? '  <- disturbed: something else was busy' : ''),
-        );
-      } catch (e) {
-        await healLoop?.stop();
-        failed = true;
-        cells.push({ server: name, workload: w.id, error: e.message, errorKind: e.kind ?? 'other' });
-        const loud = e.kind === 'mismatch' ? '!!! DATA MISMATCH !!! ' : '';
-        log(`  ${w.name.padEnd(16)} FAILED: ${loud}${e.message}`);
-        if (e.kind === 'mismatch') console.error(`\n${'!'.repeat(72)}\n${name} returned wrong data in ${w.name}:\n  ${e.message}\n${'!'.repeat(72)}\n`);
-        const out = server.logTail(true);
-        if (out) log(`    from ${name}'s output:\n      ${out.split('\n').join('\n      ')}`);
-        const gone = server.exited();
-        if (gone) {
-          log(`  ${name} exited (code ${gone.code}${gone.sig ? ', ' + gone.sig : ''}); skipping its remaining workloads`);
-          break;
-        }
-      }
-    }
+    await session.admin.createBucket(DATA_BUCKET);
+    if (workloads.some((w) => w.kind === 'list')) await session.admin.createBucket(LIST_BUCKET);
   } catch (e) {
     failed = true;
     log(`[${name}] setup FAILED: ${e.message}`);
     cells.push({ server: name, workload: '*', error: e.message });
-  } finally {
-    admin.close();
-    await server.stop();
+    await closeSession(session);
+    return null;
+  }
+  return session;
+}
+
+async function closeSession(session) {
+  session.admin.close();
+  await session.server.stop();
+}
+
+/**
+ * Writes back every dirty page in the machine's page cache, so that a server that writes
+ * without syncing (s3rver) leaves no writeback behind to slow the next cell down.
+ */
+function flushPageCache() {
+  try {
+    execFileSync('sync', [], { stdio: 'ignore' });
+  } catch {}
+}
+
+/** One (workload, server) cell: its data set up, then measured. */
+async function runCell(session, w) {
+  const { name, server, admin, populated, clientOpts } = session;
+  if (session.over || (w.servers && !w.servers.includes(name))) return;
+  let healLoop;
+  try {
+    const t = Date.now();
+    await setup(w, admin, populated, log);
+    if (Date.now() - t > 2000) log(`    (setup took ${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    flushPageCache();
+    await new Promise((r) => setTimeout(r, 300)); // let setup's after-effects settle
+    if (w.during === 'heal-scan') healLoop = startHealLoop({ port: server.port, ...server.creds });
+    const cell = await measure({ workload: w, server, clientOpts, threads: opts.clientThreads, warmupMs: opts.warmup * 1000, durationMs: opts.duration * 1000 });
+    if (healLoop) cell.healScans = await healLoop.stop();
+    cells.push({ server: name, ...cell });
+    log(
+      `  ${(opts.interleave ? `${w.name} [${name}]` : w.name).padEnd(opts.interleave ? 26 : 16)} ${num(cell.opsPerSec).padStart(8)} ops/s ${num(cell.mibPerSec).padStart(7)} MiB/s` +
+        (cell.keysPerSec !== null ? ` ${num(cell.keysPerSec).padStart(7)} keys/s` : '') +
+        `  p50 ${num(cell.p50Ms)} p99 ${num(cell.p99Ms)} ms  srv ${num(cell.serverCpuMsPerOp)} ms/op (${num(cell.serverCores)} cores)  cli ${num(cell.clientCpuMsPerOp)} ms/op  other ${num(cell.otherCores)} cores  [${cell.ops} ops]` +
+        (cell.healScans !== undefined ? `  (${cell.healScans} deep heal scans completed meanwhile)` : '') +
+        (cell.otherCores > DISTURBED ? '  <- disturbed: something else was busy' : ''),
+    );
+  } catch (e) {
+    await healLoop?.stop();
+    failed = true;
+    cells.push({ server: name, workload: w.id, error: e.message, errorKind: e.kind ?? 'other' });
+    const loud = e.kind === 'mismatch' ? '!!! DATA MISMATCH !!! ' : '';
+    log(`  ${w.name.padEnd(16)} [${name}] FAILED: ${loud}${e.message}`);
+    if (e.kind === 'mismatch') console.error(`\n${'!'.repeat(72)}\n${name} returned wrong data in ${w.name}:\n  ${e.message}\n${'!'.repeat(72)}\n`);
+    const out = server.logTail(true);
+    if (out) log(`    from ${name}'s output:\n      ${out.split('\n').join('\n      ')}`);
+    const gone = server.exited();
+    if (gone) {
+      log(`  ${name} exited (code ${gone.code}${gone.sig ? ', ' + gone.sig : ''}); skipping its remaining workloads`);
+      session.over = true;
+    }
+  }
+}
+
+if (opts.interleave) {
+  // Every server up at once (idle ones cost next to nothing), and each workload measured on
+  // all of them back to back: a ratio then compares cells seconds apart, not minutes.
+  const sessions = [];
+  for (const name of opts.servers) {
+    const session = await openSession(name);
+    if (session) sessions.push(session);
   }
   log('');
+  for (const w of workloads) for (const session of sessions) await runCell(session, w);
+  for (const session of sessions) await closeSession(session);
+  log('');
+} else {
+  for (const name of opts.servers) {
+    const session = await openSession(name);
+    if (!session) continue;
+    try {
+      for (const w of workloads) await runCell(session, w);
+    } finally {
+      await closeSession(session);
+    }
+    log('');
+  }
 }
 
 const comps = comparisons(cells, workloads);
