@@ -147,6 +147,7 @@ async function openSession(name) {
     log(`[${name}] setup FAILED: ${e.message}`);
     cells.push({ server: name, workload: '*', error: e.message });
     await closeSession(session);
+    log('');
     return null;
   }
   return session;
@@ -167,6 +168,11 @@ function flushPageCache() {
   } catch {}
 }
 
+/** A cell's name in progress lines: interleaved runs name the server too. */
+function cellLabel(w, name) {
+  return opts.interleave ? `${w.name} [${name}]`.padEnd(26) : w.name.padEnd(16);
+}
+
 /** One (workload, server) cell: its data set up, then measured. */
 async function runCell(session, w) {
   const { name, server, admin, populated, clientOpts } = session;
@@ -183,7 +189,7 @@ async function runCell(session, w) {
     if (healLoop) cell.healScans = await healLoop.stop();
     cells.push({ server: name, ...cell });
     log(
-      `  ${(opts.interleave ? `${w.name} [${name}]` : w.name).padEnd(opts.interleave ? 26 : 16)} ${num(cell.opsPerSec).padStart(8)} ops/s ${num(cell.mibPerSec).padStart(7)} MiB/s` +
+      `  ${cellLabel(w, name)} ${num(cell.opsPerSec).padStart(8)} ops/s ${num(cell.mibPerSec).padStart(7)} MiB/s` +
         (cell.keysPerSec !== null ? ` ${num(cell.keysPerSec).padStart(7)} keys/s` : '') +
         `  p50 ${num(cell.p50Ms)} p99 ${num(cell.p99Ms)} ms  srv ${num(cell.serverCpuMsPerOp)} ms/op (${num(cell.serverCores)} cores)  cli ${num(cell.clientCpuMsPerOp)} ms/op  other ${num(cell.otherCores)} cores  [${cell.ops} ops]` +
         (cell.healScans !== undefined ? `  (${cell.healScans} deep heal scans completed meanwhile)` : '') +
@@ -194,11 +200,11 @@ async function runCell(session, w) {
     failed = true;
     cells.push({ server: name, workload: w.id, error: e.message, errorKind: e.kind ?? 'other' });
     const loud = e.kind === 'mismatch' ? '!!! DATA MISMATCH !!! ' : '';
-    log(`  ${w.name.padEnd(16)} [${name}] FAILED: ${loud}${e.message}`);
+    log(`  ${cellLabel(w, name)} FAILED: ${loud}${e.message}`);
     if (e.kind === 'mismatch') console.error(`\n${'!'.repeat(72)}\n${name} returned wrong data in ${w.name}:\n  ${e.message}\n${'!'.repeat(72)}\n`);
     const out = server.logTail(true);
     if (out) log(`    from ${name}'s output:\n      ${out.split('\n').join('\n      ')}`);
-    const gone = server.exited();
+    const gone = await server.exitedWithin(500);
     if (gone) {
       log(`  ${name} exited (code ${gone.code}${gone.sig ? ', ' + gone.sig : ''}); skipping its remaining workloads`);
       session.over = true;

@@ -100,7 +100,7 @@ export async function getFreePort() {
 
 /**
  * Starts a server and waits until it answers a signed ListBuckets.
- * Resolves { name, pid, port, creds, stop, logTail(), exited() } or { name, skipped: reason, logTail }.
+ * Resolves { name, pid, port, creds, stop, logTail(), exited(), exitedWithin(ms) } or { name, skipped: reason, logTail }.
  */
 export async function startServer(name, tmpRoot, log) {
   const def = DEFS[name];
@@ -156,7 +156,9 @@ export async function startServer(name, tmpRoot, log) {
         try {
           await client.listBuckets();
           log?.(`  ${name}: pid ${child.pid}, port ${port}`);
-          return { name, pid: child.pid, port, creds: def.creds, stop, logTail: tail, exited: () => exited };
+          // A dropped connection arrives before the child's exit event: give it a moment.
+          const exitedWithin = (ms) => Promise.race([exitP, new Promise((r) => setTimeout(r, ms))]).then(() => exited);
+          return { name, pid: child.pid, port, creds: def.creds, stop, logTail: tail, exited: () => exited, exitedWithin };
         } catch (e) {
           lastErr = e.message;
         }

@@ -36,12 +36,16 @@ function encoder(urlEncode: boolean): (value: string) => string {
   return urlEncode ? s3UrlEncode : (value) => value;
 }
 
-/** Room for one entry of a page (a key of ~40 bytes takes ~230), so pages rarely regrow. */
+/** Room for one entry of a page besides its owner (a key of ~40 bytes takes ~230). */
 const ENTRY_BYTES = 256;
 
-function writeEntries(out: XmlBytes, page: ListPage, render: ListRender): void {
+/** A first guess at a page's size, so that pages with keys of up to ~60 bytes never regrow. */
+function expectedBytes(page: ListPage, owner: string): number {
+  return 1024 + (ENTRY_BYTES + owner.length) * (page.contents.length + page.commonPrefixes.length);
+}
+
+function writeEntries(out: XmlBytes, page: ListPage, render: ListRender, owner: string): void {
   const encode = encoder(render.urlEncode);
-  const owner = render.owner ? renderOwner(render.owner) : '';
   for (const entry of page.contents) writeContents(out, entry, encode, owner);
   for (const prefix of page.commonPrefixes) out.raw('<CommonPrefixes><Prefix>').text(encode(prefix)).raw('</Prefix></CommonPrefixes>');
 }
@@ -55,8 +59,9 @@ function writeContents(out: XmlBytes, { key, version }: ListEntry, encode: (valu
   out.raw('<StorageClass>').text(version.storageClass).raw('</StorageClass></Contents>');
 }
 
-function expectedBytes(page: ListPage): number {
-  return 1024 + ENTRY_BYTES * (page.contents.length + page.commonPrefixes.length);
+/** Every entry's <Owner>, when the listing carries owners. */
+function ownerXml(render: ListRender): string {
+  return render.owner ? renderOwner(render.owner) : '';
 }
 
 function renderCommonHead(render: ListRender): string {
@@ -68,7 +73,8 @@ export function renderListObjectsV1(page: ListPage, render: ListRender, marker: 
   const encode = encoder(render.urlEncode);
   // AWS returns NextMarker only with a delimiter; without one, clients continue from the last key.
   const nextMarker = page.isTruncated && render.delimiter ? page.last : undefined;
-  return s3DocumentBytes('ListBucketResult', expectedBytes(page), (out) => {
+  const owner = ownerXml(render);
+  return s3DocumentBytes('ListBucketResult', expectedBytes(page, owner), (out) => {
     out.raw(
       renderCommonHead(render) +
         tag('Marker', encode(marker)) +
@@ -78,7 +84,7 @@ export function renderListObjectsV1(page: ListPage, render: ListRender, marker: 
         (render.urlEncode ? tag('EncodingType', 'url') : '') +
         tag('IsTruncated', page.isTruncated),
     );
-    writeEntries(out, page, render);
+    writeEntries(out, page, render, owner);
   });
 }
 
@@ -88,7 +94,8 @@ export function renderListObjectsV2(
   tokens: { continuationToken?: string; nextContinuationToken?: string; startAfter?: string },
 ): Buffer {
   const encode = encoder(render.urlEncode);
-  return s3DocumentBytes('ListBucketResult', expectedBytes(page), (out) => {
+  const owner = ownerXml(render);
+  return s3DocumentBytes('ListBucketResult', expectedBytes(page, owner), (out) => {
     out.raw(
       renderCommonHead(render) +
         (tokens.continuationToken !== undefined ? tag('ContinuationToken', tokens.continuationToken) : '') +
@@ -100,6 +107,6 @@ export function renderListObjectsV2(
         (render.urlEncode ? tag('EncodingType', 'url') : '') +
         tag('IsTruncated', page.isTruncated),
     );
-    writeEntries(out, page, render);
+    writeEntries(out, page, render, owner);
   });
 }
