@@ -40,7 +40,12 @@ export function tag(name: string, value: string | number | boolean | undefined):
 
 /** A whole document with the S3 namespace on its root element. */
 export function s3Document(root: string, body: string): string {
-  return `${XML_DECLARATION}<${root} xmlns="${S3_XMLNS}">${body}</${root}>`;
+  return `${documentStart(root)}${body}</${root}>`;
+}
+
+/** The declaration and the root element's start tag, with the S3 namespace. */
+function documentStart(root: string): string {
+  return `${XML_DECLARATION}<${root} xmlns="${S3_XMLNS}">`;
 }
 
 const MINUTE_MS = 60_000;
@@ -108,7 +113,7 @@ export class XmlBytes {
 
 /** `s3Document` around a body written by `writeBody`, as bytes. */
 export function s3DocumentBytes(root: string, expectedBytes: number, writeBody: (out: XmlBytes) => void): Buffer {
-  const out = new XmlBytes(expectedBytes).raw(`${XML_DECLARATION}<${root} xmlns="${S3_XMLNS}">`);
+  const out = new XmlBytes(expectedBytes).raw(documentStart(root));
   writeBody(out);
   return out.raw(`</${root}>`).bytes();
 }
