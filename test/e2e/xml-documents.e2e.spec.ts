@@ -73,4 +73,16 @@ describe('XML document roots and namespaces', () => {
     expect(response.status).toBe(404);
     expect(response.body.toString()).toMatch(new RegExp(`^${literally(`${DECLARATION}<Error><Code>NoSuchKey</Code>`)}[\\s\\S]*</Error>$`));
   });
+
+  it('a method S3 does not have is refused with S3 error XML, not the HTTP framework\'s answer', async () => {
+    // S3 requests reach the gateway ahead of Fastify (front-dispatch.ts), methods Fastify has no route for included.
+    for (const path of [`/${BUCKET}`, `/${BUCKET}/k`]) {
+      const response = await signedRequest(server, 'PROPFIND', path);
+      expect(response.status).toBe(405);
+      expect(response.headers['x-amz-request-id']).toMatch(/^[0-9A-F]{16}$/);
+      expect(response.body.toString()).toMatch(new RegExp(`^${literally(`${DECLARATION}<Error><Code>MethodNotAllowed</Code>`)}[\\s\\S]*</Error>$`));
+    }
+    // And changed nothing.
+    expect((await signedRequest(server, 'GET', `/${BUCKET}/k`)).body.toString()).toBe('data');
+  });
 });
