@@ -8,9 +8,9 @@
  * travel in 1 MiB staging buffers that are *transferred* to the worker and back, never
  * cloned: one copy into the staging buffer on the loop (a memcpy, far cheaper than hashing),
  * one message per MiB. Only bodies of MIN_BYTES and more are hashed here: each message wakes
- * a thread, which costs real CPU on this VM, and a PUT of 1 MiB is bound by the drives'
- * flushes, not by the loop — measured (docs/performance.md): hashing 1 MiB bodies on the
- * worker cost ~1.5 ms more CPU per PUT for no more throughput, while PUT 32 MiB gained ~20%.
+ * a thread, which costs real CPU (~0.4 ms per 1 MiB PUT here). Where the drives' flushes
+ * bound a 1 MiB PUT that bought nothing (an earlier machine, docs/performance.md); where the
+ * event loop bounds it, it bought 13-17% more PUT 1 MiB throughput (2026-12-02).
  *
  * The worker's code is a string evaluated by the Worker (it needs only node:crypto), so it
  * runs the same from the compiled server and from the TypeScript test runner.
@@ -18,8 +18,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
-/** Algorithms node:crypto names ('md5', 'sha1', 'sha256'). */
-export type DigestAlgorithm = 'md5' | 'sha1' | 'sha256';
+/** Algorithms node:crypto names ('md5', 'sha1', 'sha256'), and zlib's CRC32 (4 bytes, big-endian). */
+export type DigestAlgorithm = 'md5' | 'sha1' | 'sha256' | 'crc32';
 
 const STAGING_BYTES = 1024 * 1024;
 /** Staging buffers kept for reuse once the worker hands them back (16 MiB). */
@@ -28,10 +28,16 @@ const SPARE_BUFFERS = 16;
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const zlib = require('node:zlib');
+class Crc32 {
+  crc = 0;
+  update(bytes) { this.crc = zlib.crc32(bytes, this.crc); }
+  digest() { const digest = Buffer.alloc(4); digest.writeUInt32BE(this.crc >>> 0); return digest; }
+}
 const jobs = new Map();
 parentPort.on('message', (message) => {
   if (message.op === 'open') {
-    jobs.set(message.job, message.algorithms.map((algorithm) => createHash(algorithm)));
+    jobs.set(message.job, message.algorithms.map((algorithm) => (algorithm === 'crc32' ? new Crc32() : createHash(algorithm))));
   } else if (message.op === 'update') {
     const hashes = jobs.get(message.job);
     const bytes = new Uint8Array(message.buffer, 0, message.length);
@@ -160,7 +166,7 @@ export class DigestWorkers {
   private nextJob = 1;
 
   /** Bodies at least this large are hashed on a worker; smaller ones are cheaper on the loop. */
-  static readonly MIN_BYTES = 4 * STAGING_BYTES;
+  static readonly MIN_BYTES = STAGING_BYTES;
 
   private constructor(count: number) {
     this.workers = Array.from({ length: count }, () => new DigestWorker(this.spares));

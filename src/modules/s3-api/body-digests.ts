@@ -65,8 +65,11 @@ export interface VerifiedDigests {
   readonly checksum?: ChecksumValue;
 }
 
-/** Checksums node:crypto computes (the CRCs stay on the loop: native and far faster than MD5). */
-const WORKER_CHECKSUMS: Partial<Record<ChecksumAlgorithm, DigestAlgorithm>> = { SHA1: 'sha1', SHA256: 'sha256' };
+/**
+ * Checksums the worker computes along with the MD5 (CRC32C and CRC64NVME stay on the loop:
+ * their implementations are not available to the worker's code).
+ */
+const WORKER_CHECKSUMS: Partial<Record<ChecksumAlgorithm, DigestAlgorithm>> = { CRC32: 'crc32', SHA1: 'sha1', SHA256: 'sha256' };
 
 /**
  * Hashes the bytes as they go by; `finish` checks them against what was declared. Large
