@@ -33,6 +33,24 @@ describe('event log on one drive', () => {
     await db.close();
   });
 
+  it("hands out inline shards that stay intact after later reads (LMDB's read buffer is reused)", async () => {
+    const { db, log } = open();
+    const clock = new EventIdClock();
+    const shards = [Buffer.alloc(3000, 'a'), Buffer.alloc(40_000, 'b'), Buffer.alloc(2000, 'c')];
+    const ids: string[] = [];
+    for (const shard of shards) {
+      const { id } = clock.next();
+      ids.push(id);
+      await log.append(id, JSON.stringify({ size: shard.length }), shard, Buffer.from('[]'), () => undefined);
+    }
+    const read = ids.map((id) => log.inlineShard(id));
+    // Read again in another order, then compare what the first reads returned.
+    for (const id of [...ids].reverse()) log.inlineShard(id);
+    read.forEach((shard, i) => expect(shard?.equals(shards[i])).toBe(true));
+    expect(log.inlineShard(clock.next().id)).toBeUndefined();
+    await db.close();
+  });
+
   it('commits an event and its projection writes together, and reopens at the same head', async () => {
     const { dir, db, log } = open();
     const { id } = new EventIdClock().next();

@@ -2,7 +2,7 @@
  * Encoding one block into shards and decoding it back, with bitrot verification.
  * A *frame* is what a drive stores for one block: [8-byte bitrot hash][shard bytes].
  */
-import { BITROT_HASH_SIZE, bitrotHash } from './bitrot';
+import { BITROT_HASH_SIZE, bitrotHash, bitrotVerify } from './bitrot';
 import { shardSizeFor } from './block-layout';
 import type { ReedSolomonCodec } from './reed-solomon';
 
@@ -38,7 +38,7 @@ export function frameOf(encoded: EncodedBlock, index: number): Buffer {
 export function verifiedShard(frame: Buffer | undefined, shardSize: number): Buffer | undefined {
   if (!frame || frame.length !== BITROT_HASH_SIZE + shardSize) return undefined;
   const shard = frame.subarray(BITROT_HASH_SIZE);
-  return bitrotHash(shard).equals(frame.subarray(0, BITROT_HASH_SIZE)) ? shard : undefined;
+  return bitrotVerify(frame.subarray(0, BITROT_HASH_SIZE), shard) ? shard : undefined;
 }
 
 export class NotEnoughShardsError extends Error {

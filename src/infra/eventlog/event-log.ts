@@ -113,8 +113,11 @@ export class EventLog {
   }
 
   inlineShard(id: string): Buffer | undefined {
-    const bytes = this.db.events.get(eventIdToBytes(id));
-    return bytes ? inlineShardOf(bytes) : undefined;
+    // The record as it sits in LMDB's reused read buffer (valid until the next read), and
+    // only its shard copied out, into Node's buffer pool: a `get` copies the whole record into
+    // an ArrayBuffer of its own, which cost more than anything else on a GET 4 KiB's read.
+    const bytes = this.db.events.getBinaryFast(eventIdToBytes(id));
+    return bytes ? Buffer.from(inlineShardOf(bytes)) : undefined;
   }
 
   /** Healing: rewrites the record's inline shard (outside the hash chain); resolves once durable. */
