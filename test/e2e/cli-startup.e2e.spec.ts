@@ -8,12 +8,13 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
 import { sdkClient } from '../helpers/s3-clients';
 import { ACCESS_KEY, CairnServer, freePort, ROOT, runCairn, SECRET_KEY } from '../helpers/server';
+import { signedHeaders } from '../helpers/signed-request';
 import { drivePaths, tempDir } from '../helpers/temp-dirs';
 import { makeUnwritable } from '../helpers/unwritable';
 
@@ -299,6 +300,60 @@ describe('cairn server', () => {
     // returns 0: a clean shutdown is exit code 0, not death by the signal, and leaves no lock.
     expect({ code, signal: killedBy }).toEqual({ code: 0, signal: null });
     for (const drive of drives) expect(existsSync(path.join(drive, 'cairn.pid')), drive).toBe(false);
+  });
+
+  it('stops even when a client keeps its connection alive: a request arriving after the signal gets 503 ServiceUnavailable with Connection: close', async ({
+    onTestFinished,
+  }) => {
+    const server = await serve(onTestFinished, freshDrives());
+    const s3 = sdkClient(server);
+    await s3.send(new CreateBucketCommand({ Bucket: 'draining' }));
+    s3.destroy();
+    const socket = connect(server.port, '127.0.0.1');
+    onTestFinished(() => void socket.destroy());
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (text: string) => (received += text));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const request = (method: string, target: string, headers: Record<string, string>) =>
+      `${method} ${target} HTTP/1.1\r\n${Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('')}\r\n`;
+    const child = server.process!;
+    const until = async (condition: () => boolean | Promise<boolean>, what: string) => {
+      for (const started = Date.now(); !(await condition()); await new Promise((resolve) => setTimeout(resolve, 20))) {
+        if (Date.now() - started > 10_000) throw new Error(`timed out waiting for ${what}; received:\n${received}\nserver (exit ${child.exitCode}):\n${server.output}`);
+      }
+    };
+
+    // A PUT in flight when the signal comes (the server asked for its body: 100 Continue), so
+    // the connection is busy, not idle (idle ones are simply closed).
+    const put = await signedHeaders(server, 'PUT', '/draining/in-flight');
+    socket.write(request('PUT', '/draining/in-flight', { ...put, 'content-length': '10', expect: '100-continue' }));
+    await until(() => /^HTTP\/1\.1 100 Continue\r\n\r\n/.test(received), 'the PUT to be under way');
+    received = '';
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, sig) => resolve([code, sig])));
+    child.kill('SIGTERM');
+    // The server has stopped listening once a new connection is refused.
+    const refused = () =>
+      new Promise<boolean>((resolve) => {
+        const probe = connect(server.port, '127.0.0.1');
+        probe.once('connect', () => (probe.destroy(), resolve(false)));
+        probe.once('error', () => resolve(true));
+      });
+    await until(refused, 'the server to stop listening');
+    socket.write('0123456789');
+    await until(() => /^HTTP\/1\.1 200 /.test(received), 'the PUT that was in flight to be answered');
+    // The next request on the same connection is refused and the connection closed.
+    const get = await signedHeaders(server, 'GET', '/draining/in-flight');
+    received = '';
+    socket.write(request('GET', '/draining/in-flight', get));
+    await closed;
+    expect(received).toMatch(/^HTTP\/1\.1 503 /);
+    expect(received).toMatch(/\r\nconnection: close\r\n/i);
+    expect(received).toMatch(/\r\nx-amz-request-id: [0-9A-F]{16}\r\n/i);
+    expect(received).toContain('<Code>ServiceUnavailable</Code>');
+    expect(await exited).toEqual([0, null]);
   });
 
   it('runs as `npx cairn` in the checkout after npm install', () => {

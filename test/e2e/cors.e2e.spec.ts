@@ -123,6 +123,9 @@ describe('bucket CORS', () => {
     expect(unsupported.name).toBe('InvalidRequest');
     expect(unsupported.message).toBe('Found unsupported HTTP method in CORS config. Unsupported method is PATCH');
     expect((await put([{ AllowedOrigins: ['https://*.*.example'], AllowedMethods: ['GET'] }])).name).toBe('InvalidRequest');
+    // Not a header name: it could never be sent back in Access-Control-Expose-Headers.
+    const notAName = await put([{ AllowedOrigins: ['*'], AllowedMethods: ['GET'], ExposeHeaders: ['x-€'] }]);
+    expect([notAName.name, notAName.message]).toEqual(['InvalidRequest', 'ExposeHeader "x-€" is not a valid HTTP header name.']);
     const body = '<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin></CORSRule></CORSConfiguration>';
     const noMethod = await signedFetch(server, { method: 'PUT', path: `/${BUCKET}`, query: { cors: '' }, headers: { 'content-md5': md5Base64(body) }, body });
     expect(noMethod.status).toBe(400);

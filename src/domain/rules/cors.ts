@@ -44,10 +44,15 @@ export function assertValidCorsRules(rules: readonly CorsRule[]): void {
       if (wildcards(header) > 0) {
         throw s3Error('InvalidRequest', `ExposeHeader "${header}" contains wildcard. We currently do not support wildcard for ExposeHeader.`);
       }
+      // It is sent back as a response header value (Access-Control-Expose-Headers): a name only.
+      if (!HEADER_NAME.test(header)) throw s3Error('InvalidRequest', `ExposeHeader "${header}" is not a valid HTTP header name.`);
     }
     if (rule.id !== undefined && rule.id.length > 255) throw s3Error('InvalidArgument', 'The ID of a CORS rule must be at most 255 characters long.');
   }
 }
+
+/** An HTTP field name: a token (RFC 9110, 5.1 and 5.6.2). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function wildcards(pattern: string): number {
   return pattern.split('*').length - 1;

@@ -116,8 +116,11 @@ export class EventLog {
     // The record as it sits in LMDB's reused read buffer (valid until the next read), and
     // only its shard copied out, into Node's buffer pool: a `get` copies the whole record into
     // an ArrayBuffer of its own, which cost more than anything else on a GET 4 KiB's read.
-    const bytes = this.db.events.getBinaryFast(eventIdToBytes(id));
-    return bytes ? Buffer.from(inlineShardOf(bytes)) : undefined;
+    const bytes: Uint8Array | undefined = this.db.events.getBinaryFast(eventIdToBytes(id));
+    if (!bytes) return undefined;
+    // Records too large for lmdb-js's read buffer (16 MiB) come back as a plain Uint8Array over the map.
+    const record = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return Buffer.from(inlineShardOf(record));
   }
 
   /** Healing: rewrites the record's inline shard (outside the hash chain); resolves once durable. */

@@ -13,9 +13,25 @@ export const CAIRN_PATH_PREFIX = '/.cairn/';
 
 export type RawHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
+/** An S3 handler: answers the request, errors included; rejects only if even that failed. */
+export type S3Handler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+
 /** Whether a request goes to Fastify (cairn's own API) rather than straight to S3. */
 export function isCairnPath(url: string | undefined): boolean {
   return url !== undefined && url.startsWith(CAIRN_PATH_PREFIX);
+}
+
+/** Where S3 requests go: served, or refused because the server is shutting down. */
+export interface S3Handlers {
+  serve: S3Handler;
+  /**
+   * The server stopped listening (shutdown): the request came on a connection kept alive
+   * from before. It must be answered so that the connection closes: Node would serve kept-alive
+   * connections indefinitely, and the shutdown waits for them (Fastify did this for its routes).
+   */
+  refuseWhileClosing: S3Handler;
+  /** A handler rejected (its error answer failed too): the connection is cut, this says why. */
+  onUnanswered(error: unknown): void;
 }
 
 /**
@@ -23,12 +39,20 @@ export function isCairnPath(url: string | undefined): boolean {
  * `s3` and the rest to the listeners it replaced. Call once the server exists, before it
  * takes requests.
  */
-export function routeAroundFastify(server: Server, s3: RawHandler): void {
+export function routeAroundFastify(server: Server, s3: S3Handlers): void {
   const previous = server.listeners('request') as RawHandler[];
   if (previous.length === 0) throw new Error('the HTTP server has no request listener to route around');
   server.removeAllListeners('request');
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    if (!isCairnPath(request.url)) return s3(request, response);
-    for (const listener of previous) listener.call(server, request, response);
+    if (isCairnPath(request.url)) {
+      for (const listener of previous) listener.call(server, request, response);
+      return;
+    }
+    const handler = server.listening ? s3.serve : s3.refuseWhileClosing;
+    // Nothing else awaits the handler here (Fastify did): a rejection left alone would end the process.
+    handler(request, response).catch((error: unknown) => {
+      s3.onUnanswered(error);
+      response.destroy();
+    });
   });
 }

@@ -110,7 +110,11 @@ export class S3Gateway implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     deferContinue(fastify.server);
-    routeAroundFastify(fastify.server, (request, response) => void this.handle(request, response));
+    routeAroundFastify(fastify.server, {
+      serve: (request, response) => this.handle(request, response),
+      refuseWhileClosing: (request, response) => this.handle(request, response, { closing: true }),
+      onUnanswered: (error) => this.logger.error(`a request failed while its error was being answered: ${describe(error)}`, error instanceof Error ? error.stack : undefined),
+    });
     // What still reaches Fastify under the admin prefix without matching an admin route is
     // S3's too. An encapsulated plugin, so that the raw-body content type parser applies to S3 only.
     void fastify.register(async (s3) => {
@@ -125,10 +129,12 @@ export class S3Gateway implements OnModuleInit {
     return this.handle(request.raw, reply.raw);
   }
 
-  private async handle(raw: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(raw: IncomingMessage, res: ServerResponse, options: { closing?: boolean } = {}): Promise<void> {
     const response = new S3Response(res, newRequestId(), raw.method === 'HEAD');
     let target: S3Target | undefined;
     try {
+      // Shutting down: answer, and close the connection (see front-dispatch.ts).
+      if (options.closing) throw new S3Error('ServiceUnavailable', undefined, {}, { connection: 'close' });
       target = parseTarget(raw.url ?? '/', raw.headers.host, this.config.domains);
       if (target.bucket !== undefined) {
         // CORS preflights are unauthenticated, as in AWS; CORS headers go on every answer, errors included.

@@ -83,6 +83,15 @@ describe('CORS configuration validation', () => {
     expect(codeOf(() => assertValidCorsRules([rule({ exposeHeaders: ['x-*'] })]))).toMatch(/^InvalidRequest: ExposeHeader/);
   });
 
+  it('refuses expose headers that are not HTTP header names (they are sent back as a header value)', () => {
+    for (const header of ['x-€', 'x-a b', 'x-a,b', 'x-a\r\nset-cookie: x', '', 'x:y']) {
+      expect(codeOf(() => assertValidCorsRules([rule({ exposeHeaders: [header] })])), JSON.stringify(header)).toBe(
+        `InvalidRequest: ExposeHeader "${header}" is not a valid HTTP header name.`,
+      );
+    }
+    expect(codeOf(() => assertValidCorsRules([rule({ exposeHeaders: ['ETag', 'x-amz-meta-custom', 'x-amz-request-id'] })]))).toBe('no error');
+  });
+
   it('needs 1 to 100 rules, each with an origin and a method', () => {
     expect(codeOf(() => assertValidCorsRules([]))).toMatch(/^MalformedXML/);
     expect(codeOf(() => assertValidCorsRules(Array.from({ length: 101 }, () => rule())))).toMatch(/^InvalidRequest/);
