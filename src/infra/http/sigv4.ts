@@ -6,7 +6,7 @@
  * re-encoding. Errors are the ones AWS returns, as S3Errors.
  * Reference: docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
  */
-import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, hash, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { S3Error } from '../../domain/errors';
 import { normalizeEncoded } from './uri-encode';
 
@@ -259,7 +259,7 @@ export function hmacHex(key: Buffer | KeyObject, data: string): string {
 }
 
 export function stringToSignFor(amzDate: string, scope: string, canonicalRequest: string): string {
-  return `${ALGORITHM}\n${amzDate}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
+  return `${ALGORITHM}\n${amzDate}\n${scope}\n${hash('sha256', canonicalRequest, 'hex')}`;
 }
 
 // --- parsing -------------------------------------------------------------------
