@@ -10,6 +10,7 @@ import { IF_EXISTS } from 'lmdb';
 import type { DriveDatabase } from './drive-database';
 import { eventIdFromBytes, eventIdToBytes } from './event-id';
 import { decodeEventRecord, encodeEventRecord, inlineShardOf, withInlineShard, type EventRecord } from './event-record';
+import { DEFAULT_GROUP_COMMIT, GroupCommit, type GroupCommitOptions } from './group-commit';
 
 export interface LogHead {
   readonly seq: number;
@@ -22,11 +23,14 @@ export class AppendRejectedError extends Error {}
 
 export class EventLog {
   private head: LogHead;
+  private readonly groupCommit: GroupCommit;
 
   constructor(
     private readonly db: DriveDatabase,
     private readonly genesis: Buffer,
+    groupCommit: GroupCommitOptions = DEFAULT_GROUP_COMMIT,
   ) {
+    this.groupCommit = new GroupCommit(groupCommit);
     this.head = this.readHead();
   }
 
@@ -41,7 +45,7 @@ export class EventLog {
   /**
    * Appends an event with this drive's inline shard and undo writes (if any) and runs
    * `projectionWrites` (which must only queue writes) in the same transaction. Resolves
-   * once durable.
+   * once durable. Under load the record is queued together with others (group-commit.ts).
    */
   append(id: string, json: string | Buffer, inline: Buffer | undefined, undo: Buffer | undefined, projectionWrites: () => void): Promise<void> {
     const seq = this.head.seq + 1;
@@ -53,9 +57,9 @@ export class EventLog {
       this.db.events.put(key, bytes);
       projectionWrites();
     };
-    const queued = previous
-      ? this.db.events.ifVersion(eventIdToBytes(previous), IF_EXISTS, writeAll)
-      : this.db.events.ifNoExists(key, writeAll);
+    const queued = this.groupCommit.run(() =>
+      previous ? this.db.events.ifVersion(eventIdToBytes(previous), IF_EXISTS, writeAll) : this.db.events.ifNoExists(key, writeAll),
+    );
     return queued.then((written) => {
       if (!written) throw new AppendRejectedError(`event ${id} not appended: the previous record ${previous ?? '(none)'} is missing`);
     });
