@@ -2,7 +2,7 @@
  * Bucket CORS: the configuration with SDK v3, boto3 and the aws cli, unauthenticated
  * preflights answered from its rules, and CORS headers on actual responses.
  */
-import { CreateBucketCommand, DeleteBucketCorsCommand, GetBucketCorsCommand, PutBucketCorsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCorsCommand, GetBucketCorsCommand, PutBucketCorsCommand, PutObjectCommand, type CORSRule, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli, boto3 } from '../helpers/cli-tools';
 import { s3ErrorOf } from '../helpers/s3-assertions';
@@ -118,7 +118,7 @@ describe('bucket CORS', () => {
   });
 
   it('refuses invalid configurations as AWS does, keeping the current one', async () => {
-    const put = (CORSRules: typeof RULES) => s3ErrorOf(s3.send(new PutBucketCorsCommand({ Bucket: BUCKET, CORSConfiguration: { CORSRules } })));
+    const put = (CORSRules: CORSRule[]) => s3ErrorOf(s3.send(new PutBucketCorsCommand({ Bucket: BUCKET, CORSConfiguration: { CORSRules } })));
     const unsupported = await put([{ AllowedOrigins: ['*'], AllowedMethods: ['PATCH'] }]);
     expect(unsupported.name).toBe('InvalidRequest');
     expect(unsupported.message).toBe('Found unsupported HTTP method in CORS config. Unsupported method is PATCH');

@@ -18,7 +18,7 @@
  * is this drive's before-image of what the event changed: start-up reconciliation uses it
  * to roll back an event that never reached a write quorum (see log-reconciliation.ts).
  */
-import { createHash, hash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 
 export const RECORD_FORMAT = 1;
 export const HASH_BYTES = 32;
@@ -42,7 +42,7 @@ export function chainHash(prevHash: Buffer, seq: number, json: Buffer): Buffer {
   prevHash.copy(input, 0);
   input.writeBigUInt64BE(BigInt(seq), HASH_BYTES);
   json.copy(input, HASH_BYTES + 8);
-  return hash('sha256', input, 'buffer');
+  return oneShotHash('sha256', input, 'buffer');
 }
 
 /** The prevHash of a drive's first record: binds the chain to its deployment and drive. */

@@ -15,15 +15,13 @@
  * drive's log keeps the order its records were appended in (event-log.ts relies on it).
  */
 export interface GroupCommitOptions {
-  /** Hold an append while at least this many are uncommitted. */
-  readonly holdWhenUncommitted: number;
   /** The longest an append is held (a commit that takes longer does not hold the rest). */
   readonly maxHoldMs: number;
   /** Queue the held appends at once when this many are held. */
   readonly maxHeld: number;
 }
 
-export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { holdWhenUncommitted: 1, maxHoldMs: 10, maxHeld: 64 };
+export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { maxHoldMs: 10, maxHeld: 64 };
 
 export class GroupCommit {
   private uncommitted = 0;
@@ -37,7 +35,7 @@ export class GroupCommit {
    * the next group; settles as that promise does.
    */
   run<T>(queue: () => Promise<T>): Promise<T> {
-    const hold = this.held.length > 0 || this.uncommitted >= this.options.holdWhenUncommitted;
+    const hold = this.held.length > 0 || this.uncommitted > 0;
     this.uncommitted++;
     const committed = hold ? this.holdBack(queue) : callSafely(queue);
     return committed.finally(() => {

@@ -6,6 +6,8 @@ class Writes {
   readonly queued: Array<{ name: string; turn: number }> = [];
   private turn = 0;
   private readonly pending = new Map<string, { resolve(value: string): void; reject(error: Error): void }>();
+  /** Counts event turns (one per setImmediate) until stopped. */
+  private ticking: NodeJS.Immediate;
 
   constructor() {
     const tick = () => {
@@ -14,8 +16,6 @@ class Writes {
     };
     this.ticking = setImmediate(tick);
   }
-
-  private ticking: NodeJS.Immediate;
 
   queue(name: string): () => Promise<string> {
     return () => {
@@ -39,10 +39,13 @@ class Writes {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A group commit that holds long enough for a test to look (unless `maxHoldMs` says otherwise). */
+const groupCommit = (options: { maxHoldMs?: number; maxHeld?: number } = {}) => new GroupCommit({ maxHoldMs: 1000, maxHeld: 64, ...options });
+
 describe('group commit', () => {
   it('queues an append at once when nothing is uncommitted', async () => {
     const writes = new Writes();
-    const group = new GroupCommit({ holdWhenUncommitted: 1, maxHoldMs: 1000, maxHeld: 64 });
+    const group = groupCommit();
     const first = group.run(writes.queue('a'));
     expect(writes.queued.map((w) => w.name)).toEqual(['a']);
     writes.commit('a');
@@ -56,7 +59,7 @@ describe('group commit', () => {
 
   it('holds appends that arrive while others are uncommitted, then queues them together, in order, once those committed', async () => {
     const writes = new Writes();
-    const group = new GroupCommit({ holdWhenUncommitted: 1, maxHoldMs: 1000, maxHeld: 64 });
+    const group = groupCommit();
     const a = group.run(writes.queue('a'));
     const held = ['b', 'c', 'd'].map((name) => group.run(writes.queue(name)));
     await settle();
@@ -80,7 +83,7 @@ describe('group commit', () => {
 
   it('does not hold an append longer than maxHoldMs behind a slow commit', async () => {
     const writes = new Writes();
-    const group = new GroupCommit({ holdWhenUncommitted: 1, maxHoldMs: 20, maxHeld: 64 });
+    const group = groupCommit({ maxHoldMs: 20 });
     void group.run(writes.queue('slow'));
     const b = group.run(writes.queue('b'));
     await new Promise((resolve) => setTimeout(resolve, 60));
@@ -93,7 +96,7 @@ describe('group commit', () => {
 
   it('queues the held appends at once when maxHeld are waiting', async () => {
     const writes = new Writes();
-    const group = new GroupCommit({ holdWhenUncommitted: 1, maxHoldMs: 1000, maxHeld: 3 });
+    const group = groupCommit({ maxHeld: 3 });
     void group.run(writes.queue('a'));
     for (const name of ['b', 'c', 'd']) void group.run(writes.queue(name));
     expect(writes.queued.map((w) => w.name)).toEqual(['a', 'b', 'c', 'd']);
@@ -103,7 +106,7 @@ describe('group commit', () => {
 
   it('passes failures on: a failed commit rejects its append, a queue that throws rejects too, and later appends still go', async () => {
     const writes = new Writes();
-    const group = new GroupCommit({ holdWhenUncommitted: 1, maxHoldMs: 1000, maxHeld: 64 });
+    const group = groupCommit();
     const a = group.run(writes.queue('a'));
     const throwing = group.run(() => {
       throw new Error('Database is closed');
