@@ -28,6 +28,9 @@ const USAGE = `usage: node bench/run.mjs [options]   (or: npm run bench -- [opti
                       or node-http (node:http + http.Agent keepAlive; ~4-6x the client CPU)
   --interleave        start every server at once and run each workload on all of them back to back
                       (default: one server at a time, each through every workload)
+  --rounds N          with --interleave (implied): measure each workload N times on every server,
+                      the order reversed each round; ratios are the median of the rounds' paired
+                      ratios (default 1)
   --keep              keep the temp root (server data and logs) for inspection
   --no-save           do not write bench/results/*.json`;
 
@@ -35,7 +38,7 @@ const { values: o } = parseArgs({
   options: {
     duration: { type: 'string' }, warmup: { type: 'string' }, quick: { type: 'boolean' },
     only: { type: 'string' }, servers: { type: 'string' }, 'signed-payload': { type: 'boolean' },
-    'client-threads': { type: 'string' }, client: { type: 'string' }, interleave: { type: 'boolean' }, keep: { type: 'boolean' }, 'no-save': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    'client-threads': { type: 'string' }, client: { type: 'string' }, interleave: { type: 'boolean' }, rounds: { type: 'string' }, keep: { type: 'boolean' }, 'no-save': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   },
 });
 if (o.help) {
@@ -50,11 +53,13 @@ const opts = {
   signedPayload: !!o['signed-payload'],
   clientThreads: Number(o['client-threads'] ?? 1),
   client: o.client ?? 'lean',
-  interleave: !!o.interleave,
+  rounds: Number(o.rounds ?? 1),
+  interleave: !!o.interleave || Number(o.rounds ?? 1) > 1,
   keep: !!o.keep,
 };
 for (const s of opts.servers) if (!SERVER_NAMES.includes(s)) fail(`unknown server "${s}" (known: ${SERVER_NAMES.join(', ')})`);
 if (!(opts.duration > 0) || !(opts.warmup >= 0) || !(opts.clientThreads >= 1)) fail('bad --duration/--warmup/--client-threads');
+if (!Number.isInteger(opts.rounds) || opts.rounds < 1) fail('--rounds must be a positive whole number');
 const workloads = selectWorkloads(opts.only);
 if (!TRANSPORTS.includes(opts.client)) fail(`--client must be one of ${TRANSPORTS.join(', ')}`);
 if (!workloads.length) fail(`--only "${opts.only}" matches no workload`);
@@ -98,7 +103,11 @@ const log = (s) => console.log(s);
 log(`cairn benchmark  ${date}  git ${git.label}`);
 log(`command:  ${command}`);
 log(`machine:  ${machine.cpu}, ${machine.cores} cores (os.cpus()), ${machine.memGiB} GiB, Node ${machine.node}, Linux ${machine.kernel} ${machine.arch}`);
-log(`timing:   per cell ${opts.warmup} s warm-up + ${opts.duration} s measured; ${opts.clientThreads} client thread(s); ${opts.interleave ? 'servers all up, each workload run on every server in turn' : 'servers run one at a time'}`);
+log(
+  `timing:   per cell ${opts.warmup} s warm-up + ${opts.duration} s measured; ${opts.clientThreads} client thread(s); ` +
+    (opts.interleave ? 'servers all up, each workload run on every server in turn' : 'servers run one at a time') +
+    (opts.rounds > 1 ? `, ${opts.rounds} rounds (order reversed each round)` : ''),
+);
 log(`requests: SigV4 Authorization header, path-style, us-east-1, HTTP/1.1 keep-alive, closed loop (N in flight);`);
 log(`          client ${opts.client === 'lean' ? 'lean (bench/lib/http-lean.mjs: reused read buffers; node:http costs ~4-6x the CPU)' : 'node-http (node:http, http.Agent keepAlive)'}`);
 log(
@@ -168,13 +177,14 @@ function flushPageCache() {
   } catch {}
 }
 
-/** A cell's name in progress lines: interleaved runs name the server too. */
-function cellLabel(w, name) {
-  return opts.interleave ? `${w.name} [${name}]`.padEnd(26) : w.name.padEnd(16);
+/** A cell's name in progress lines: interleaved runs name the server (and the round) too. */
+function cellLabel(w, name, round) {
+  if (!opts.interleave) return w.name.padEnd(16);
+  return `${w.name} [${name}${opts.rounds > 1 ? ` #${round}` : ''}]`.padEnd(opts.rounds > 1 ? 30 : 26);
 }
 
 /** One (workload, server) cell: its data set up, then measured. */
-async function runCell(session, w) {
+async function runCell(session, w, round = 1) {
   const { name, server, admin, populated, clientOpts } = session;
   if (session.over || (w.servers && !w.servers.includes(name))) return;
   let healLoop;
@@ -187,9 +197,9 @@ async function runCell(session, w) {
     if (w.during === 'heal-scan') healLoop = startHealLoop({ port: server.port, ...server.creds });
     const cell = await measure({ workload: w, server, clientOpts, threads: opts.clientThreads, warmupMs: opts.warmup * 1000, durationMs: opts.duration * 1000 });
     if (healLoop) cell.healScans = await healLoop.stop();
-    cells.push({ server: name, ...cell });
+    cells.push({ server: name, round, ...cell });
     log(
-      `  ${cellLabel(w, name)} ${num(cell.opsPerSec).padStart(8)} ops/s ${num(cell.mibPerSec).padStart(7)} MiB/s` +
+      `  ${cellLabel(w, name, round)} ${num(cell.opsPerSec).padStart(8)} ops/s ${num(cell.mibPerSec).padStart(7)} MiB/s` +
         (cell.keysPerSec !== null ? ` ${num(cell.keysPerSec).padStart(7)} keys/s` : '') +
         `  p50 ${num(cell.p50Ms)} p99 ${num(cell.p99Ms)} ms  srv ${num(cell.serverCpuMsPerOp)} ms/op (${num(cell.serverCores)} cores)  cli ${num(cell.clientCpuMsPerOp)} ms/op  other ${num(cell.otherCores)} cores  [${cell.ops} ops]` +
         (cell.healScans !== undefined ? `  (${cell.healScans} deep heal scans completed meanwhile)` : '') +
@@ -198,9 +208,9 @@ async function runCell(session, w) {
   } catch (e) {
     await healLoop?.stop();
     failed = true;
-    cells.push({ server: name, workload: w.id, error: e.message, errorKind: e.kind ?? 'other' });
+    cells.push({ server: name, round, workload: w.id, error: e.message, errorKind: e.kind ?? 'other' });
     const loud = e.kind === 'mismatch' ? '!!! DATA MISMATCH !!! ' : '';
-    log(`  ${cellLabel(w, name)} FAILED: ${loud}${e.message}`);
+    log(`  ${cellLabel(w, name, round)} FAILED: ${loud}${e.message}`);
     if (e.kind === 'mismatch') console.error(`\n${'!'.repeat(72)}\n${name} returned wrong data in ${w.name}:\n  ${e.message}\n${'!'.repeat(72)}\n`);
     const out = server.logTail(true);
     if (out) log(`    from ${name}'s output:\n      ${out.split('\n').join('\n      ')}`);
@@ -221,7 +231,13 @@ if (opts.interleave) {
     if (session) sessions.push(session);
   }
   log('');
-  for (const w of workloads) for (const session of sessions) await runCell(session, w);
+  // With rounds, each workload's rounds run back to back, the servers' order reversed every
+  // round: neither server always goes first, and a round's cells are seconds apart.
+  for (const w of workloads)
+    for (let round = 1; round <= opts.rounds; round++) {
+      const order = round % 2 === 1 ? sessions : [...sessions].reverse();
+      for (const session of order) await runCell(session, w, round);
+    }
   for (const session of sessions) await closeSession(session);
   log('');
 } else {

@@ -32,14 +32,16 @@ const RESULT_HEAD = ['workload', 'server', 'conc', 'ops', 'ops/s', 'MiB/s', 'key
 
 function resultRows(cells, workloads) {
   const rows = [];
+  const rounds = Math.max(1, ...cells.map((c) => c.round ?? 1));
+  const serverLabel = (c) => (rounds > 1 ? `${c.server} #${c.round}` : c.server);
   for (const w of workloads)
     for (const c of cells.filter((c) => c.workload === w.id)) {
       if (c.error) {
-        rows.push([w.name, c.server, String(w.concurrency), 'FAILED', '', '', '', '', '', '', '', '']);
+        rows.push([w.name, serverLabel(c), String(w.concurrency), 'FAILED', '', '', '', '', '', '', '', '']);
         continue;
       }
       rows.push([
-        w.name, c.server, String(w.concurrency), String(c.ops), num(c.opsPerSec) + (c.otherCores > DISTURBED ? ' *' : ''), num(c.mibPerSec), c.keysPerSec === null ? '-' : num(c.keysPerSec),
+        w.name, serverLabel(c), String(w.concurrency), String(c.ops), num(c.opsPerSec) + (c.otherCores > DISTURBED ? ' *' : ''), num(c.mibPerSec), c.keysPerSec === null ? '-' : num(c.keysPerSec),
         num(c.p50Ms), num(c.p99Ms), num(c.serverCpuMsPerOp), num(c.serverCores), num(c.clientCpuMsPerOp),
       ]);
     }
@@ -52,31 +54,55 @@ const METRIC = {
   keys: { label: 'keys/s', get: (c) => c.keysPerSec },
 };
 
-/** cairn vs s3rver per workload, with targets marked met / not met. */
+/** The median of some numbers (null for none). */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  if (n === 0) return null;
+  return n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+/**
+ * cairn vs s3rver per workload, with targets marked met / not met. With several rounds
+ * (--rounds), each figure is the median over the rounds, and a ratio the median of the
+ * rounds' own ratios: the two cells of a round ran seconds apart, under the same noise.
+ */
 export function comparisons(cells, workloads) {
-  const find = (server, id) => cells.find((c) => c.server === server && c.workload === id && !c.error);
+  const measured = (server, id) => cells.filter((c) => c.server === server && c.workload === id && !c.error);
   return workloads.map((w) => {
     const metric = METRIC[w.target?.metric ?? (w.kind === 'list' ? 'keys' : w.label === '4k' ? 'ops' : 'mib')];
-    const cairn = find('cairn', w.id), s3rver = find('s3rver', w.id), nul = find('null', w.id);
-    const ratio = cairn && s3rver ? metric.get(cairn) / metric.get(s3rver) : null;
-    const ofNull = cairn && nul ? metric.get(cairn) / metric.get(nul) : null;
-    const cpu = cairn ? cairn.serverCpuMsPerOp : null;
+    const cairn = measured('cairn', w.id), s3rver = measured('s3rver', w.id), nul = measured('null', w.id);
+    const ratiosTo = (others) =>
+      cairn.flatMap((c) => {
+        const other = others.find((o) => (o.round ?? 1) === (c.round ?? 1));
+        return other ? [metric.get(c) / metric.get(other)] : [];
+      });
+    const ratios = ratiosTo(s3rver);
+    const ratio = median(ratios);
+    const cpu = median(cairn.map((c) => c.serverCpuMsPerOp));
     return {
-      workload: w.id, name: w.name, metric: metric.label,
-      cairn: cairn ? metric.get(cairn) : null, s3rver: s3rver ? metric.get(s3rver) : null, null: nul ? metric.get(nul) : null,
-      ratio, ratioTarget: w.target?.ratio ?? null, ratioMet: ratio === null || !w.target?.ratio ? null : ratio >= w.target.ratio,
+      workload: w.id, name: w.name, metric: metric.label, rounds: cairn.length,
+      cairn: median(cairn.map(metric.get)), s3rver: median(s3rver.map(metric.get)), null: median(nul.map(metric.get)),
+      ratio, ratios, ratioTarget: w.target?.ratio ?? null, ratioMet: ratio === null || !w.target?.ratio ? null : ratio >= w.target.ratio,
       cpuMsPerOp: cpu, cpuTarget: w.target?.cpuMs ?? null, cpuMet: cpu === null || !w.target?.cpuMs ? null : cpu <= w.target.cpuMs,
-      cairnOfNull: ofNull,
-      disturbed: [cairn, s3rver].some((c) => c && c.otherCores > DISTURBED),
+      cairnOfNull: median(ratiosTo(nul)),
+      disturbed: [...cairn, ...s3rver].some((c) => c.otherCores > DISTURBED),
     };
   });
+}
+
+/** "2.10×", or with several rounds "2.10× (1.90–2.40)": the median and the rounds' spread. */
+function ratioText(c) {
+  if (c.ratio === null) return '-';
+  const spread = c.ratios.length > 1 ? ` (${num(Math.min(...c.ratios))}–${num(Math.max(...c.ratios))})` : '';
+  return num(c.ratio) + '×' + spread + (c.disturbed ? ' *' : '');
 }
 
 const met = (v) => (v === null ? '' : v ? 'met' : 'NOT MET');
 
 function comparisonRows(comps) {
   return comps.map((c) => [
-    c.name, c.metric, num(c.cairn), num(c.s3rver), c.ratio === null ? '-' : num(c.ratio) + '×' + (c.disturbed ? ' *' : ''),
+    c.name, c.metric, num(c.cairn), num(c.s3rver), ratioText(c),
     c.ratioTarget ? `≥ ${c.ratioTarget}×` : '', met(c.ratioMet),
     num(c.cpuMsPerOp), c.cpuTarget ? `≤ ${c.cpuTarget}` : '', met(c.cpuMet),
     c.cairnOfNull === null ? '-' : Math.round(c.cairnOfNull * 100) + '%',

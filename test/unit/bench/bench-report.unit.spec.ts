@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+// The benchmark's report is plain JavaScript (bench/ runs without a build).
+// @ts-expect-error -- no type declarations for the bench's .mjs modules
+import { comparisons, median } from '../../../bench/lib/report.mjs';
+
+interface Cell {
+  server: string;
+  workload: string;
+  round: number;
+  opsPerSec: number;
+  serverCpuMsPerOp: number;
+  otherCores: number;
+}
+
+const workloads = [{ id: 'get-4k', name: 'GET 4 KiB', kind: 'get', label: '4k', concurrency: 16, target: { metric: 'ops', ratio: 4, cpuMs: 0.2 } }];
+const cell = (server: string, round: number, opsPerSec: number, serverCpuMsPerOp = 0.1): Cell => ({
+  server,
+  workload: 'get-4k',
+  round,
+  opsPerSec,
+  serverCpuMsPerOp,
+  otherCores: 0,
+});
+
+describe('bench report', () => {
+  it('takes the median of odd and even counts, and null of none', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNull();
+  });
+
+  it('pairs cairn and s3rver by round and reports the median of the paired ratios', () => {
+    // The host was twice as fast in round 2: each figure swings, the paired ratio does not.
+    const cells = [cell('cairn', 1, 3000, 0.3), cell('s3rver', 1, 600), cell('s3rver', 2, 1200), cell('cairn', 2, 6000, 0.15), cell('cairn', 3, 4400, 0.2), cell('s3rver', 3, 1000)];
+    const [get] = comparisons(cells, workloads) as Array<Record<string, unknown>>;
+    expect(get.ratios).toEqual([5, 5, 4.4]);
+    expect(get.ratio).toBe(5);
+    expect(get.ratioMet).toBe(true);
+    // Unpaired medians would give 4,400 / 1,000 = 4.4.
+    expect(get.cairn).toBe(4400);
+    expect(get.s3rver).toBe(1000);
+    expect(get.cpuMsPerOp).toBe(0.2);
+    expect(get.cpuMet).toBe(true);
+    expect(get.rounds).toBe(3);
+  });
+
+  it('leaves a round without its s3rver cell out of the ratio', () => {
+    const cells = [cell('cairn', 1, 3000), cell('s3rver', 1, 1000), cell('cairn', 2, 9000)];
+    const [get] = comparisons(cells, workloads) as Array<Record<string, unknown>>;
+    expect(get.ratios).toEqual([3]);
+    expect(get.ratioMet).toBe(false);
+  });
+});
