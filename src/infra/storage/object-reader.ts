@@ -106,6 +106,11 @@ export class ObjectReader {
     const pooled = options.sinkReleasesChunks === true;
     const layout = data.layout;
     const spans = blocksForRange(size, range.start, range.end, layout);
+    if (data.kind === 'inline' && spans.length === 1) {
+      const chunks = await this.readIntactInlineBlock(layout, version.eventId, spans[0]);
+      if (chunks) return sink(chunks);
+      // A data shard is missing or damaged: the general path reads parity and reports it.
+    }
     const sources = data.kind === 'inline' ? this.inlineSources(layout, version.eventId) : this.fileSources(layout, data.dataDir);
     const damaged = new Set<number>();
     let pending: Promise<Buffer[]> | undefined;
@@ -150,6 +155,24 @@ export class ObjectReader {
     }
     const decoded = await decodeBlock(this.set.codec, shards, span.shardSize);
     return sliceShards(decoded.dataShards, span.shardSize, span.sliceStart, span.sliceEnd);
+  }
+
+  /**
+   * The common small GET: an inline object's one block, every data shard present and intact.
+   * The same reads and checks as `readBlock`, without its sources, prefetch and decode
+   * (they were about a tenth of a GET 4 KiB's work); undefined sends the caller down that path.
+   */
+  private async readIntactInlineBlock(layout: ShardLayout, eventId: string, span: BlockSpan): Promise<Buffer[] | undefined> {
+    const shards: Buffer[] = [];
+    for (let index = 0; index < layout.dataShards; index++) {
+      const drive = this.set.driveForShard(layout, index);
+      if (drive.state !== 'online') return undefined;
+      const stream = await drive.readInlineShard(eventId).catch(() => undefined);
+      const shard = verifiedShard(stream?.subarray(span.frameOffset, span.frameOffset + BITROT_HASH_SIZE + span.shardSize), span.shardSize);
+      if (!shard) return undefined;
+      shards.push(shard);
+    }
+    return sliceShards(shards, span.shardSize, span.sliceStart, span.sliceEnd);
   }
 
   /** One source per shard index. */
