@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// Counts the instructions cairn's server executes per request, under valgrind's callgrind:
+// a figure that does not move with the host's speed, unlike CPU time, so that two builds can
+// be compared on a noisy machine (run it in each checkout). User space only (the kernel's
+// socket and disk work is not counted), every thread of the server process included.
+import { spawn, execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { S3Client } from './lib/s3-client.mjs';
+import { bodyForKey, DATA_BUCKET, slotName } from './lib/content.mjs';
+import { getFreePort, REPO_DIR } from './lib/servers.mjs';
+
+const USAGE = `usage: node bench/instructions.mjs [options]   (or: npm run bench:instructions -- [options])
+  --op get|put        GET or PUT of 4 KiB objects, one at a time (default get)
+  --requests N        requests counted (default 3000)
+  --warmup N          requests before counting, so that the JIT has settled (default 3000)
+  --profile FILE      keep callgrind's profile of the counted requests (for callgrind_annotate)
+Needs valgrind. Takes about a minute: the server runs ~50x slower under callgrind.`;
+
+const { values: o } = parseArgs({
+  options: { op: { type: 'string' }, requests: { type: 'string' }, warmup: { type: 'string' }, profile: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+});
+if (o.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const op = o.op ?? 'get';
+const requests = Number(o.requests ?? 3000);
+const warmup = Number(o.warmup ?? 3000);
+if (!['get', 'put'].includes(op) || !(requests > 0) || !(warmup >= 0)) {
+  console.error(USAGE);
+  process.exit(2);
+}
+
+// `4k/<slot>/...` names a 4 KiB body (content.mjs): every GET checks its bytes.
+const KEYS = Array.from({ length: 64 }, (_, i) => `4k/${slotName(i)}/instructions`);
+const CREDS = { accessKey: 'benchadmin', secretKey: 'benchadmin-secret' };
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'cairn-instructions-'));
+const drives = [1, 2, 3, 4].map((i) => path.join(tmp, `d${i}`));
+drives.forEach((d) => mkdirSync(d));
+const profile = path.join(tmp, 'callgrind.out');
+const port = await getFreePort();
+
+// Instrumentation starts off (start-up is not counted and runs faster) and is switched on
+// around the counted requests with callgrind_control.
+const server = spawn(
+  'valgrind',
+  ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${profile}`, 'node', '--initial-old-space-size=256', '--max-semi-space-size=64',
+    path.join(REPO_DIR, 'dist', 'src', 'main.js'), 'server', ...drives, '--address', `127.0.0.1:${port}`],
+  { env: { ...process.env, CAIRN_ROOT_USER: CREDS.accessKey, CAIRN_ROOT_PASSWORD: CREDS.secretKey }, stdio: 'ignore' },
+);
+const control = (...args) => execFileSync('callgrind_control', [...args, String(server.pid)], { stdio: 'ignore' });
+const cleanup = () => {
+  server.kill('SIGKILL');
+  rmSync(tmp, { recursive: true, force: true });
+};
+process.on('exit', cleanup); // also on a failure: no server left behind
+
+const s3 = new S3Client({ port, ...CREDS, maxSockets: 1 });
+const started = Date.now();
+for (;;) {
+  try {
+    await s3.listBuckets();
+    break;
+  } catch {
+    if (server.exitCode !== null || Date.now() - started > 300_000) throw new Error('cairn did not start under valgrind');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+await s3.createBucket(DATA_BUCKET);
+for (const key of KEYS) await s3.put(DATA_BUCKET, key, bodyForKey(key));
+const request = (i) => {
+  const key = KEYS[i % KEYS.length];
+  return op === 'get' ? s3.get(DATA_BUCKET, key, bodyForKey(key)) : s3.put(DATA_BUCKET, key, bodyForKey(key));
+};
+for (let i = 0; i < warmup; i++) await request(i);
+control('-z');
+control('-i', 'on');
+for (let i = 0; i < requests; i++) await request(i);
+control('-i', 'off');
+control('-d');
+await new Promise((resolve) => setTimeout(resolve, 1000));
+
+// The dump's "totals:" line: every thread's instructions while instrumentation was on.
+let total = 0;
+for (const file of readdirSync(tmp).filter((f) => f.startsWith('callgrind.out'))) {
+  const match = /^totals: (\d+)$/m.exec(readFileSync(path.join(tmp, file), 'utf8'));
+  if (!match) continue;
+  total += Number(match[1]);
+  if (o.profile) copyFileSync(path.join(tmp, file), o.profile);
+}
+s3.close();
+cleanup(); // the server's process handle would keep this one alive
+if (total === 0) throw new Error('callgrind counted nothing');
+console.log(`${op.toUpperCase()} 4 KiB, ${requests} requests one at a time after ${warmup} to warm up: ${Math.round(total / requests / 1000)} k instructions per request (server, user space)`);
