@@ -29,7 +29,7 @@ if (o.help) {
 const op = o.op ?? 'get';
 const requests = Number(o.requests ?? 3000);
 const warmup = Number(o.warmup ?? 3000);
-if (!['get', 'put'].includes(op) || !(requests > 0) || !(warmup >= 0)) {
+if (!['get', 'put'].includes(op) || !Number.isInteger(requests) || requests < 1 || !Number.isInteger(warmup) || warmup < 0) {
   console.error(USAGE);
   process.exit(2);
 }
@@ -57,6 +57,8 @@ const cleanup = () => {
   rmSync(tmp, { recursive: true, force: true });
 };
 process.on('exit', cleanup); // also on a failure: no server left behind
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+  process.on(signal, () => process.exit(130)); // 'exit' then runs the cleanup
 
 const s3 = new S3Client({ port, ...CREDS, maxSockets: 1 });
 const started = Date.now();
@@ -65,7 +67,8 @@ for (;;) {
     await s3.listBuckets();
     break;
   } catch {
-    if (server.exitCode !== null || Date.now() - started > 300_000) throw new Error('cairn did not start under valgrind');
+    const ended = server.exitCode !== null || server.signalCode !== null;
+    if (ended || Date.now() - started > 300_000) throw new Error(`cairn did not start under valgrind${ended ? ' (it exited)' : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
@@ -85,12 +88,19 @@ await new Promise((resolve) => setTimeout(resolve, 1000));
 
 // The dump's "totals:" line: every thread's instructions while instrumentation was on.
 let total = 0;
-for (const file of readdirSync(tmp).filter((f) => f.startsWith('callgrind.out'))) {
+const kept = [];
+for (const file of readdirSync(tmp).filter((f) => f.startsWith('callgrind.out')).sort()) {
   const match = /^totals: (\d+)$/m.exec(readFileSync(path.join(tmp, file), 'utf8'));
   if (!match) continue;
   total += Number(match[1]);
-  if (o.profile) copyFileSync(path.join(tmp, file), o.profile);
+  if (o.profile) {
+    // Normally one dump; should there be more, each is kept (FILE, FILE.2, ...), none overwritten.
+    const target = kept.length === 0 ? o.profile : `${o.profile}.${kept.length + 1}`;
+    copyFileSync(path.join(tmp, file), target);
+    kept.push(target);
+  }
 }
+if (kept.length > 1) console.log(`callgrind wrote ${kept.length} dumps: ${kept.join(', ')}`);
 s3.close();
 cleanup(); // the server's process handle would keep this one alive
 if (total === 0) throw new Error('callgrind counted nothing');

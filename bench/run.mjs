@@ -195,7 +195,7 @@ async function runCell(session, w, round = 1) {
     flushPageCache();
     await new Promise((r) => setTimeout(r, 300)); // let setup's after-effects settle
     if (w.during === 'heal-scan') healLoop = startHealLoop({ port: server.port, ...server.creds });
-    const cell = await measure({ workload: w, server, clientOpts, threads: opts.clientThreads, warmupMs: opts.warmup * 1000, durationMs: opts.duration * 1000 });
+    const cell = await measure({ workload: w, server, clientOpts, threads: opts.clientThreads, warmupMs: opts.warmup * 1000, durationMs: opts.duration * 1000, round });
     if (healLoop) cell.healScans = await healLoop.stop();
     cells.push({ server: name, round, ...cell });
     log(

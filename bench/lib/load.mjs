@@ -74,16 +74,18 @@ const share = (n, t, i) => Math.floor(n / t) + (i < n % t ? 1 : 0);
  * Measures one (workload, server) cell: warm-up, then a measured window
  * bracketed by CPU samples of the server tree and of this process.
  */
-export async function measure({ workload, server, clientOpts, threads, warmupMs, durationMs }) {
+export async function measure({ workload, server, clientOpts, threads, warmupMs, durationMs, round = 1 }) {
+  // Written keys carry the round so that a later round writes new keys, not round 1's again.
+  const tagOf = (thread) => `r${round}t${thread}`;
   const threadCount = Math.max(1, Math.min(threads, workload.concurrency));
   const runners = [];
   let local = null;
   if (threadCount === 1) {
     const client = new S3Client({ ...clientOpts, maxSockets: workload.concurrency });
-    local = { client, op: makeOp(workload, client, 't0') };
+    local = { client, op: makeOp(workload, client, tagOf(0)) };
   } else {
     for (let i = 0; i < threadCount; i++)
-      runners.push(spawnRunner(workload, clientOpts, share(workload.concurrency, threadCount, i), `t${i}`));
+      runners.push(spawnRunner(workload, clientOpts, share(workload.concurrency, threadCount, i), tagOf(i)));
     await Promise.all(runners.map((r) => r.ready));
   }
 

@@ -26,6 +26,8 @@ function mdTable(head, rows, rightFrom = 1) {
 
 // Cores busy outside server and client during a cell that mark it as disturbed.
 export const DISTURBED = 0.2;
+const DISTURBED_RATIO =
+  '* the cairn or s3rver cell of a round was disturbed (*N: in N rounds): rerun before trusting this ratio';
 const FOOTNOTE = `* disturbed: more than ${DISTURBED} cores were busy outside the server and the client during the window`;
 
 const RESULT_HEAD = ['workload', 'server', 'conc', 'ops', 'ops/s', 'MiB/s', 'keys/s', 'p50 ms', 'p99 ms', 'srv CPU ms/op', 'srv cores', 'cli CPU ms/op'];
@@ -68,25 +70,35 @@ export function median(values) {
  * rounds' own ratios: the two cells of a round ran seconds apart, under the same noise.
  */
 export function comparisons(cells, workloads) {
-  const measured = (server, id) => cells.filter((c) => c.server === server && c.workload === id && !c.error);
+  const of = (server, id) => cells.filter((c) => c.server === server && c.workload === id);
+  const measured = (server, id) => of(server, id).filter((c) => !c.error);
   return workloads.map((w) => {
     const metric = METRIC[w.target?.metric ?? (w.kind === 'list' ? 'keys' : w.label === '4k' ? 'ops' : 'mib')];
     const cairn = measured('cairn', w.id), s3rver = measured('s3rver', w.id), nul = measured('null', w.id);
-    const ratiosTo = (others) =>
+    // A round pairs cairn's cell with the other server's cell of the same round.
+    const pairsWith = (others) =>
       cairn.flatMap((c) => {
         const other = others.find((o) => (o.round ?? 1) === (c.round ?? 1));
-        return other ? [metric.get(c) / metric.get(other)] : [];
+        return other ? [[c, other]] : [];
       });
-    const ratios = ratiosTo(s3rver);
+    const s3rverPairs = pairsWith(s3rver);
+    const ratios = s3rverPairs.map(([c, o]) => metric.get(c) / metric.get(o));
     const ratio = median(ratios);
     const cpu = median(cairn.map((c) => c.serverCpuMsPerOp));
+    // A round in which a server failed leaves no verdict: the surviving rounds alone could read "met".
+    const cairnFailed = of('cairn', w.id).some((c) => c.error);
+    const ratioFailed = cairnFailed || of('s3rver', w.id).some((c) => c.error);
+    const verdict = (value, pass) => (value === null || pass === null ? null : pass(value));
     return {
-      workload: w.id, name: w.name, metric: metric.label, rounds: cairn.length,
+      workload: w.id, name: w.name, metric: metric.label, pairedRounds: ratios.length, ratioFailed, cpuFailed: cairnFailed,
       cairn: median(cairn.map(metric.get)), s3rver: median(s3rver.map(metric.get)), null: median(nul.map(metric.get)),
-      ratio, ratios, ratioTarget: w.target?.ratio ?? null, ratioMet: ratio === null || !w.target?.ratio ? null : ratio >= w.target.ratio,
-      cpuMsPerOp: cpu, cpuTarget: w.target?.cpuMs ?? null, cpuMet: cpu === null || !w.target?.cpuMs ? null : cpu <= w.target.cpuMs,
-      cairnOfNull: median(ratiosTo(nul)),
-      disturbed: [...cairn, ...s3rver].some((c) => c.otherCores > DISTURBED),
+      ratio, ratios, ratioTarget: w.target?.ratio ?? null,
+      ratioMet: ratioFailed ? null : verdict(ratio, w.target?.ratio ? (r) => r >= w.target.ratio : null),
+      cpuMsPerOp: cpu, cpuTarget: w.target?.cpuMs ?? null,
+      cpuMet: cairnFailed ? null : verdict(cpu, w.target?.cpuMs ? (v) => v <= w.target.cpuMs : null),
+      cairnOfNull: median(pairsWith(nul).map(([c, o]) => metric.get(c) / metric.get(o))),
+      // Rounds whose cairn or s3rver cell had other work on the machine during its window.
+      disturbedRounds: s3rverPairs.filter((pair) => pair.some((c) => c.otherCores > DISTURBED)).length,
     };
   });
 }
@@ -95,16 +107,17 @@ export function comparisons(cells, workloads) {
 function ratioText(c) {
   if (c.ratio === null) return '-';
   const spread = c.ratios.length > 1 ? ` (${num(Math.min(...c.ratios))}–${num(Math.max(...c.ratios))})` : '';
-  return num(c.ratio) + '×' + spread + (c.disturbed ? ' *' : '');
+  const disturbed = c.disturbedRounds === 0 ? '' : c.pairedRounds > 1 ? ` *${c.disturbedRounds}` : ' *';
+  return num(c.ratio) + '×' + spread + disturbed;
 }
 
-const met = (v) => (v === null ? '' : v ? 'met' : 'NOT MET');
+const met = (v, failed) => (failed ? 'no verdict (a cell failed)' : v === null ? '' : v ? 'met' : 'NOT MET');
 
 function comparisonRows(comps) {
   return comps.map((c) => [
     c.name, c.metric, num(c.cairn), num(c.s3rver), ratioText(c),
-    c.ratioTarget ? `≥ ${c.ratioTarget}×` : '', met(c.ratioMet),
-    num(c.cpuMsPerOp), c.cpuTarget ? `≤ ${c.cpuTarget}` : '', met(c.cpuMet),
+    c.ratioTarget ? `≥ ${c.ratioTarget}×` : '', c.ratioTarget ? met(c.ratioMet, c.ratioFailed) : '',
+    num(c.cpuMsPerOp), c.cpuTarget ? `≤ ${c.cpuTarget}` : '', c.cpuTarget ? met(c.cpuMet, c.cpuFailed) : '',
     c.cairnOfNull === null ? '-' : Math.round(c.cairnOfNull * 100) + '%',
   ]);
 }
@@ -121,7 +134,7 @@ export function textReport(cells, workloads, comps) {
     'cairn vs s3rver (targets)',
     '',
     textTable(COMP_HEAD, comparisonRows(comps), 2),
-    ...(comps.some((c) => c.disturbed) ? ['* one of the two cells was disturbed (see above): rerun before trusting this ratio'] : []),
+    ...(comps.some((c) => c.disturbedRounds) ? [DISTURBED_RATIO] : []),
   ].join('\n');
 }
 
@@ -137,7 +150,7 @@ export function markdownReport(meta, cells, workloads, comps, skipped) {
     ...(cells.some((c) => c.otherCores > DISTURBED) ? ['', FOOTNOTE] : []),
     '',
     mdTable(COMP_HEAD.map((h, i) => h || (i === 6 ? 'ratio' : 'CPU')), comparisonRows(comps), 2),
-    ...(comps.some((c) => c.disturbed) ? ['', '* one of the two cells was disturbed: rerun before trusting this ratio'] : []),
+    ...(comps.some((c) => c.disturbedRounds) ? ['', DISTURBED_RATIO] : []),
   ];
   for (const [name, why] of Object.entries(skipped)) out.push('', `${name} not measured: ${why}`);
   return out.join('\n');

@@ -64,7 +64,7 @@ async function parallel(concurrency, n, fn) {
 
 /**
  * Builds the operation for one client thread. `tag` makes written keys unique
- * across threads. The returned function takes a per-connection state object
+ * across threads and rounds. The returned function takes a per-connection state object
  * and resolves to the number of payload bytes moved; listing ops also set
  * state.units (keys listed).
  */

@@ -41,7 +41,8 @@ describe('bench report', () => {
     expect(get.s3rver).toBe(1000);
     expect(get.cpuMsPerOp).toBe(0.2);
     expect(get.cpuMet).toBe(true);
-    expect(get.rounds).toBe(3);
+    expect(get.pairedRounds).toBe(3);
+    expect(get.disturbedRounds).toBe(0);
   });
 
   it('leaves a round without its s3rver cell out of the ratio', () => {
@@ -49,5 +50,24 @@ describe('bench report', () => {
     const [get] = comparisons(cells, workloads) as Array<Record<string, unknown>>;
     expect(get.ratios).toEqual([3]);
     expect(get.ratioMet).toBe(false);
+  });
+
+  it('gives no verdict when a round of cairn or s3rver failed, even if the other rounds meet the target', () => {
+    const failed = (server: string, round: number) => ({ server, workload: 'get-4k', round, error: 'connection reset' });
+    const s3rverFailed = comparisons([cell('cairn', 1, 5000), cell('s3rver', 1, 1000), cell('cairn', 2, 5000), failed('s3rver', 2)], workloads);
+    expect(s3rverFailed[0].ratio).toBe(5);
+    expect(s3rverFailed[0].ratioMet).toBeNull();
+    expect(s3rverFailed[0].cpuMet).toBe(true); // cairn's own CPU figure is whole
+    const cairnFailed = comparisons([cell('cairn', 1, 5000), cell('s3rver', 1, 1000), failed('cairn', 2), cell('s3rver', 2, 1000)], workloads);
+    expect(cairnFailed[0].ratioMet).toBeNull();
+    expect(cairnFailed[0].cpuMet).toBeNull();
+  });
+
+  it('counts the rounds whose paired cells were disturbed, not every disturbed cell', () => {
+    const busy = (c: Cell) => ({ ...c, otherCores: 0.5 });
+    const cells = [cell('cairn', 1, 5000), busy(cell('s3rver', 1, 1000)), cell('cairn', 2, 5000), cell('s3rver', 2, 1000), busy(cell('cairn', 3, 5000))];
+    const [get] = comparisons(cells, workloads) as Array<Record<string, unknown>>;
+    expect(get.pairedRounds).toBe(2); // round 3 has no s3rver cell
+    expect(get.disturbedRounds).toBe(1);
   });
 });
