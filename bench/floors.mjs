@@ -20,8 +20,8 @@ const USAGE = `usage: node bench/floors.mjs [options]   (or: npm run bench:floor
   --duration S   measured seconds per workload (default 5; each also gets 1 s of warm-up)
   --only LIST    comma-separated workload ids, or substrings of them (e.g. "lmdb,md5")
   --help         this text
-workloads: lmdb-small, lmdb-small-1env, shards-files, shards-segment, shards-segment-buffered,
-           md5, sha256, highwayhash`;
+workloads: lmdb-small, lmdb-small-1env, shards-files, shards-segment, shards-segment-growing,
+           shards-segment-buffered, md5, sha256, highwayhash`;
 
 const { values: o } = parseArgs({ options: { duration: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
 if (o.help) {
@@ -171,35 +171,56 @@ async function shardsFiles(root, concurrency) {
   };
 }
 
-/** DESIGN's alternative: shards appended to one preallocated segment file per drive, synced in groups. */
-async function shardsSegment(root, concurrency, direct) {
+/**
+ * DESIGN's alternative: shards written into one segment file per drive, synced in groups.
+ * Preallocated: into a segment written with zeros beforehand, so that no write allocates;
+ * growing: appended to a new segment, each write allocating blocks as cairn's segments do
+ * (Node has no fallocate, and an unwritten extent would change metadata on its first write too).
+ */
+async function shardsSegment(root, concurrency, direct, { growing = false } = {}) {
   const drives = await makeDrives(root, DRIVES);
   const [zeros, ...buffers] = alignedBuffers(concurrency + 1, SHARD);
   buffers.forEach((b) => randomFillSync(b));
-  // Preallocate before timing: real blocks, written and synced, so the
-  // measured writes overwrite allocated space and no metadata changes.
-  await Promise.all(
-    drives.map(async (d) => {
-      d.segment = await fs.open(path.join(d.dir, 'segment'), O_RDWR | O_CREAT | O_EXCL | (direct ? O_DIRECT : 0));
-      for (let slot = 0; slot < SEGMENT_SLOTS; slot++) await d.segment.write(zeros, 0, SHARD, slot * SHARD);
-      await d.segment.datasync();
-      d.segmentSync = new CoalescedSync(() => d.segment.datasync());
-    }),
-  );
+  const flags = O_RDWR | O_CREAT | O_EXCL | (direct ? O_DIRECT : 0);
+  const openSegment = async (file) => {
+    const handle = await fs.open(file, flags);
+    return { file, handle, sync: new CoalescedSync(() => handle.datasync()) };
+  };
+  if (!growing) {
+    // Preallocate before timing: real blocks, written and synced, so the
+    // measured writes overwrite allocated space and no metadata changes.
+    await Promise.all(
+      drives.map(async (d) => {
+        d.segment = await openSegment(path.join(d.dir, 'segment'));
+        for (let slot = 0; slot < SEGMENT_SLOTS; slot++) await d.segment.handle.write(zeros, 0, SHARD, slot * SHARD);
+        await d.segment.handle.datasync();
+      }),
+    );
+  }
+  // Growing: a new file for every SEGMENT_SLOTS shards, all kept until the temp root is
+  // removed after timing (removing a file meanwhile frees its blocks and stalls the writes:
+  // this uses ~0.5 GiB of disk per drive and second instead).
+  const segmentFor = (d, lap) => {
+    d.laps ??= new Map();
+    if (!d.laps.has(lap)) d.laps.set(lap, openSegment(path.join(d.dir, `segment-${lap}`)));
+    return d.laps.get(lap);
+  };
   let nextSlot = 0;
   return {
     async op(writer) {
-      const offset = (nextSlot++ % SEGMENT_SLOTS) * SHARD;
+      const slot = nextSlot++;
       await Promise.all(
         drives.map(async (d) => {
-          await d.segment.write(buffers[writer], 0, SHARD, offset);
-          await d.segmentSync.sync();
+          const segment = growing ? await segmentFor(d, Math.floor(slot / SEGMENT_SLOTS)) : d.segment;
+          await segment.handle.write(buffers[writer], 0, SHARD, (slot % SEGMENT_SLOTS) * SHARD);
+          await segment.sync.sync();
         }),
       );
       await commitEvent(drives);
     },
     async close() {
-      await Promise.all(drives.map((d) => d.segment?.close()));
+      const segments = drives.flatMap((d) => [d.segment, ...(d.laps?.values() ?? [])]).filter(Boolean);
+      await Promise.all(segments.map(async (segment) => (await segment).handle.close()));
       await closeDrives(drives);
     },
   };
@@ -236,6 +257,10 @@ const WORKLOADS = [
   {
     id: 'shards-segment', concurrency: 8, bytesPerOp: MiB, setup: (dir, c) => shardsSegment(dir, c, true),
     what: `1 MiB object = per drive: pwrite 512 KiB into a preallocated 256 MiB segment (O_DIRECT), coalesced fdatasync; then a 600 B durable put per drive`,
+  },
+  {
+    id: 'shards-segment-growing', concurrency: 8, bytesPerOp: MiB, setup: (dir, c) => shardsSegment(dir, c, true, { growing: true }),
+    what: `the same appended to a new segment (O_DIRECT): every write allocates, as cairn's segments grow`,
   },
   {
     id: 'shards-segment-buffered', concurrency: 8, bytesPerOp: MiB, setup: (dir, c) => shardsSegment(dir, c, false),
