@@ -16,6 +16,7 @@ import { listUploadsPage, uploadScanStart, type UploadListPage, type UploadListP
 import { DATABASE_FILE, DriveDatabase } from '../eventlog/drive-database';
 import { markHealPending } from './heal-marker';
 import { EventLog } from '../eventlog/event-log';
+import { GroupCommit } from '../eventlog/group-commit';
 import { genesisHash } from '../eventlog/event-record';
 import { ProjectionStore } from '../eventlog/projection-store';
 import { ShardStore } from '../shards/shard-store';
@@ -42,12 +43,15 @@ export class LocalDrive implements Drive {
   static async open(drivePath: string, format: DriveFormat): Promise<LocalDrive> {
     const databaseExisted = existsSync(path.join(drivePath, DATABASE_FILE));
     const database = DriveDatabase.open(drivePath);
-    const shards = new ShardStore(drivePath, database.placements);
+    // One group commit for every durable write on the drive: a large object's placement rows
+    // then share transactions with the events being appended instead of committing alone.
+    const groupCommit = new GroupCommit();
+    const shards = new ShardStore(drivePath, database.placements, groupCommit);
     await shards.prepare();
     // A drive whose database was lost has lost its placement table with it: the shards in its
     // segments can no longer be found, so it is healed in full, like a replacement.
     if (!databaseExisted && (await shards.hasSegmentFiles())) await markHealPending(drivePath);
-    const log = new EventLog(database, genesisHash(format.deploymentId, format.driveId));
+    const log = new EventLog(database, genesisHash(format.deploymentId, format.driveId), groupCommit);
     return new LocalDrive(drivePath, format, database, log, new ProjectionStore(database), shards);
   }
 

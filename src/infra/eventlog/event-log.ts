@@ -23,11 +23,12 @@ export class AppendRejectedError extends Error {}
 
 export class EventLog {
   private head: LogHead;
-  private readonly groupCommit = new GroupCommit();
 
   constructor(
     private readonly db: DriveDatabase,
     private readonly genesis: Buffer,
+    /** The drive's group commit, shared with its other durable writes (ShardStore's placement rows). */
+    private readonly groupCommit = new GroupCommit(),
   ) {
     this.head = this.readHead();
   }

@@ -1,5 +1,7 @@
 /**
- * Group commit under load, for one drive's log.
+ * Group commit under load, for one drive's durable writes: its log's appends, and the shard
+ * store's placement rows (a new extent's, a reclaimed one's removal), which so ride in the
+ * appends' transactions instead of committing alone.
  *
  * lmdb-js makes one transaction of the writes queued in one event turn, and each transaction
  * costs the drive two flushes and a wake-up of its writer thread. Left alone, appends that

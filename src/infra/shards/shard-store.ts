@@ -34,6 +34,7 @@ import { ExtentAllocator, type Extent } from './extent-allocator';
 import { ReleaseAfterReads } from './release-after-reads';
 import { SegmentFiles, type SegmentShardWriter } from './segment-files';
 import { CoalescedSync } from './coalesced-sync';
+import { GroupCommit } from '../eventlog/group-commit';
 
 const openFile = promisify(open);
 
@@ -90,6 +91,8 @@ export class ShardStore {
     private readonly root: string,
     /** The drive's placement table: data dir id -> placement. */
     private readonly placements: Database<Placement, string>,
+    /** The drive's group commit (group-commit.ts), shared with its event log. */
+    private readonly groupCommit = new GroupCommit(),
   ) {
     this.stagingSync = new CoalescedSync(() => syncDirectory(path.join(root, STAGING_DIR)));
   }
@@ -215,7 +218,7 @@ export class ShardStore {
    * A writer into a new extent.
    *
    * An object's shard has its placement row queued as the writer is created and awaited once
-   * the bytes are durable: by then lmdb-js has long committed it with other writes, so the
+   * the bytes are durable: by then the drive has long committed it with other writes, so the
    * wait costs nothing, and the row is durable *before* the event is appended. That order
    * matters: if the drive crashes with the event lost but committed on a quorum, start-up
    * copies the event to it, and the row must be there to say where its shard is (a shard file
@@ -232,7 +235,9 @@ export class ShardStore {
       this.allocator.free(extent);
       throw error;
     }
-    const placed = purpose === 'object' ? this.placements.put(dataDir, placement).then(() => undefined) : undefined;
+    // Through the drive's group commit: under load the row rides in a transaction with other
+    // rows and events (it has until the shard is durable), not in one of its own.
+    const placed = purpose === 'object' ? this.groupCommit.run(() => this.placements.put(dataDir, placement)).then(() => undefined) : undefined;
     placed?.catch(() => undefined); // awaited by finish or abort
     let finished = false;
     return {
@@ -324,7 +329,8 @@ export class ShardStore {
     if (placement) {
       this.removing.add(dataDir);
       try {
-        await this.placements.remove(dataDir);
+        // Reclaimed after an overwrite or a delete, with nobody waiting: it rides with the next group.
+        await this.groupCommit.run(() => this.placements.remove(dataDir));
       } finally {
         this.removing.delete(dataDir);
       }
