@@ -59,10 +59,26 @@ describe('BodyDigests on a worker thread and on the calling thread', () => {
     }
   });
 
+  it('hashes bodies that end on, just after or just before a staging buffer boundary', async () => {
+    // Staging buffers are 1 MiB: these bodies end exactly on a full one, one byte past it, and
+    // one byte short of it, where an off-by-one in sending them would lose or repeat bytes.
+    for (const size of [1024 * 1024, 2 * 1024 * 1024, 1024 * 1024 + 1, 2 * 1024 * 1024 - 1]) {
+      const each = randomBytes(size);
+      const declared: DeclaredDigests = { checksum: { algorithm: 'CRC32', value: checksumBase64('CRC32', each) } };
+      expect(await digestOf(each, declared, { offload: true })).toEqual({ md5Hex: md5(each).digest('hex'), checksum: declared.checksum });
+    }
+  });
+
   it('keeps concurrent bodies apart and survives abandoned ones', async () => {
     const abandoned = new BodyDigests({}, { offload: true });
     abandoned.update(randomBytes(600_000));
     abandoned.cancel();
+    // Abandoned exactly at a full staging buffer, and just past one.
+    for (const size of [1024 * 1024, 1024 * 1024 + 5]) {
+      const cut = new BodyDigests({}, { offload: true });
+      cut.update(randomBytes(size));
+      cut.cancel();
+    }
     const bodies = Array.from({ length: 6 }, (_, i) => randomBytes(300_000 + i * 77_777));
     const results = await Promise.all(bodies.map((each) => digestOf(each, {}, { offload: true })));
     expect(results.map((result) => result.md5Hex)).toEqual(bodies.map((each) => md5(each).digest('hex')));
