@@ -9,33 +9,39 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { S3Client } from './lib/s3-client.mjs';
-import { bodyForKey, DATA_BUCKET, slotName } from './lib/content.mjs';
+import { bodyForKey, DATA_BUCKET, SIZE_CLASSES, slotName } from './lib/content.mjs';
 import { getFreePort, REPO_DIR } from './lib/servers.mjs';
 
 const USAGE = `usage: node bench/instructions.mjs [options]   (or: npm run bench:instructions -- [options])
-  --op get|put        GET or PUT of 4 KiB objects, one at a time (default get)
-  --requests N        requests counted (default 3000)
-  --warmup N          requests before counting, so that the JIT has settled (default 3000)
+  --op get|put        GET or PUT, one at a time (default get)
+  --size 4k|1m        object size (default 4k)
+  --requests N        requests counted (default 3000 at 4k, 200 at 1m)
+  --warmup N          requests before counting, so that the JIT has settled (default 3000 at 4k, 300 at 1m)
   --profile FILE      keep callgrind's profile of the counted requests (for callgrind_annotate)
 Needs valgrind. Takes about a minute: the server runs ~50x slower under callgrind.`;
 
 const { values: o } = parseArgs({
-  options: { op: { type: 'string' }, requests: { type: 'string' }, warmup: { type: 'string' }, profile: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  options: {
+    op: { type: 'string' }, size: { type: 'string' }, requests: { type: 'string' }, warmup: { type: 'string' }, profile: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
 });
 if (o.help) {
   console.log(USAGE);
   process.exit(0);
 }
 const op = o.op ?? 'get';
-const requests = Number(o.requests ?? 3000);
-const warmup = Number(o.warmup ?? 3000);
-if (!['get', 'put'].includes(op) || !Number.isInteger(requests) || requests < 1 || !Number.isInteger(warmup) || warmup < 0) {
+const size = o.size ?? '4k';
+// A 1 MiB PUT is ~20 times the instructions of a 4 KiB one: fewer requests, to stay near a minute.
+const requests = Number(o.requests ?? (size === '1m' ? 200 : 3000));
+const warmup = Number(o.warmup ?? (size === '1m' ? 300 : 3000));
+if (!['get', 'put'].includes(op) || !['4k', '1m'].includes(size) || !Number.isInteger(requests) || requests < 1 || !Number.isInteger(warmup) || warmup < 0) {
   console.error(USAGE);
   process.exit(2);
 }
 
-// `4k/<slot>/...` names a 4 KiB body (content.mjs): every GET checks its bytes.
-const KEYS = Array.from({ length: 64 }, (_, i) => `4k/${slotName(i)}/instructions`);
+// `<size>/<slot>/...` names a body of that size (content.mjs): every GET checks its bytes.
+const KEYS = Array.from({ length: Math.min(64, SIZE_CLASSES[size].slots) }, (_, i) => `${size}/${slotName(i)}/instructions`);
 const CREDS = { accessKey: 'benchadmin', secretKey: 'benchadmin-secret' };
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cairn-instructions-'));
 const drives = [1, 2, 3, 4].map((i) => path.join(tmp, `d${i}`));
@@ -104,4 +110,5 @@ if (kept.length > 1) console.log(`callgrind wrote ${kept.length} dumps: ${kept.j
 s3.close();
 cleanup(); // the server's process handle would keep this one alive
 if (total === 0) throw new Error('callgrind counted nothing');
-console.log(`${op.toUpperCase()} 4 KiB, ${requests} requests one at a time after ${warmup} to warm up: ${Math.round(total / requests / 1000)} k instructions per request (server, user space)`);
+const sizeName = size === '1m' ? '1 MiB' : '4 KiB';
+console.log(`${op.toUpperCase()} ${sizeName}, ${requests} requests one at a time after ${warmup} to warm up: ${Math.round(total / requests / 1000)} k instructions per request (server, user space)`);
