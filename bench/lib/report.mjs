@@ -86,16 +86,14 @@ export function comparisons(cells, workloads) {
     const ratio = median(ratios);
     const cpu = median(cairn.map((c) => c.serverCpuMsPerOp));
     // A round in which a server failed leaves no verdict: the surviving rounds alone could read "met".
-    const cairnFailed = of('cairn', w.id).some((c) => c.error);
-    const ratioFailed = cairnFailed || of('s3rver', w.id).some((c) => c.error);
-    const verdict = (value, pass) => (value === null || pass === null ? null : pass(value));
+    const cpuFailed = of('cairn', w.id).some((c) => c.error);
+    const ratioFailed = cpuFailed || of('s3rver', w.id).some((c) => c.error);
+    const ratioTarget = w.target?.ratio ?? null, cpuTarget = w.target?.cpuMs ?? null;
     return {
-      workload: w.id, name: w.name, metric: metric.label, pairedRounds: ratios.length, ratioFailed, cpuFailed: cairnFailed,
+      workload: w.id, name: w.name, metric: metric.label, pairedRounds: ratios.length, ratioFailed, cpuFailed,
       cairn: median(cairn.map(metric.get)), s3rver: median(s3rver.map(metric.get)), null: median(nul.map(metric.get)),
-      ratio, ratios, ratioTarget: w.target?.ratio ?? null,
-      ratioMet: ratioFailed ? null : verdict(ratio, w.target?.ratio ? (r) => r >= w.target.ratio : null),
-      cpuMsPerOp: cpu, cpuTarget: w.target?.cpuMs ?? null,
-      cpuMet: cairnFailed ? null : verdict(cpu, w.target?.cpuMs ? (v) => v <= w.target.cpuMs : null),
+      ratio, ratios, ratioTarget, ratioMet: ratioFailed || ratio === null || ratioTarget === null ? null : ratio >= ratioTarget,
+      cpuMsPerOp: cpu, cpuTarget, cpuMet: cpuFailed || cpu === null || cpuTarget === null ? null : cpu <= cpuTarget,
       cairnOfNull: median(pairsWith(nul).map(([c, o]) => metric.get(c) / metric.get(o))),
       // Rounds whose cairn or s3rver cell had other work on the machine during its window.
       disturbedRounds: s3rverPairs.filter((pair) => pair.some((c) => c.otherCores > DISTURBED)).length,

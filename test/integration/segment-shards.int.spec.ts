@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DriveDatabase } from '../../src/infra/eventlog/drive-database';
+import { GroupCommit } from '../../src/infra/eventlog/group-commit';
 import { releaseAligned, tryAcquireAligned } from '../../src/infra/shards/aligned-buffers';
 import { ShardStore } from '../../src/infra/shards/shard-store';
 import { tempDir } from '../helpers/temp-dirs';
@@ -121,6 +122,41 @@ describe('shards in segment files', () => {
     expect((await read('healed')).equals(original)).toBe(true);
     await put('reuses', randomBytes(150_000));
     expect(store.placementOf('reuses')!.offset).toBe(damaged.offset);
+  });
+
+  it("queues placement rows through the drive's group commit: held while its other writes are uncommitted", async () => {
+    // As LocalDrive wires it: the store shares the group commit of the drive's event log
+    // (held appends released at the hold limit; far away here, so that the test sees the hold).
+    await store.close();
+    const group = new GroupCommit({ maxHoldMs: 60_000, maxHeld: 64 });
+    store = new ShardStore(root.path, database.placements, group);
+    await store.prepare();
+    const uncommittedWrite = () => {
+      let commit!: () => void;
+      const committed = group.run(() => new Promise<void>((resolve) => (commit = resolve)));
+      return { commit, committed };
+    };
+
+    const append = uncommittedWrite(); // an event of another upload, not yet committed
+    const bytes = randomBytes(100_000);
+    const writer = await store.createWriter('held', bytes.length);
+    await writer.write([bytes]);
+    await database.root.flushed;
+    expect(database.placements.get('held')).toBeUndefined(); // not in a transaction of its own
+    append.commit();
+    await append.committed;
+    await writer.finish(); // awaits the row, released with the next group
+    expect(database.placements.get('held')).toEqual(store.placementOf('held'));
+
+    // A reclaimed shard's row removal waits the same way.
+    const another = uncommittedWrite();
+    const removal = store.remove('held');
+    await database.root.flushed;
+    expect(database.placements.get('held')).toBeDefined();
+    another.commit();
+    await another.committed;
+    await removal;
+    expect(database.placements.get('held')).toBeUndefined();
   });
 
   it('writes through the page cache when every aligned buffer is taken', async () => {
