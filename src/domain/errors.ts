@@ -80,7 +80,6 @@ export const S3_ERRORS = {
     status: 403,
     message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
   },
-  SlowDown: { status: 503, message: 'Please reduce your request rate.' },
   SlowDownRead: { status: 503, message: 'Resource requested is unreadable, please reduce your request rate' },
   SlowDownWrite: { status: 503, message: 'Resource requested is unwritable, please reduce your request rate' },
   UnsupportedMediaType: { status: 415, message: 'The request media type is not supported.' },

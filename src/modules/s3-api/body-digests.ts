@@ -83,8 +83,8 @@ export class BodyDigests {
   /** The worker's job, opened with the first bytes (a body refused unread costs the worker nothing). */
   private job: DigestJob | undefined;
   private readonly workerAlgorithms: DigestAlgorithm[] | undefined;
-  /** `end` was called: the worker's job has every byte (md5, then the checksum's, then the payload's SHA-256). */
-  private ended = false;
+  /** The worker's digests, once `end` asked for them: md5, then the checksum's, then the payload's SHA-256. */
+  private fromWorker: Promise<Buffer[]> | undefined;
   private readonly workerChecksum: DigestAlgorithm | undefined;
 
   /**
@@ -116,19 +116,18 @@ export class BodyDigests {
     this.checksum?.update(chunk);
   }
 
-  /**
-   * Every byte has gone by. The worker's digests are asked for by `finish`: until then the
-   * body's last bytes wait for other bodies to be hashed with them (digest-workers.ts).
-   */
+  /** Every byte has gone by: a worker starts finishing its digests while the caller goes on. */
   end(): void {
-    if (!this.workerAlgorithms || this.ended) return;
-    this.ended = true;
-    (this.job ??= DigestWorkers.shared().open(this.workerAlgorithms)).end();
+    if (!this.workerAlgorithms || this.fromWorker) return;
+    this.job ??= DigestWorkers.shared().open(this.workerAlgorithms);
+    this.fromWorker = this.job.end();
+    // Awaited by `finish`; a caller that never gets there must not leave a rejection unhandled.
+    this.fromWorker.catch(() => undefined);
   }
 
   /** The body was abandoned: the worker drops its part. */
   cancel(): void {
-    if (!this.ended) this.job?.cancel();
+    if (!this.fromWorker) this.job?.cancel();
   }
 
   /**
@@ -137,7 +136,7 @@ export class BodyDigests {
    */
   async finish(): Promise<VerifiedDigests> {
     this.end();
-    const digests = this.job ? [...(await this.job.digests())] : [];
+    const digests = this.fromWorker ? [...(await this.fromWorker)] : [];
     const md5 = this.md5 ? this.md5.digest() : digests.shift()!;
     const workerChecksum = this.workerChecksum ? digests.shift()! : undefined;
     const payloadSha256 = this.payloadSha256 ? this.payloadSha256.digest() : digests.shift();
