@@ -183,6 +183,12 @@ function cellLabel(w, name, round) {
   return `${w.name} [${name}${opts.rounds > 1 ? ` #${round}` : ''}]`.padEnd(opts.rounds > 1 ? 30 : 26);
 }
 
+/** ", loop 64% on a core + 27% waiting": how much the server's event loop ran and waited for a core. */
+function loopLabel(cell) {
+  if (cell.loopOnCore === null) return '';
+  return `, loop ${Math.round(cell.loopOnCore * 100)}% on a core + ${Math.round(cell.loopWaiting * 100)}% waiting`;
+}
+
 /** One (workload, server) cell: its data set up, then measured. */
 async function runCell(session, w, round = 1) {
   const { name, server, admin, populated, clientOpts } = session;
@@ -201,7 +207,7 @@ async function runCell(session, w, round = 1) {
     log(
       `  ${cellLabel(w, name, round)} ${num(cell.opsPerSec).padStart(8)} ops/s ${num(cell.mibPerSec).padStart(7)} MiB/s` +
         (cell.keysPerSec !== null ? ` ${num(cell.keysPerSec).padStart(7)} keys/s` : '') +
-        `  p50 ${num(cell.p50Ms)} p99 ${num(cell.p99Ms)} ms  srv ${num(cell.serverCpuMsPerOp)} ms/op (${num(cell.serverCores)} cores)  cli ${num(cell.clientCpuMsPerOp)} ms/op  other ${num(cell.otherCores)} cores  [${cell.ops} ops]` +
+        `  p50 ${num(cell.p50Ms)} p99 ${num(cell.p99Ms)} ms  srv ${num(cell.serverCpuMsPerOp)} ms/op (${num(cell.serverCores)} cores${loopLabel(cell)})  cli ${num(cell.clientCpuMsPerOp)} ms/op  other ${num(cell.otherCores)} cores  [${cell.ops} ops]` +
         (cell.healScans !== undefined ? `  (${cell.healScans} deep heal scans completed meanwhile)` : '') +
         (cell.otherCores > DISTURBED ? '  <- disturbed: something else was busy' : ''),
     );

@@ -56,6 +56,40 @@ export function treeCpuMs(rootPid) {
   return { ms: (ticks * 1000) / clockTicks(), pids };
 }
 
+/**
+ * Per process of `pids`: the milliseconds its main thread (the event loop of a Node server)
+ * has run on a core and waited runnable for one, from /proc/<pid>/task/<pid>/schedstat
+ * (nanoseconds). Waiting for a core is what a busy event loop does when the machine's
+ * cores are taken by its other threads and the client.
+ */
+export function mainThreadSchedule(pids) {
+  const schedule = new Map();
+  for (const pid of pids) {
+    try {
+      const [runNs, waitNs] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'latin1').trim().split(' ').map(Number);
+      schedule.set(pid, { runMs: runNs / 1e6, waitMs: waitNs / 1e6 });
+    } catch {
+      // the process went away, or the kernel keeps no schedstat
+    }
+  }
+  return schedule;
+}
+
+/**
+ * The share of the window [a, b] (samples of `mainThreadSchedule`, `ms` apart) that the
+ * busiest main thread ran on a core and waited for one: the server's event loop.
+ */
+export function loopSchedule(a, b, ms) {
+  let busiest = null;
+  for (const [pid, end] of b) {
+    const start = a.get(pid);
+    if (!start) continue;
+    const run = end.runMs - start.runMs;
+    if (!busiest || run > busiest.run) busiest = { run, wait: end.waitMs - start.waitMs };
+  }
+  return busiest && ms > 0 ? { loopOnCore: busiest.run / ms, loopWaiting: busiest.wait / ms } : { loopOnCore: null, loopWaiting: null };
+}
+
 /** CPU milliseconds used so far by this (client) process, all threads. */
 export function selfCpuMs() {
   const u = process.cpuUsage();

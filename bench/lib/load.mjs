@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { S3Client } from './s3-client.mjs';
 import { makeOp } from './workloads.mjs';
-import { treeCpuMs, selfCpuMs, machineBusyMs } from './cpu.mjs';
+import { treeCpuMs, selfCpuMs, machineBusyMs, mainThreadSchedule, loopSchedule } from './cpu.mjs';
 
 /** Milliseconds on a clock shared by all threads of the process. */
 export const now = () => performance.timeOrigin + performance.now();
@@ -106,7 +106,10 @@ export async function measure({ workload, server, clientOpts, threads, warmupMs,
   // Samples run on timers; with a local client they may fire a little late
   // behind I/O callbacks, which is harmless: the window is cut at the actual
   // sampling instants, not the planned ones.
-  const sample = () => ({ t: now(), server: treeCpuMs(server.pid).ms, client: selfCpuMs(), machine: machineBusyMs() });
+  const sample = () => {
+    const tree = treeCpuMs(server.pid);
+    return { t: now(), server: tree.ms, loops: mainThreadSchedule(tree.pids), client: selfCpuMs(), machine: machineBusyMs() };
+  };
   const guard = Promise.all(loads); // surfaces a failure even before the window starts
   guard.catch(() => {});
   let a, b;
@@ -203,5 +206,7 @@ function summarize(parts, a, b, workload) {
     // busy CPU outside server and client (other processes, unattributed
     // interrupt work): high values mean the cell was disturbed
     otherCores: (b.machine - a.machine - (b.server - a.server) - (b.client - a.client)) / (b.t - a.t),
+    // the server's event loop: share of the window on a core, and runnable waiting for one
+    ...loopSchedule(a.loops, b.loops, b.t - a.t),
   };
 }

@@ -30,7 +30,13 @@ const DISTURBED_RATIO =
   '* the cairn or s3rver cell of a round was disturbed (*N: in N rounds): rerun before trusting this ratio';
 const FOOTNOTE = `* disturbed: more than ${DISTURBED} cores were busy outside the server and the client during the window`;
 
-const RESULT_HEAD = ['workload', 'server', 'conc', 'ops', 'ops/s', 'MiB/s', 'keys/s', 'p50 ms', 'p99 ms', 'srv CPU ms/op', 'srv cores', 'cli CPU ms/op'];
+const RESULT_HEAD = ['workload', 'server', 'conc', 'ops', 'ops/s', 'MiB/s', 'keys/s', 'p50 ms', 'p99 ms', 'srv CPU ms/op', 'srv cores', 'loop % core/wait', 'cli CPU ms/op'];
+
+/** "65/25": the server's event loop's percent of the window on a core / waiting for one. */
+function loopShares(c) {
+  if (c.loopOnCore === null || c.loopOnCore === undefined) return '-';
+  return `${Math.round(c.loopOnCore * 100)}/${Math.round(c.loopWaiting * 100)}`;
+}
 
 function resultRows(cells, workloads) {
   const rows = [];
@@ -39,12 +45,12 @@ function resultRows(cells, workloads) {
   for (const w of workloads)
     for (const c of cells.filter((c) => c.workload === w.id)) {
       if (c.error) {
-        rows.push([w.name, serverLabel(c), String(w.concurrency), 'FAILED', '', '', '', '', '', '', '', '']);
+        rows.push([w.name, serverLabel(c), String(w.concurrency), 'FAILED', '', '', '', '', '', '', '', '', '']);
         continue;
       }
       rows.push([
         w.name, serverLabel(c), String(w.concurrency), String(c.ops), num(c.opsPerSec) + (c.otherCores > DISTURBED ? ' *' : ''), num(c.mibPerSec), c.keysPerSec === null ? '-' : num(c.keysPerSec),
-        num(c.p50Ms), num(c.p99Ms), num(c.serverCpuMsPerOp), num(c.serverCores), num(c.clientCpuMsPerOp),
+        num(c.p50Ms), num(c.p99Ms), num(c.serverCpuMsPerOp), num(c.serverCores), loopShares(c), num(c.clientCpuMsPerOp),
       ]);
     }
   return rows;
@@ -124,7 +130,8 @@ const COMP_HEAD = ['workload', 'metric', 'cairn', 's3rver', 'cairn/s3rver', 'tar
 export function textReport(cells, workloads, comps) {
   return [
     'Results (ops = completed in the measured window; list ops are 1000-key pages; srv CPU = server process tree',
-    'utime+stime per op; srv cores = server CPU / wall time; cli = this load generator)',
+    'utime+stime per op; srv cores = server CPU / wall time; loop % core/wait = the server\'s event loop on a core /',
+    'runnable but waiting for one, in % of the window; cli = this load generator)',
     '',
     textTable(RESULT_HEAD, resultRows(cells, workloads), 2),
     ...(cells.some((c) => c.otherCores > DISTURBED) ? [FOOTNOTE] : []),

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 // The benchmark's report is plain JavaScript (bench/ runs without a build).
 // @ts-expect-error -- no type declarations for the bench's .mjs modules
 import { comparisons, median } from '../../../bench/lib/report.mjs';
+// @ts-expect-error -- no type declarations for the bench's .mjs modules
+import { loopSchedule, mainThreadSchedule } from '../../../bench/lib/cpu.mjs';
 
 interface Cell {
   server: string;
@@ -69,5 +71,29 @@ describe('bench report', () => {
     const [get] = comparisons(cells, workloads) as Array<Record<string, unknown>>;
     expect(get.pairedRounds).toBe(2); // round 3 has no s3rver cell
     expect(get.disturbedRounds).toBe(1);
+  });
+});
+
+describe("the bench's event-loop schedule", () => {
+  const sample = (entries: Array<[number, number, number]>) => new Map(entries.map(([pid, runMs, waitMs]) => [pid, { runMs, waitMs }]));
+
+  it("takes the busiest process's main thread and gives its shares of the window", () => {
+    // pid 10 is a wrapper that barely runs; pid 11 is the server; pid 12 appeared mid-window.
+    const start = sample([[10, 5, 1], [11, 1000, 200]]);
+    const end = sample([[10, 6, 1], [11, 3560, 1280], [12, 900, 0]]);
+    expect(loopSchedule(start, end, 4000)).toEqual({ loopOnCore: 0.64, loopWaiting: 0.27 });
+  });
+
+  it('reports nothing rather than zero when no main thread could be read', () => {
+    expect(loopSchedule(new Map(), sample([[11, 10, 0]]), 4000)).toEqual({ loopOnCore: null, loopWaiting: null });
+  });
+
+  it('reads real schedstat figures of this process', () => {
+    const before = mainThreadSchedule([process.pid]).get(process.pid);
+    let spin = 0;
+    for (let i = 0; i < 2e7; i++) spin += i;
+    const after = mainThreadSchedule([process.pid]).get(process.pid);
+    expect(spin).toBeGreaterThan(0);
+    expect(after.runMs).toBeGreaterThan(before.runMs);
   });
 });
