@@ -14,7 +14,7 @@ import { pool, DATA_BUCKET, LIST_BUCKET, sha256Of } from './lib/content.mjs';
 import { S3Client, TRANSPORTS } from './lib/s3-client.mjs';
 import { measure } from './lib/load.mjs';
 import { startServer, SERVER_NAMES, cleanupSync, registerTempDir, keepTempDirs, BENCH_DIR, REPO_DIR } from './lib/servers.mjs';
-import { textReport, markdownReport, comparisons, num, DISTURBED } from './lib/report.mjs';
+import { textReport, markdownReport, comparisons, num, DISTURBED, loopPercents } from './lib/report.mjs';
 
 const USAGE = `usage: node bench/run.mjs [options]   (or: npm run bench -- [options])
   --duration S        measured seconds per cell (default 5)
@@ -185,8 +185,8 @@ function cellLabel(w, name, round) {
 
 /** ", loop 64% on a core + 27% waiting": how much the server's event loop ran and waited for a core. */
 function loopLabel(cell) {
-  if (cell.loopOnCore === null) return '';
-  return `, loop ${Math.round(cell.loopOnCore * 100)}% on a core + ${Math.round(cell.loopWaiting * 100)}% waiting`;
+  const loop = loopPercents(cell);
+  return loop ? `, loop ${loop.onCore}% on a core + ${loop.waiting}% waiting` : '';
 }
 
 /** One (workload, server) cell: its data set up, then measured. */

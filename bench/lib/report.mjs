@@ -32,10 +32,19 @@ const FOOTNOTE = `* disturbed: more than ${DISTURBED} cores were busy outside th
 
 const RESULT_HEAD = ['workload', 'server', 'conc', 'ops', 'ops/s', 'MiB/s', 'keys/s', 'p50 ms', 'p99 ms', 'srv CPU ms/op', 'srv cores', 'loop % core/wait', 'cli CPU ms/op'];
 
-/** "65/25": the server's event loop's percent of the window on a core / waiting for one. */
+/**
+ * The server's event loop's percent of a cell's window on a core and waiting for one, or
+ * null (a cell from before the bench measured it, or no schedstat).
+ */
+export function loopPercents(c) {
+  if (c.loopOnCore === null || c.loopOnCore === undefined) return null;
+  return { onCore: Math.round(c.loopOnCore * 100), waiting: Math.round(c.loopWaiting * 100) };
+}
+
+/** "65/25" for the results table. */
 function loopShares(c) {
-  if (c.loopOnCore === null || c.loopOnCore === undefined) return '-';
-  return `${Math.round(c.loopOnCore * 100)}/${Math.round(c.loopWaiting * 100)}`;
+  const loop = loopPercents(c);
+  return loop ? `${loop.onCore}/${loop.waiting}` : '-';
 }
 
 function resultRows(cells, workloads) {
