@@ -106,11 +106,14 @@ describe('CopyObject', () => {
       expect((await signedRequest(server, 'HEAD', '/dst/x')).status).toBe(404);
     });
 
-    it('copies a named version (?versionId=null on an unversioned bucket); an unknown version is NoSuchVersion', async () => {
+    it('copies a named version (?versionId=null on an unversioned bucket); an unknown version is NoSuchVersion, a malformed one InvalidArgument', async () => {
       await s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'by-version', CopySource: 'src/dir/sharded%20%C3%A9%2B%3F.bin?versionId=null' }));
       expect((await bytes('dst', 'by-version')).equals(sharded)).toBe(true);
-      const error = await s3ErrorOf(s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'by-version-2', CopySource: 'src/inline.bin?versionId=3sL4kqtJlcpXroDTDmJ' })));
-      expect(error.name).toBe('NoSuchVersion');
+      const unknown = await s3ErrorOf(s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'by-version-2', CopySource: `src/inline.bin?versionId=${'0'.repeat(32)}` })));
+      expect(unknown.name).toBe('NoSuchVersion');
+      const malformed = await s3ErrorOf(s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'by-version-2', CopySource: 'src/inline.bin?versionId=3sL4kqtJlcpXroDTDmJ' })));
+      expect(malformed.name).toBe('InvalidArgument');
+      expect((await signedRequest(server, 'HEAD', '/dst/by-version-2')).status).toBe(404);
     });
 
     it('x-amz-copy-source-if-* conditions: 412 PreconditionFailed when they fail, with AWS precedence', async () => {

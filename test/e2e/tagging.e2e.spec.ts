@@ -104,9 +104,10 @@ describe('object and bucket tagging', () => {
     expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'never' })))).name).toBe('NotFound');
   });
 
-  it('answers NoSuchKey, NoSuchVersion and NoSuchBucket', async () => {
+  it('answers NoSuchKey, NoSuchVersion, InvalidArgument (a malformed version id) and NoSuchBucket', async () => {
     expect((await s3ErrorOf(s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: 'missing' })))).name).toBe('NoSuchKey');
-    expect((await s3ErrorOf(s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: 'plain', VersionId: 'v9' })))).name).toBe('NoSuchVersion');
+    expect((await s3ErrorOf(s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: 'plain', VersionId: '0'.repeat(32) })))).name).toBe('NoSuchVersion');
+    expect((await s3ErrorOf(s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: 'plain', VersionId: 'v9' })))).name).toBe('InvalidArgument');
     expect((await s3ErrorOf(s3.send(new PutObjectTaggingCommand({ Bucket: 'no-such-tagged', Key: 'k', Tagging: { TagSet: [] } })))).name).toBe('NoSuchBucket');
   });
 

@@ -179,6 +179,29 @@ describe('versioning', () => {
     expect((await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'src', VersionId: v1 })))).name).toBe('NoSuchVersion');
   });
 
+  it('refuses a malformed or empty version id with InvalidArgument and deletes nothing; a well-formed unknown one is NoSuchVersion, or a no-op delete', async () => {
+    const v1 = (await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'kept', Body: 'still here' }))).VersionId!;
+    for (const versionId of ['bogus', v1.toUpperCase(), `${v1}0`, '']) {
+      for (const method of ['GET', 'HEAD', 'DELETE']) {
+        const response = await signedFetch(server, { method, path: `/${BUCKET}/kept`, query: { versionId } });
+        expect(response.status, `${method} ${versionId}`).toBe(400);
+        if (method !== 'HEAD') expect(response.body, `${method} ${versionId}`).toContain('<Code>InvalidArgument</Code>');
+      }
+    }
+    const listing = await s3ErrorOf(s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, KeyMarker: 'kept', VersionIdMarker: 'bogus' })));
+    expect(listing.name).toBe('InvalidArgument');
+
+    const unknown = '0'.repeat(32);
+    expect((await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'kept', VersionId: unknown })))).name).toBe('NoSuchVersion');
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'kept', VersionId: unknown }));
+
+    const batch = await s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: 'kept', VersionId: 'bogus' }] } }));
+    expect(batch.Deleted ?? []).toEqual([]);
+    expect(batch.Errors).toEqual([expect.objectContaining({ Key: 'kept', VersionId: 'bogus', Code: 'NoSuchVersion' })]);
+    expect(await text('kept', v1)).toBe('still here');
+    expect(await text('kept')).toBe('still here');
+  });
+
   it('works the same from boto3 (versioned put, list_object_versions, delete marker)', () => {
     const python = `
 import boto3, sys, json

@@ -2,6 +2,7 @@
  * The CopyObject request headers: `x-amz-copy-source` (`[/]bucket/key[?versionId=id]`,
  * URL-encoded), `x-amz-metadata-directive` and `x-amz-tagging-directive`.
  */
+import { isWellFormedVersionId } from '../../domain/rules/version-ids';
 import { s3Error } from '../../domain/errors';
 
 export interface CopySource {
@@ -31,7 +32,7 @@ export function parseCopySource(value: string): CopySource {
   if (query === '') return source;
   const params = new URLSearchParams(query);
   const versionId = params.get('versionId');
-  if (versionId === null || versionId === '') {
+  if (versionId === null || !isWellFormedVersionId(versionId)) {
     throw s3Error('InvalidArgument', 'Invalid version id specified', { ArgumentName: 'x-amz-copy-source', ArgumentValue: value });
   }
   return { ...source, versionId };

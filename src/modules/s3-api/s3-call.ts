@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestContext } from '../../domain/deciders/decision-context';
+import { assertWellFormedVersionId } from '../../domain/rules/version-ids';
 import { uriEncode } from '../../infra/http/uri-encode';
 import type { VerifiedRequest } from '../../infra/http/sigv4';
 import type { S3Response } from './s3-response';
@@ -27,9 +28,16 @@ export function header(call: S3Call, name: string): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
 }
 
+/** The versionId query parameter, if any; InvalidArgument when it cannot be a version id. */
+export function requestedVersionId(call: S3Call): string | undefined {
+  const versionId = call.target.query.get('versionId');
+  if (versionId !== undefined) assertWellFormedVersionId(versionId);
+  return versionId;
+}
+
 /** The object version a request names: bucket, key and the versionId query parameter, if any. */
 export function objectTarget(call: S3Call): ObjectTarget {
-  const versionId = call.target.query.get('versionId');
+  const versionId = requestedVersionId(call);
   return { bucket: bucketOf(call), key: call.target.key, ...(versionId !== undefined ? { versionId } : {}) };
 }
 

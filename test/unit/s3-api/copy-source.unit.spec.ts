@@ -10,12 +10,16 @@ describe('x-amz-copy-source', () => {
     expect(parseCopySource('/src/caf%C3%A9%20%2B%3F.txt')).toEqual({ bucket: 'src', key: 'café +?.txt' });
   });
 
-  it('reads ?versionId=', () => {
-    expect(parseCopySource('src/k?versionId=3HL4kqtJlcpXroDTDmJ%2BrmSpXd3dIbrHY')).toEqual({ bucket: 'src', key: 'k', versionId: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY' });
+  it('reads ?versionId= (one of cairn\'s ids, or null)', () => {
+    const id = '0194a5b3c2d1000a8f3e2d1c0b9a8776';
+    expect(parseCopySource(`src/k?versionId=${id}`)).toEqual({ bucket: 'src', key: 'k', versionId: id });
+    expect(parseCopySource('src/k?versionId=null')).toEqual({ bucket: 'src', key: 'k', versionId: 'null' });
   });
 
-  it('refuses a source without bucket or key, bad escapes and an empty version id as InvalidArgument', () => {
-    for (const bad of ['src', 'src/', '/k', '%E0%A4%A/k', 'src/k?versionId=']) expect(codeOf(() => parseCopySource(bad)), bad).toBe('InvalidArgument');
+  it('refuses a source without bucket or key, bad escapes and an empty or malformed version id as InvalidArgument', () => {
+    for (const bad of ['src', 'src/', '/k', '%E0%A4%A/k', 'src/k?versionId=', 'src/k?versionId=3HL4kqtJlcpXroDTDmJ%2BrmSpXd3dIbrHY']) {
+      expect(codeOf(() => parseCopySource(bad)), bad).toBe('InvalidArgument');
+    }
   });
 
   it('knows COPY (default) and REPLACE directives only', () => {

@@ -9,7 +9,7 @@ import { s3Error } from '../../../domain/errors';
 import { assertOwnerOnlyCannedAcl, assertOwnerOnlyGrants } from '../../../domain/rules/acl';
 import { BucketService } from '../../buckets/bucket.service';
 import { ObjectService } from '../../objects/object.service';
-import { bucketOf, header, type S3Call } from '../s3-call';
+import { bucketOf, header, requestedVersionId, type S3Call } from '../s3-call';
 import { ownerOf, type Owner } from '../s3-owner';
 import { readSmallBody } from '../small-body';
 import { parseAccessControlPolicy, renderOwnerOnlyAcl } from '../xml/acl.xml';
@@ -50,7 +50,7 @@ export class AclHandlers {
 
   /** The object (or version) must exist: NoSuchKey / NoSuchVersion otherwise, as AWS. */
   private async findObject(call: S3Call): Promise<void> {
-    await this.objects.getObject(bucketOf(call), call.target.key, { versionId: call.target.query.get('versionId') });
+    await this.objects.getObject(bucketOf(call), call.target.key, { versionId: requestedVersionId(call) });
   }
 
   /** A canned ACL, x-amz-grant-* headers, or an AccessControlPolicy body: one of them, changing nothing. */

@@ -5,6 +5,7 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { isS3Error, S3_ERRORS } from '../../../domain/errors';
+import { isWellFormedVersionId } from '../../../domain/rules/version-ids';
 import { BucketService } from '../../buckets/bucket.service';
 import { ObjectService } from '../../objects/object.service';
 import { assertBodyDigestSent } from '../required-digest';
@@ -43,6 +44,10 @@ export class DeleteObjectsHandlers {
   }
 
   private async deleteOne(call: S3Call, bucket: string, object: { key: string; versionId?: string }): Promise<DeleteOutcome> {
+    // AWS reports a malformed id in the document as that key's NoSuchVersion, not a deletion.
+    if (object.versionId !== undefined && !isWellFormedVersionId(object.versionId)) {
+      return { ...object, deleted: false, code: 'NoSuchVersion', message: S3_ERRORS.NoSuchVersion.message };
+    }
     try {
       const result = await this.objects.deleteObject(call.context, bucket, object.key, object.versionId, { bypassGovernance: bypassesGovernance(call) });
       const marker = result.deleteMarker && result.versionId !== undefined ? { deleteMarker: { versionId: result.versionId } } : {};

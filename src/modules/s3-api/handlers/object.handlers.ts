@@ -10,7 +10,7 @@ import { readPreconditions, readWriteConditions } from '../conditional-headers';
 import { parseCopySource, parseDirective } from '../copy-source';
 import { applyResponseOverrides, objectHeaders, storageClassFrom, systemMetadataFrom, userMetadataFrom } from '../object-metadata';
 import { payloadOf } from '../request-body';
-import { bucketOf, header, type S3Call } from '../s3-call';
+import { bucketOf, header, requestedVersionId, type S3Call } from '../s3-call';
 import { ClientGone, type Headers } from '../s3-response';
 import { renderCopyObjectResult } from '../xml/copy-object.xml';
 import { lockHeaders, lockRequestFrom } from '../xml/object-lock.xml';
@@ -108,7 +108,7 @@ export class ObjectHandlers {
   /** GET ?attributes with x-amz-object-attributes: metadata about the object without its bytes. */
   async getObjectAttributes(call: S3Call): Promise<void> {
     const wanted = requestedAttributes(header(call, 'x-amz-object-attributes'));
-    const { bucket, version } = await this.objects.objectVersion(bucketOf(call), call.target.key, call.target.query.get('versionId'));
+    const { bucket, version } = await this.objects.objectVersion(bucketOf(call), call.target.key, requestedVersionId(call));
     const headers: Headers = { 'last-modified': new Date(version.lastModified).toUTCString() };
     if (bucket.versioning !== 'Unversioned') headers['x-amz-version-id'] = version.versionId;
     const page = {
@@ -119,7 +119,7 @@ export class ObjectHandlers {
   }
 
   async deleteObject(call: S3Call): Promise<void> {
-    const result = await this.objects.deleteObject(call.context, bucketOf(call), call.target.key, call.target.query.get('versionId'), {
+    const result = await this.objects.deleteObject(call.context, bucketOf(call), call.target.key, requestedVersionId(call), {
       bypassGovernance: bypassesGovernance(call),
     });
     const headers: Headers = {};
@@ -131,7 +131,7 @@ export class ObjectHandlers {
   private find(call: S3Call): Promise<ObjectRead> {
     const partNumber = parsePartNumber(call.target.query.get('partNumber'));
     return this.objects.getObject(bucketOf(call), call.target.key, {
-      versionId: call.target.query.get('versionId'),
+      versionId: requestedVersionId(call),
       range: header(call, 'range'),
       ...(partNumber !== undefined ? { partNumber } : {}),
       conditions: readPreconditions(call),

@@ -1,3 +1,4 @@
+import { assertWellFormedVersionId } from '../../../domain/rules/version-ids';
 import { Injectable } from '@nestjs/common';
 import { ServerConfig } from '../../../config/server-config';
 import { s3Error } from '../../../domain/errors';
@@ -40,6 +41,7 @@ export class VersioningHandlers {
     if (versionIdMarker !== undefined && keyMarker === undefined) {
       throw s3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarker });
     }
+    if (versionIdMarker !== undefined) assertWellFormedVersionId(versionIdMarker, 'version-id-marker');
     const render = {
       bucket: bucketOf(call),
       prefix: query.get('prefix') ?? '',
