@@ -11,6 +11,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
+  paginateListBuckets,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -46,6 +47,29 @@ describe('AWS SDK v3 against cairn', () => {
     }
     const { Buckets } = await s3.send(new ListBucketsCommand({}));
     expect(Buckets?.map((b) => b.Name)).toEqual(['sdk-basics']);
+  });
+
+  it('ListBuckets filters by prefix and region and pages with max-buckets and continuation tokens', async () => {
+    const names = ['pages-a', 'pages-b', 'pages-c', 'pages-d', 'pages-e'];
+    for (const name of names) await s3.send(new CreateBucketCommand({ Bucket: name }));
+    const filtered = await s3.send(new ListBucketsCommand({ Prefix: 'pages-' }));
+    expect(filtered.Buckets?.map((b) => b.Name)).toEqual(names);
+    expect(filtered.Prefix).toBe('pages-');
+    expect(filtered.ContinuationToken).toBeUndefined();
+    expect(filtered.Buckets?.every((b) => b.BucketRegion === 'us-east-1')).toBe(true);
+
+    const first = await s3.send(new ListBucketsCommand({ Prefix: 'pages-', MaxBuckets: 2 }));
+    expect(first.Buckets?.map((b) => b.Name)).toEqual(['pages-a', 'pages-b']);
+    expect(first.ContinuationToken).toBeDefined();
+    const pages: string[][] = [];
+    for await (const page of paginateListBuckets({ client: s3 }, { Prefix: 'pages-', MaxBuckets: 2 })) pages.push(page.Buckets!.map((b) => b.Name!));
+    expect(pages).toEqual([['pages-a', 'pages-b'], ['pages-c', 'pages-d'], ['pages-e']]);
+
+    expect((await s3.send(new ListBucketsCommand({ Prefix: 'pages-', BucketRegion: 'eu-west-1' }))).Buckets ?? []).toEqual([]);
+    expect((await s3.send(new ListBucketsCommand({ Prefix: 'pages-', BucketRegion: 'us-east-1' }))).Buckets).toHaveLength(5);
+    for (const MaxBuckets of [0, 10_001]) expect((await s3ErrorOf(s3.send(new ListBucketsCommand({ MaxBuckets })))).name, String(MaxBuckets)).toBe('InvalidArgument');
+    expect((await s3ErrorOf(s3.send(new ListBucketsCommand({ ContinuationToken: 'bm90IG91cnM=' })))).name).toBe('InvalidArgument');
+    for (const name of names) await s3.send(new DeleteBucketCommand({ Bucket: name }));
   });
 
   it('puts and gets objects of every size class byte for byte, with MD5 ETags', async () => {

@@ -1,3 +1,4 @@
+import { decodeContinuationToken, encodeContinuationToken } from '../continuation-token';
 import { Injectable } from '@nestjs/common';
 import { s3Error } from '../../../domain/errors';
 import { assertAcceptableCannedAclOnWrite } from '../../../domain/rules/acl';
@@ -102,16 +103,3 @@ export class BucketHandlers {
   }
 }
 
-
-/** Continuation tokens are opaque to clients: the base64 of where the next page starts. */
-function encodeContinuationToken(last: string): string {
-  return Buffer.from(`cairn1:${last}`, 'utf8').toString('base64');
-}
-
-function decodeContinuationToken(token: string): string {
-  const text = Buffer.from(token, 'base64').toString('utf8');
-  if (!text.startsWith('cairn1:')) {
-    throw s3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
-  }
-  return text.slice('cairn1:'.length);
-}
