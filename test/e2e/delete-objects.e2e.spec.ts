@@ -64,7 +64,7 @@ describe('DeleteObjects', () => {
     const deleteXml = (keys: string[]) => `<Delete>${keys.map((k) => `<Object><Key>${k}</Key></Object>`).join('')}</Delete>`;
     const post = (body: string, headers: Record<string, string>) => signedFetch(server, { method: 'POST', path: `/${bucket}`, query: { delete: '' }, headers, body });
 
-    beforeAll(() => fill(bucket, ['one', 'two']));
+    beforeAll(() => fill(bucket, ['one', 'two', 'two\uFFFD']));
 
     it('a request without Content-MD5 or a checksum: InvalidRequest, as AWS', async () => {
       const response = await post(deleteXml(['one']), {});
@@ -87,6 +87,13 @@ describe('DeleteObjects', () => {
       }
     });
 
+    it('a document that is not UTF-8: MalformedXML (its bad byte read as U+FFFD would name another key)', async () => {
+      const body = Buffer.concat([Buffer.from('<Delete><Object><Key>two'), Buffer.from([0xff]), Buffer.from('</Key></Object></Delete>')]);
+      const response = await signedFetch(server, { method: 'POST', path: `/${bucket}`, query: { delete: '' }, headers: { 'content-md5': md5Base64(body) }, body });
+      expect(response.status).toBe(400);
+      expect(response.body).toContain('<Code>MalformedXML</Code>');
+    });
+
     it('1001 keys: MalformedXML (1000 is the limit)', async () => {
       const body = deleteXml(Array.from({ length: 1001 }, (_, i) => (i === 0 ? 'one' : `k${i}`)));
       const response = await post(body, { 'content-md5': md5Base64(body) });
@@ -95,7 +102,7 @@ describe('DeleteObjects', () => {
     });
 
     it('and the keys are all still there', async () => {
-      expect(await keysIn(bucket)).toEqual(['one', 'two']);
+      expect(await keysIn(bucket)).toEqual(['one', 'two', 'two\uFFFD']);
     });
 
     it('a Content-MD5 request that is right deletes (raw XML with namespace and Quiet=false)', async () => {
@@ -103,7 +110,7 @@ describe('DeleteObjects', () => {
       const response = await post(body, { 'content-md5': md5Base64(body) });
       expect(response.status).toBe(200);
       expect(response.body).toContain('<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Deleted><Key>two</Key></Deleted></DeleteResult>');
-      expect(await keysIn(bucket)).toEqual(['one']);
+      expect(await keysIn(bucket)).toEqual(['one', 'two\uFFFD']);
     });
   });
 

@@ -31,9 +31,25 @@ const parser = new XMLParser({
   tagValueProcessor: (_name, value) => decodeXmlReferences(value),
 });
 
-export function parseXmlDocument(body: Buffer): Record<string, unknown> {
-  const text = body.toString('utf8');
+/**
+ * The text of a request document: MalformedXML unless it is UTF-8 (a byte that is not would
+ * otherwise become U+FFFD, and a DeleteObjects key with it another key) and free of DOCTYPEs.
+ */
+export function documentText(body: Buffer): string {
+  let text: string;
+  try {
+    text = strictUtf8.decode(body);
+  } catch {
+    throw s3Error('MalformedXML');
+  }
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw s3Error('MalformedXML');
+  return text;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function parseXmlDocument(body: Buffer): Record<string, unknown> {
+  const text = documentText(body);
   try {
     const parsed = parser.parse(text, true) as Record<string, unknown>;
     if (typeof parsed !== 'object' || parsed === null) throw new Error('not an element');

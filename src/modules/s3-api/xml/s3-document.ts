@@ -6,14 +6,14 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { s3Error } from '../../../domain/errors';
+import { documentText } from './request-documents';
 
 export type XmlElement = { readonly [name: string]: XmlNode };
 export type XmlNode = string | XmlElement | XmlNode[];
 
 /** Parses `body`, whose root must be `root`; `arrays` are the paths (`Root.Child`) that may repeat. */
 export function parseS3Document(body: Buffer, root: string, arrays: readonly string[]): XmlElement {
-  const text = body.toString('utf8');
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw s3Error('MalformedXML');
+  const text = documentText(body);
   const repeated = new Set(arrays);
   const parser = new XMLParser({
     ignoreAttributes: false,
