@@ -6,9 +6,13 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import * as zlib from 'node:zlib';
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
@@ -150,6 +154,30 @@ describe('CopyObject', () => {
       const response = await signedRequest(server, 'PUT', '/dst/tagged', { headers: { 'x-amz-copy-source': '/src/inline.bin', 'x-amz-tagging-directive': 'REPLACE' } });
       expect(response.status).toBe(200);
       expect(response.body.toString()).toMatch(/<CopyObjectResult xmlns="http:\/\/s3.amazonaws.com\/doc\/2006-03-01\/"><ETag>&quot;[0-9a-f]{32}&quot;<\/ETag><LastModified>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z<\/LastModified><ChecksumCRC32>[A-Za-z0-9+/=]+<\/ChecksumCRC32><\/CopyObjectResult>$/);
+    });
+
+    it('copies a multipart object with a COMPOSITE checksum (lib-storage\'s default), giving the copy a full-object one; x-amz-checksum-algorithm picks another', async () => {
+      const parts = [randomBytes(5 * 1024 * 1024), randomBytes(1000)];
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'src', Key: 'composite', ChecksumAlgorithm: 'CRC32' }));
+      const uploaded = [];
+      for (const [index, Body] of parts.entries()) {
+        const part = await s3.send(new UploadPartCommand({ Bucket: 'src', Key: 'composite', UploadId, PartNumber: index + 1, Body, ChecksumAlgorithm: 'CRC32' }));
+        uploaded.push({ PartNumber: index + 1, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 });
+      }
+      const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'src', Key: 'composite', UploadId, MultipartUpload: { Parts: uploaded } }));
+      expect(done.ChecksumCRC32).toMatch(/-2$/);
+      const whole = Buffer.concat(parts);
+      const crc32 = Buffer.alloc(4);
+      crc32.writeUInt32BE(zlib.crc32(whole));
+
+      const copy = await s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'composite-copy', CopySource: 'src/composite' }));
+      expect(copy.CopyObjectResult?.ChecksumCRC32).toBe(crc32.toString('base64'));
+      expect((await bytes('dst', 'composite-copy')).equals(whole)).toBe(true);
+
+      const sha = await s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'composite-sha', CopySource: 'src/composite', ChecksumAlgorithm: 'SHA256' }));
+      expect(sha.CopyObjectResult?.ChecksumSHA256).toBe(createHash('sha256').update(whole).digest('base64'));
+      const head = await s3.send(new HeadObjectCommand({ Bucket: 'dst', Key: 'composite-sha', ChecksumMode: 'ENABLED' }));
+      expect([head.ChecksumSHA256, head.ChecksumCRC32]).toEqual([sha.CopyObjectResult?.ChecksumSHA256, undefined]);
     });
 
     it('a conditional copy (If-None-Match: *) does not overwrite an existing destination', async () => {

@@ -1,8 +1,10 @@
 /**
  * The source of a CopyObject as an ObjectPayload, so a copy goes through the same write
  * path as a PUT: the source version's bytes are read back (verified block by block by the
- * ObjectReader) and re-encoded for the destination. The MD5 and the source's checksum
- * algorithm are recomputed over the bytes that were actually copied.
+ * ObjectReader) and re-encoded for the destination. The MD5 and a checksum (the algorithm
+ * the request names, else the source's) are recomputed over the bytes actually copied: the
+ * copy is one object, so its checksum is a full-object one even when the source's was a
+ * multipart upload's COMPOSITE checksum (`…-N`, a checksum of the parts' checksums).
  */
 import { createHash } from 'node:crypto';
 import { s3Error } from '../../domain/errors';
@@ -11,17 +13,29 @@ import { createChecksum } from '../../infra/http/checksums';
 import type { ByteSink } from '../../infra/storage/object-reader';
 import type { ObjectPayload } from './object-payload';
 
-export function copyPayload(source: ObjectVersion, produce: (sink: ByteSink) => Promise<void>): ObjectPayload {
-  const payload = rangeCopyPayload(source.size, produce, source.checksum?.algorithm);
+export function copyPayload(
+  source: ObjectVersion,
+  produce: (sink: ByteSink) => Promise<void>,
+  /** x-amz-checksum-algorithm of the CopyObject request. */
+  requestedAlgorithm?: ChecksumValue['algorithm'],
+): ObjectPayload {
+  const algorithm = requestedAlgorithm ?? source.checksum?.algorithm;
+  const payload = rangeCopyPayload(source.size, produce, algorithm);
+  const comparable = source.checksum && source.checksum.algorithm === algorithm && !isComposite(source.checksum) ? source.checksum : undefined;
   return {
     ...payload,
     async finish() {
       const result = await payload.finish();
       // Both sides were computed over verified bytes: a difference is a bug, never a client error.
-      if (source.checksum && result.checksum?.value !== source.checksum.value) throw s3Error('InternalError', 'The copied bytes do not match the source checksum.');
+      if (comparable && result.checksum?.value !== comparable.value) throw s3Error('InternalError', 'The copied bytes do not match the source checksum.');
       return result;
     },
   };
+}
+
+/** A multipart upload's COMPOSITE checksum carries its part count (`…-3`). */
+function isComposite(checksum: ChecksumValue): boolean {
+  return checksum.value.includes('-');
 }
 
 /**

@@ -9,7 +9,7 @@ import type { BucketRecord } from '../../domain/bucket';
 import type { RequestContext } from '../../domain/deciders/decision-context';
 import { assertBucketExists, currentVersion, decideDeleteObject, decidePutObject } from '../../domain/deciders/object-decider';
 import { S3Error, s3Error } from '../../domain/errors';
-import type { ObjectVersion, SystemMetadata } from '../../domain/object-version';
+import type { ChecksumValue, ObjectVersion, SystemMetadata } from '../../domain/object-version';
 import { NULL_VERSION_ID } from '../../domain/object-version';
 import { decisionState, releasedDataDirs } from '../../domain/projections/projection';
 import { MAX_LIST_KEYS, type ListPage, type ListParams } from '../../domain/rules/listing';
@@ -89,6 +89,8 @@ export interface CopyObjectInput {
   readonly lock?: LockRequest;
   /** The destination's tags from the source's (x-amz-tagging-directive); none when absent. */
   readonly tags?: (sourceTags: readonly Tag[] | undefined) => readonly Tag[];
+  /** x-amz-checksum-algorithm: the copy's checksum (default: the source's algorithm). */
+  readonly checksumAlgorithm?: ChecksumValue['algorithm'];
 }
 
 export interface CopyObjectResult extends PutObjectResult {
@@ -223,7 +225,7 @@ export class ObjectService {
     const result = await this.putObject(context, {
       bucket: input.bucket,
       key: input.key,
-      payload: copyPayload(version, (sink) => read.pipe(sink)),
+      payload: copyPayload(version, (sink) => read.pipe(sink), input.checksumAlgorithm),
       ...metadata,
       ...(input.tags ? { tags: input.tags(version.tags) } : {}),
       ...(input.lock ? { lock: input.lock } : {}),
