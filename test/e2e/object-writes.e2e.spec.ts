@@ -38,6 +38,34 @@ describe('object writes', () => {
   let s3: S3Client;
   serverForTests((started) => ({ server, s3 } = started), { buckets: [BUCKET] });
 
+  describe('server-side encryption, which cairn does not do, is refused and stores nothing', () => {
+    const key = Buffer.alloc(32, 7);
+    const sseC = {
+      'x-amz-server-side-encryption-customer-algorithm': 'AES256',
+      'x-amz-server-side-encryption-customer-key': key.toString('base64'),
+      'x-amz-server-side-encryption-customer-key-md5': createHash('md5').update(key).digest('base64'),
+    };
+    const cases: Array<[string, Record<string, string>, number, string]> = [
+      ['SSE-C (over plain HTTP)', sseC, 400, 'InvalidRequest'],
+      ['SSE-S3', { 'x-amz-server-side-encryption': 'AES256' }, 501, 'NotImplemented'],
+      ['SSE-KMS', { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': 'k1' }, 501, 'NotImplemented'],
+      ['an unknown algorithm', { 'x-amz-server-side-encryption': 'BOGUS' }, 400, 'InvalidArgument'],
+    ];
+    it.each(cases)('%s on PutObject and CreateMultipartUpload', async (_name, headers, status, code) => {
+      const put = await signedRequest(server, 'PUT', `/${BUCKET}/sse`, { headers, body: Buffer.from('secret') });
+      expect([put.status, put.body.toString()]).toEqual([status, expect.stringContaining(`<Code>${code}</Code>`)]);
+      const create = await signedRequest(server, 'POST', `/${BUCKET}/sse`, { query: { uploads: '' }, headers });
+      expect([create.status, create.body.toString()]).toEqual([status, expect.stringContaining(`<Code>${code}</Code>`)]);
+      expect((await signedRequest(server, 'HEAD', `/${BUCKET}/sse`)).status).toBe(404);
+    });
+
+    it('SSE-C headers on a GET are refused too (the bytes are never served as if decrypted)', async () => {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'plain-for-sse', Body: 'clear' }));
+      const get = await signedRequest(server, 'GET', `/${BUCKET}/plain-for-sse`, { headers: sseC });
+      expect([get.status, get.body.toString()]).toEqual([400, expect.stringContaining('<Code>InvalidRequest</Code>')]);
+    });
+  });
+
   describe('conditional PutObject', () => {
     it('If-None-Match: * creates a new key, then is 412 PreconditionFailed and leaves the object alone', async () => {
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'once', Body: 'first', IfNoneMatch: '*' }));

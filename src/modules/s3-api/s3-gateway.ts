@@ -8,6 +8,7 @@
  * small request's event-loop time): front-dispatch.ts hands them to `handle` straight from
  * the HTTP server. Bodies are never parsed by Fastify; handlers stream them.
  */
+import { refuseServerSideEncryption } from './server-side-encryption';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -143,6 +144,7 @@ export class S3Gateway implements OnModuleInit {
       }
       const auth = this.authenticator.authenticate(raw, target);
       const operation = resolveOperation(raw.method ?? 'GET', target, raw.headers);
+      refuseServerSideEncryption(raw.headers);
       continueOnFirstRead(raw, res);
       await this.handlers[operation]({
         operation,
@@ -168,6 +170,8 @@ export class S3Gateway implements OnModuleInit {
     let s3: S3Error;
     if (isS3Error(error)) {
       s3 = error;
+      // A 500 this code chose (a failed internal check) is as much the operator's concern.
+      if (s3.status === 500) this.logger.error(`request ${response.requestId} failed: ${s3.code}: ${s3.message}`);
     } else {
       this.logger.error(`request ${response.requestId} failed: ${describe(error)}`, error instanceof Error ? error.stack : undefined);
       s3 = s3Error('InternalError');
