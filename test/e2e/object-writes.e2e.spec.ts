@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,6 +38,24 @@ describe('object writes', () => {
   let server: CairnServer;
   let s3: S3Client;
   serverForTests((started) => ({ server, s3 } = started), { buckets: [BUCKET] });
+
+  it('a PUT without Content-Length (no body, or a chunked one) is 411 MissingContentLength and stores nothing, as AWS', async () => {
+    for (const [key, framing] of [['no-length', ''], ['chunked', 'transfer-encoding: chunked\r\n']] as const) {
+      const path = `/${BUCKET}/${key}`;
+      const headers = await signedHeaders(server, 'PUT', path, { headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+      const head = `PUT ${path} HTTP/1.1\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}${framing}connection: close\r\n\r\n`;
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(server.port, '127.0.0.1', () => socket.end(framing ? `${head}3\r\nabc\r\n0\r\n\r\n` : head));
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(answer, key).toMatch(/^HTTP\/1\.1 411 /);
+      expect(answer, key).toContain('<Code>MissingContentLength</Code>');
+      expect((await signedRequest(server, 'HEAD', path)).status, key).toBe(404);
+    }
+  });
 
   describe('server-side encryption, which cairn does not do, is refused and stores nothing', () => {
     const key = Buffer.alloc(32, 7);

@@ -139,12 +139,22 @@ export function verifyAuthorizationHeader(req: SignedRequest, options: SigV4Opti
   const content = payloadModeFromHeader(contentSha256);
 
   const signer = verifySignature(req, { ...auth, amzDate }, secret, contentSha256!); // present: checked just above
+  // A request without a body is checked here, before a handler acts on it: a DELETE or a GET
+  // never reads a body, so its hash would otherwise never be compared.
+  if (content.kind === 'signed' && declaresNoBody(headers) && content.sha256Hex !== EMPTY_SHA256) {
+    throw new S3Error('XAmzContentSHA256Mismatch', undefined, { ClientComputedContentSHA256: content.sha256Hex, S3ComputedContentSHA256: EMPTY_SHA256 });
+  }
 
   return {
     accessKey: auth.accessKey,
     region: options.region ?? region,
     payload: payloadMode(content, headers, () => signer),
   };
+}
+
+function declaresNoBody(headers: SignedRequest['headers']): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
 }
 
 /** What a request claims about its signature (Authorization header or presigned query). */

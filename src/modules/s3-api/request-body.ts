@@ -19,10 +19,11 @@ function headerEntries(headers: RequestHeaders): Array<[string, string]> {
   return Object.entries(headers).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)] as [string, string]]));
 }
 
-function declaredLength(headers: RequestHeaders): number {
+/** `required`: an object's bytes, where AWS wants the length said even when it is 0. */
+function declaredLength(headers: RequestHeaders, required: boolean): number {
   const value = headers['content-length'];
   if (value === undefined) {
-    if (headers['transfer-encoding'] !== undefined) throw s3Error('MissingContentLength');
+    if (required || headers['transfer-encoding'] !== undefined) throw s3Error('MissingContentLength');
     return 0;
   }
   if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) throw s3Error('InvalidArgument', 'Content-Length is not a valid length.');
@@ -32,12 +33,14 @@ function declaredLength(headers: RequestHeaders): number {
 /**
  * @param options.checksumHeaders false when x-amz-checksum-* headers describe something other
  *   than this body (CompleteMultipartUpload: the whole object's checksum)
+ * @param options.lengthRequired true for an object's or a part's bytes: no Content-Length is
+ *   MissingContentLength (411), as AWS answers, not an empty object
  */
-export function payloadOf(call: S3Call, options: { checksumHeaders?: boolean } = {}): ObjectPayload {
+export function payloadOf(call: S3Call, options: { checksumHeaders?: boolean; lengthRequired?: boolean } = {}): ObjectPayload {
   const headers = call.request.headers;
   const mode = call.auth.payload;
   const chunked = awsChunkedOptions(mode, headers);
-  const size = chunked ? chunked.decodedLength : declaredLength(headers);
+  const size = chunked ? chunked.decodedLength : declaredLength(headers, options.lengthRequired ?? false);
   const contentMd5 = parseContentMd5(header(call, 'content-md5'));
   const checksum = options.checksumHeaders === false ? undefined : declaredChecksum(headerEntries(headers));
   // Trailing checksums are verified by the decoder; header checksums, Content-MD5 and a

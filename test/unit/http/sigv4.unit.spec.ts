@@ -172,6 +172,16 @@ describe('SigV4 payload modes', () => {
     expect(verifyAuthorizationHeader(req, options()).payload).toEqual({ kind: 'signed', sha256Hex: sha });
   });
 
+  it('a request without a body whose signed hash is not the empty one is XAmzContentSHA256Mismatch (a DELETE never reads its body to compare)', async () => {
+    const other = createHash('sha256').update('not the body').digest('hex');
+    for (const headers of [{}, { 'content-length': '0' }] as Array<Record<string, string>>) {
+      const req = await sdkSign({ method: 'DELETE', path: sdkPath('bucket', 'k'), headers: { ...headers, 'x-amz-content-sha256': other } });
+      expect(codeOf(() => verifyAuthorizationHeader(req, options()))).toBe('XAmzContentSHA256Mismatch');
+    }
+    const empty = await sdkSign({ method: 'DELETE', path: sdkPath('bucket', 'k') });
+    expect(verifyAuthorizationHeader(empty, options()).payload).toEqual({ kind: 'signed', sha256Hex: EMPTY_SHA256 });
+  });
+
   it('UNSIGNED-PAYLOAD', async () => {
     const req = await sdkSign({ method: 'PUT', path: sdkPath('bucket', 'k'), headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
     expect(verifyAuthorizationHeader(req, options()).payload).toEqual({ kind: 'unsigned' });
@@ -389,6 +399,8 @@ describe("SigV4 against AWS's documented examples", () => {
         'x-amz-date': '20130524T000000Z',
         'x-amz-storage-class': 'REDUCED_REDUNDANCY',
         'x-amz-content-sha256': '44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072',
+        // Not signed; the example's body, "Welcome to Amazon S3.", is 21 bytes.
+        'content-length': '21',
         authorization: authorization(
           'date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class',
           '98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd',

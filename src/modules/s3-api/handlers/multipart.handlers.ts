@@ -60,7 +60,7 @@ export class MultipartHandlers {
     const result = await this.multipart.uploadPart(call.context, {
       ...uploadOf(call),
       partNumber: partNumberOf(call),
-      payload: payloadOf(call),
+      payload: payloadOf(call, { lengthRequired: true }),
     });
     const response: Headers = { etag: `"${result.etag}"` };
     if (result.checksum) response[checksumHeaderName(result.checksum.algorithm)] = result.checksum.value;

@@ -36,7 +36,7 @@ export class ObjectHandlers {
     const result = await this.objects.putObject(call.context, {
       bucket: bucketOf(call),
       key: call.target.key,
-      payload: payloadOf(call),
+      payload: payloadOf(call, { lengthRequired: true }),
       system: systemMetadataFrom(headers),
       user: userMetadataFrom(headers),
       ...(conditions ? { conditions } : {}),
