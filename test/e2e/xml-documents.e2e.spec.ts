@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CairnServer } from '../helpers/server';
-import { signedRequest } from '../helpers/signed-request';
+import { signedHeaders, signedRequest } from '../helpers/signed-request';
+import * as net from 'node:net';
 import { md5Base64 } from '../helpers/signed-fetch';
 
 const BUCKET = 'xml-roots';
@@ -84,5 +85,39 @@ describe('XML document roots and namespaces', () => {
     }
     // And changed nothing.
     expect((await signedRequest(server, 'GET', `/${BUCKET}/k`)).body.toString()).toBe('data');
+  });
+
+  /** Sends `bytes` on a new connection and returns all that comes back until the server closes it. */
+  function exchange(bytes: Buffer): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => socket.write(bytes));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+  }
+
+  it('requests the HTTP parser refuses get S3 error XML with a request id, and the connection closes', async () => {
+    const headers = await signedHeaders(server, 'GET', `/${BUCKET}/k`, { headers: { 'x-huge': 'a'.repeat(20_000) } });
+    const oversized = await exchange(Buffer.from(`GET /${BUCKET}/k HTTP/1.1\r\n${Object.entries(headers).map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n`));
+    expect(oversized).toMatch(/^HTTP\/1\.1 400 /);
+    expect(oversized).toMatch(/\r\nx-amz-request-id: [0-9A-F]{16}\r\n/);
+    expect(oversized).toContain('<Code>RequestHeaderSectionTooLarge</Code>');
+
+    const garbled = await exchange(Buffer.from(`GET /${BUCKET}/k HTTP/1.1\r\ncontent-length: abc\r\n\r\n`));
+    expect(garbled).toMatch(/^HTTP\/1\.1 400 /);
+    expect(garbled).toContain('<Code>BadRequest</Code>');
+  });
+
+  it('bytes that are not a request, after one that is, do not take its answer: the PUT is answered, then the error', async () => {
+    const body = 'pipelined';
+    const headers = await signedHeaders(server, 'PUT', `/${BUCKET}/piped`, { headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+    const put = `PUT /${BUCKET}/piped HTTP/1.1\r\n${Object.entries(headers).map(([n, v]) => `${n}: ${v}\r\n`).join('')}content-length: ${body.length}\r\n\r\n${body}`;
+    const answer = await exchange(Buffer.from(`${put}GARBAGE\r\n\r\n`));
+    const statuses = [...answer.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]);
+    expect(statuses).toEqual(['200', '400']);
+    expect(answer).toContain('<Code>BadRequest</Code>');
+    expect((await signedRequest(server, 'GET', `/${BUCKET}/piped`)).body.toString()).toBe(body);
   });
 });

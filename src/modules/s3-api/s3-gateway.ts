@@ -35,6 +35,7 @@ import { ClientGone, S3Response } from './s3-response';
 import { resolveOperation, type S3Operation } from './s3-routes';
 import { discardRestOfBody } from './unread-body';
 import { routeAroundFastify } from './front-dispatch';
+import { answerClientErrorsAsS3 } from './client-errors';
 import { renderError } from './xml/error.xml';
 
 const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] as const;
@@ -111,6 +112,7 @@ export class S3Gateway implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     deferContinue(fastify.server);
+    answerClientErrorsAsS3(fastify.server);
     routeAroundFastify(fastify.server, {
       serve: (request, response) => this.handle(request, response),
       refuseWhileClosing: (request, response) => this.handle(request, response, { closing: true }),
