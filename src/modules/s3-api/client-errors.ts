@@ -6,7 +6,8 @@
  *
  * A parse error can come while an earlier request on the same connection is still being
  * answered (pipelined bytes after it): that answer is finished first, so the client never
- * takes the error for the reply to a request that was served.
+ * takes the error for the reply to a request that was served. An error inside that request's
+ * own body (the client went away mid-upload) destroys the connection, which aborts it.
  */
 import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -43,6 +44,12 @@ export function answerClientErrorsAsS3(server: Server): void {
     // Node's own pointer to the response in flight on this socket (its default handler reads it too).
     const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
     if (!inFlight || inFlight.writableFinished) return writeError(socket, s3);
+    // The error is in that request's own body (a client gone mid-upload): no answer can reach
+    // it, and destroying the socket is what aborts the request and cleans up what it staged.
+    if (!inFlight.req.complete) {
+      socket.destroy(error);
+      return;
+    }
     const after = () => (socket.writable ? writeError(socket, s3) : socket.destroy());
     inFlight.once('finish', after);
     inFlight.once('close', () => inFlight.writableFinished || socket.destroy());
