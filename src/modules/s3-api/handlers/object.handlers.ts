@@ -44,7 +44,11 @@ export class ObjectHandlers {
       ...(lock ? { lock } : {}),
     });
     const response: Headers = { etag: `"${result.etag}"`, ...writeResultHeaders(result) };
-    if (result.checksum) response[checksumHeaderName(result.checksum.algorithm)] = result.checksum.value;
+    if (result.checksum) {
+      response[checksumHeaderName(result.checksum.algorithm)] = result.checksum.value;
+      // A single PUT's checksum covers the whole body (AWS says so on the answer too).
+      response['x-amz-checksum-type'] = 'FULL_OBJECT';
+    }
     call.response.send(200, response);
   }
 
