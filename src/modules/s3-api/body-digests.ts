@@ -27,6 +27,17 @@ const NOT_A_VALUE = new Set(['x-amz-checksum-mode', 'x-amz-checksum-type', 'x-am
 export const UNSUPPORTED_CHECKSUM_ALGORITHM =
   'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]';
 
+/**
+ * The algorithm an x-amz-checksum-algorithm header names for a checksum cairn is to compute
+ * (CreateMultipartUpload, CopyObject); undefined when absent, InvalidRequest when unknown.
+ */
+export function requestedChecksumAlgorithm(value: string | undefined): ChecksumAlgorithm | undefined {
+  if (value === undefined) return undefined;
+  const algorithm = parseChecksumAlgorithm(value);
+  if (!algorithm) throw s3Error('InvalidRequest', UNSUPPORTED_CHECKSUM_ALGORITHM);
+  return algorithm;
+}
+
 /** Content-MD5 as sent: base64 of 16 bytes, else InvalidDigest. */
 export function parseContentMd5(value: string | undefined): Buffer | undefined {
   if (value === undefined) return undefined;

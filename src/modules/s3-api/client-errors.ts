@@ -9,7 +9,7 @@
  * takes the error for the reply to a request that was served. An error inside that request's
  * own body (the client went away mid-upload) destroys the connection, which aborts it.
  */
-import type { Server, ServerResponse } from 'node:http';
+import { STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { s3Error, type S3Error } from '../../domain/errors';
 import { HOST_ID, newRequestId } from './request-id';
@@ -26,7 +26,7 @@ function writeError(socket: Socket, error: S3Error): void {
   const requestId = newRequestId();
   const body = renderError(error, '/', requestId, HOST_ID);
   socket.end(
-    `HTTP/1.1 ${error.status} ${error.status === 400 ? 'Bad Request' : 'Error'}\r\n` +
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\n` +
       `content-type: application/xml\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
       `x-amz-request-id: ${requestId}\r\nx-amz-id-2: ${HOST_ID}\r\nconnection: close\r\n\r\n${body}`,
   );
@@ -52,6 +52,8 @@ export function answerClientErrorsAsS3(server: Server): void {
     }
     const after = () => (socket.writable ? writeError(socket, s3) : socket.destroy());
     inFlight.once('finish', after);
-    inFlight.once('close', () => inFlight.writableFinished || socket.destroy());
+    inFlight.once('close', () => {
+      if (!inFlight.writableFinished) socket.destroy();
+    });
   });
 }

@@ -2,8 +2,8 @@
  * The CopyObject request headers: `x-amz-copy-source` (`[/]bucket/key[?versionId=id]`,
  * URL-encoded), `x-amz-metadata-directive` and `x-amz-tagging-directive`.
  */
-import { isWellFormedVersionId } from '../../domain/rules/version-ids';
 import { s3Error } from '../../domain/errors';
+import { isWellFormedVersionId } from '../../domain/rules/version-ids';
 
 export interface CopySource {
   readonly bucket: string;

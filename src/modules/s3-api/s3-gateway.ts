@@ -8,7 +8,6 @@
  * small request's event-loop time): front-dispatch.ts hands them to `handle` straight from
  * the HTTP server. Bodies are never parsed by Fastify; handlers stream them.
  */
-import { refuseServerSideEncryption } from './server-side-encryption';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -36,6 +35,7 @@ import { resolveOperation, type S3Operation } from './s3-routes';
 import { discardRestOfBody } from './unread-body';
 import { routeAroundFastify } from './front-dispatch';
 import { answerClientErrorsAsS3 } from './client-errors';
+import { refuseServerSideEncryption } from './server-side-encryption';
 import { renderError } from './xml/error.xml';
 
 const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] as const;

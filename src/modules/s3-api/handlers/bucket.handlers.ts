@@ -1,4 +1,3 @@
-import { decodeContinuationToken, encodeContinuationToken } from '../continuation-token';
 import { Injectable } from '@nestjs/common';
 import { s3Error } from '../../../domain/errors';
 import { assertAcceptableCannedAclOnWrite } from '../../../domain/rules/acl';
@@ -14,6 +13,7 @@ import { renderLocation } from '../xml/buckets.xml';
 import { renderListObjectsV1, renderListObjectsV2, type ListRender } from '../xml/list-objects.xml';
 import { wantsUrlEncoding } from '../encoding-type';
 import { parseLimit } from '../list-limits';
+import { decodeContinuationToken, encodeContinuationToken } from '../continuation-token';
 
 @Injectable()
 export class BucketHandlers {
@@ -102,4 +102,3 @@ export class BucketHandlers {
     };
   }
 }
-

@@ -14,7 +14,7 @@ import { ownerOf } from '../s3-owner';
 import type { Headers } from '../s3-response';
 import { renderCompleteMultipartUpload, renderCopyPartResult, renderInitiateMultipartUpload, renderListMultipartUploads, renderListParts } from '../xml/multipart.xml';
 import { parseCompleteMultipartUpload } from '../xml/request-documents';
-import { UNSUPPORTED_CHECKSUM_ALGORITHM } from '../body-digests';
+import { requestedChecksumAlgorithm } from '../body-digests';
 import { readPreconditions, readWriteConditions } from '../conditional-headers';
 import { parseCopySource } from '../copy-source';
 import { wantsUrlEncoding } from '../encoding-type';
@@ -30,11 +30,7 @@ export class MultipartHandlers {
 
   async createMultipartUpload(call: S3Call): Promise<void> {
     const headers = call.request.headers;
-    const algorithmHeader = header(call, 'x-amz-checksum-algorithm');
-    const checksumAlgorithm = algorithmHeader === undefined ? undefined : parseChecksumAlgorithm(algorithmHeader);
-    if (algorithmHeader !== undefined && !checksumAlgorithm) {
-      throw s3Error('InvalidRequest', UNSUPPORTED_CHECKSUM_ALGORITHM);
-    }
+    const checksumAlgorithm = requestedChecksumAlgorithm(header(call, 'x-amz-checksum-algorithm'));
     const typeHeader = header(call, 'x-amz-checksum-type')?.toUpperCase();
     if (typeHeader !== undefined && typeHeader !== 'COMPOSITE' && typeHeader !== 'FULL_OBJECT') {
       throw s3Error('InvalidRequest', 'Value for x-amz-checksum-type header is invalid.');

@@ -4,13 +4,13 @@ import { NULL_VERSION_ID } from '../../../domain/object-version';
 import { parsePartNumber, partsCount } from '../../../domain/rules/object-parts';
 import { assertAcceptableCannedAclOnWrite } from '../../../domain/rules/acl';
 import { destinationTags, parseTaggingHeader } from '../../../domain/rules/tagging';
-import { checksumHeaderName, parseChecksumAlgorithm } from '../../../infra/http/checksums';
+import { checksumHeaderName } from '../../../infra/http/checksums';
 import { ObjectService, type ObjectRead, type PutObjectResult } from '../../objects/object.service';
 import { readPreconditions, readWriteConditions } from '../conditional-headers';
 import { parseCopySource, parseDirective } from '../copy-source';
 import { applyResponseOverrides, objectHeaders, storageClassFrom, systemMetadataFrom, userMetadataFrom } from '../object-metadata';
+import { requestedChecksumAlgorithm } from '../body-digests';
 import { payloadOf } from '../request-body';
-import { UNSUPPORTED_CHECKSUM_ALGORITHM } from '../body-digests';
 import { bucketOf, header, requestedVersionId, type S3Call } from '../s3-call';
 import { ClientGone, type Headers } from '../s3-response';
 import { renderCopyObjectResult } from '../xml/copy-object.xml';
@@ -61,9 +61,7 @@ export class ObjectHandlers {
     const taggingHeader = header(call, 'x-amz-tagging');
     storageClassFrom(headers);
     const conditions = readWriteConditions(call);
-    const algorithmHeader = header(call, 'x-amz-checksum-algorithm');
-    const checksumAlgorithm = algorithmHeader === undefined ? undefined : parseChecksumAlgorithm(algorithmHeader);
-    if (algorithmHeader !== undefined && !checksumAlgorithm) throw s3Error('InvalidRequest', UNSUPPORTED_CHECKSUM_ALGORITHM);
+    const checksumAlgorithm = requestedChecksumAlgorithm(header(call, 'x-amz-checksum-algorithm'));
     const result = await this.objects.copyObject(call.context, {
       source,
       bucket: bucketOf(call),

@@ -18,7 +18,8 @@ export class ServiceHandlers {
   /** ListBuckets, with AWS's prefix, bucket-region, max-buckets and continuation-token. */
   async listBuckets(call: S3Call): Promise<void> {
     const query = call.target.query;
-    const maxBuckets = query.get('max-buckets') === undefined ? undefined : parseCount(query.get('max-buckets'), 'max-buckets', 0);
+    const maxBucketsParam = query.get('max-buckets');
+    const maxBuckets = maxBucketsParam === undefined ? undefined : parseCount(maxBucketsParam, 'max-buckets', 0);
     if (maxBuckets !== undefined) assertValidMaxBuckets(maxBuckets);
     const token = query.get('continuation-token');
     const prefix = query.get('prefix');

@@ -1,7 +1,7 @@
-import { assertWellFormedVersionId } from '../../../domain/rules/version-ids';
 import { Injectable } from '@nestjs/common';
 import { ServerConfig } from '../../../config/server-config';
 import { s3Error } from '../../../domain/errors';
+import { assertWellFormedVersionId } from '../../../domain/rules/version-ids';
 import { MAX_LIST_KEYS } from '../../../domain/rules/listing';
 import { BucketConfigService } from '../../buckets/bucket-config.service';
 import { ObjectService } from '../../objects/object.service';

@@ -31,6 +31,8 @@ const parser = new XMLParser({
   tagValueProcessor: (_name, value) => decodeXmlReferences(value),
 });
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * The text of a request document: MalformedXML unless it is UTF-8 (a byte that is not would
  * otherwise become U+FFFD, and a DeleteObjects key with it another key) and free of DOCTYPEs.
@@ -45,8 +47,6 @@ export function documentText(body: Buffer): string {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw s3Error('MalformedXML');
   return text;
 }
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function parseXmlDocument(body: Buffer): Record<string, unknown> {
   const text = documentText(body);
