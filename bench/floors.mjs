@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { open } from 'lmdb';
+import { CoalescedSync } from './lib/coalesced-sync.mjs';
 import { selfCpuMs, machineBusyMs } from './lib/cpu.mjs';
 import { num, textTable, DISTURBED } from './lib/report.mjs';
 import { cleanupSync, registerTempDir, BENCH_DIR, REPO_DIR } from './lib/servers.mjs';
@@ -58,25 +59,6 @@ function nextEventId() {
   const id = Buffer.alloc(16);
   id.writeBigUInt64BE(++eventSeq, 8);
   return id;
-}
-
-/**
- * Shares one sync among concurrent callers: a caller that arrives while a sync
- * runs waits for the next one (the running one may have started before its
- * write), and everyone who arrives meanwhile shares that next one. The same
- * rule as cairn's staging-directory sync.
- */
-class CoalescedSync {
-  #running = null;
-  #queued = null;
-  constructor(syncOnce) {
-    this.syncOnce = syncOnce;
-  }
-  sync() {
-    if (!this.#running) return (this.#running = this.syncOnce().finally(() => (this.#running = null)));
-    const next = () => ((this.#queued = null), this.sync());
-    return (this.#queued ??= this.#running.then(next, next));
-  }
 }
 
 async function fsyncDirectory(dir) {

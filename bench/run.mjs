@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// cairn's benchmark: starts the null server, cairn and s3rver one after the
-// other (or, with --interleave, all at once, idle but for the one measured),
+// cairn's benchmark: starts the null server, the durable floor server, cairn and
+// s3rver one after the other (or, with --interleave, all at once, idle but for the one measured),
 // runs every workload against each, and prints tables plus cairn/s3rver ratios
 // against the targets. See bench/README.md.
 import os from 'node:os';
@@ -13,7 +13,7 @@ import { selectWorkloads, labelsFor, setup } from './lib/workloads.mjs';
 import { pool, DATA_BUCKET, LIST_BUCKET, sha256Of } from './lib/content.mjs';
 import { S3Client, TRANSPORTS } from './lib/s3-client.mjs';
 import { measure } from './lib/load.mjs';
-import { startServer, SERVER_NAMES, cleanupSync, registerTempDir, keepTempDirs, BENCH_DIR, REPO_DIR } from './lib/servers.mjs';
+import { startServer, servesWorkload, SERVER_NAMES, cleanupSync, registerTempDir, keepTempDirs, BENCH_DIR, REPO_DIR } from './lib/servers.mjs';
 import { textReport, markdownReport, comparisons, num, DISTURBED, loopPercents } from './lib/report.mjs';
 
 const USAGE = `usage: node bench/run.mjs [options]   (or: npm run bench -- [options])
@@ -21,7 +21,8 @@ const USAGE = `usage: node bench/run.mjs [options]   (or: npm run bench -- [opti
   --warmup S          warm-up seconds before each measured window (default 2)
   --quick             smoke run: --duration 1 --warmup 0.5
   --only LIST         comma-separated substrings of workload names/ids (e.g. "4 KiB,list")
-  --servers LIST      subset/order of null,cairn,s3rver (default all three)
+  --servers LIST      subset/order of null,durable,cairn,s3rver (default all four; durable runs only the
+                      PUT 4 KiB and 1 MiB workloads)
   --signed-payload    send the body's SHA-256 as x-amz-content-sha256 (default UNSIGNED-PAYLOAD + CRC32 header)
   --client-threads N  client threads (default 1; see README)
   --client KIND       lean (default: own keep-alive HTTP/1.1 client, reused read buffers)
@@ -117,7 +118,7 @@ log(
       `               the server checks a CRC32 instead of a SHA-256; --signed-payload for the SHA-256 form)`,
 );
 log(`verify:   every GET byte and ETag against deterministic per-key content; every PUT ETag (MD5); every listed key and its order`);
-log(`servers:  ${opts.servers.map((s) => ({ null: 'null (bare node:http, the ceiling)', cairn: 'cairn (bin/cairn.js, 4 drives = EC 2+2)', s3rver: `s3rver ${s3rverVersion}` })[s]).join(', ')}`);
+log(`servers:  ${opts.servers.map((s) => ({ null: 'null (bare node:http, the ceiling)', durable: 'durable (bench/durable-server.mjs: the least a durable 2+2 PUT costs)', cairn: 'cairn (bin/cairn.js, 4 drives = EC 2+2)', s3rver: `s3rver ${s3rverVersion}` })[s]).join(', ')}`);
 log(`workloads: ${workloads.map((w) => `${w.name} ×${w.concurrency}`).join(', ')}`);
 log('');
 
@@ -192,7 +193,7 @@ function loopLabel(cell) {
 /** One (workload, server) cell: its data set up, then measured. */
 async function runCell(session, w, round = 1) {
   const { name, server, admin, populated, clientOpts } = session;
-  if (session.over || (w.servers && !w.servers.includes(name))) return;
+  if (session.over || (w.servers && !w.servers.includes(name)) || !servesWorkload(name, w)) return;
   let healLoop;
   try {
     const t = Date.now();

@@ -89,13 +89,15 @@ export function comparisons(cells, workloads) {
   const measured = (server, id) => of(server, id).filter((c) => !c.error);
   return workloads.map((w) => {
     const metric = METRIC[w.target?.metric ?? (w.kind === 'list' ? 'keys' : w.label === '4k' ? 'ops' : 'mib')];
-    const cairn = measured('cairn', w.id), s3rver = measured('s3rver', w.id), nul = measured('null', w.id);
-    // A round pairs cairn's cell with the other server's cell of the same round.
-    const pairsWith = (others) =>
-      cairn.flatMap((c) => {
+    const cairn = measured('cairn', w.id), s3rver = measured('s3rver', w.id), nul = measured('null', w.id), durable = measured('durable', w.id);
+    // A round pairs one server's cell with another's cell of the same round.
+    const pairs = (ones, others) =>
+      ones.flatMap((c) => {
         const other = others.find((o) => (o.round ?? 1) === (c.round ?? 1));
         return other ? [[c, other]] : [];
       });
+    const pairsWith = (others) => pairs(cairn, others);
+    const pairedRatio = (ones, others) => median(pairs(ones, others).map(([a, b]) => metric.get(a) / metric.get(b)));
     const s3rverPairs = pairsWith(s3rver);
     const ratios = s3rverPairs.map(([c, o]) => metric.get(c) / metric.get(o));
     const ratio = median(ratios);
@@ -109,7 +111,11 @@ export function comparisons(cells, workloads) {
       cairn: median(cairn.map(metric.get)), s3rver: median(s3rver.map(metric.get)), null: median(nul.map(metric.get)),
       ratio, ratios, ratioTarget, ratioMet: ratioFailed || ratio === null || ratioTarget === null ? null : ratio >= ratioTarget,
       cpuMsPerOp: cpu, cpuTarget, cpuMet: cpuFailed || cpu === null || cpuTarget === null ? null : cpu <= cpuTarget,
-      cairnOfNull: median(pairsWith(nul).map(([c, o]) => metric.get(c) / metric.get(o))),
+      cairnOfNull: pairedRatio(cairn, nul),
+      // The durable floor server (bench/durable-server.mjs): what the least work a durable PUT
+      // needs reaches against s3rver, and how much of that floor cairn reaches.
+      floorRatio: pairedRatio(durable, s3rver),
+      cairnOfFloor: pairedRatio(cairn, durable),
       // Rounds whose cairn or s3rver cell had other work on the machine during its window.
       disturbedRounds: s3rverPairs.filter((pair) => pair.some((c) => c.otherCores > DISTURBED)).length,
     };
@@ -131,10 +137,17 @@ function comparisonRows(comps) {
     c.name, c.metric, num(c.cairn), num(c.s3rver), ratioText(c),
     c.ratioTarget ? `≥ ${c.ratioTarget}×` : '', c.ratioTarget ? met(c.ratioMet, c.ratioFailed) : '',
     num(c.cpuMsPerOp), c.cpuTarget ? `≤ ${c.cpuTarget}` : '', c.cpuTarget ? met(c.cpuMet, c.cpuFailed) : '',
-    c.cairnOfNull === null ? '-' : Math.round(c.cairnOfNull * 100) + '%',
+    percent(c.cairnOfNull),
+    c.floorRatio === null ? '-' : num(c.floorRatio) + '×' + (c.ratioTarget && c.floorRatio < c.ratioTarget ? ' (under target)' : ''),
+    percent(c.cairnOfFloor),
   ]);
 }
-const COMP_HEAD = ['workload', 'metric', 'cairn', 's3rver', 'cairn/s3rver', 'target', '', 'cairn CPU ms/op', 'target', '', 'cairn/null'];
+const FLOOR_NOTE =
+  'durable/s3rver: the durable floor server (bench/durable-server.mjs: SigV4, MD5, CRC32, 2+2 coding, bitrot hashes and\n' +
+  'the durable 4-drive commit, nothing else) against s3rver; "under target": the target is out of reach on this machine\n' +
+  'for any server that makes PUTs as durable as cairn must. cairn/durable: how much of that floor cairn reaches.';
+const percent = (share) => (share === null ? '-' : Math.round(share * 100) + '%');
+const COMP_HEAD = ['workload', 'metric', 'cairn', 's3rver', 'cairn/s3rver', 'target', '', 'cairn CPU ms/op', 'target', '', 'cairn/null', 'durable/s3rver', 'cairn/durable'];
 
 export function textReport(cells, workloads, comps) {
   return [
@@ -149,6 +162,7 @@ export function textReport(cells, workloads, comps) {
     '',
     textTable(COMP_HEAD, comparisonRows(comps), 2),
     ...(comps.some((c) => c.disturbedRounds) ? [DISTURBED_RATIO] : []),
+    ...(comps.some((c) => c.floorRatio !== null) ? [FLOOR_NOTE] : []),
   ].join('\n');
 }
 
@@ -165,6 +179,7 @@ export function markdownReport(meta, cells, workloads, comps, skipped) {
     '',
     mdTable(COMP_HEAD.map((h, i) => h || (i === 6 ? 'ratio' : 'CPU')), comparisonRows(comps), 2),
     ...(comps.some((c) => c.disturbedRounds) ? ['', DISTURBED_RATIO] : []),
+    ...(comps.some((c) => c.floorRatio !== null) ? ['', FLOOR_NOTE] : []),
   ];
   for (const [name, why] of Object.entries(skipped)) out.push('', `${name} not measured: ${why}`);
   return out.join('\n');

@@ -13,7 +13,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const BENCH_DIR = path.resolve(here, '..');
 export const REPO_DIR = path.resolve(BENCH_DIR, '..');
 
-export const SERVER_NAMES = ['null', 'cairn', 's3rver'];
+export const SERVER_NAMES = ['null', 'durable', 'cairn', 's3rver'];
 
 /** How to run each server. dataDir is a fresh directory under the temp root. */
 const DEFS = {
@@ -21,6 +21,21 @@ const DEFS = {
     creds: { accessKey: 'benchadmin', secretKey: 'benchadmin-secret' }, // not checked
     cmd: (port) => [process.execPath, [path.join(BENCH_DIR, 'null-server.mjs'), '--port', String(port)]],
     startTimeoutMs: 20_000,
+  },
+  durable: {
+    creds: { accessKey: 'benchadmin', secretKey: 'benchadmin-secret' },
+    prepare(dataDir) {
+      // It loads cairn's codec, bitrot hash and group commit from dist/.
+      const codec = path.join(REPO_DIR, 'dist', 'src', 'infra', 'erasure', 'reed-solomon.js');
+      if (!existsSync(codec)) return `${codec} does not exist (run \`npm run build\`)`;
+      mkdirSync(dataDir, { recursive: true });
+      return null;
+    },
+    cmd: (port, dataDir) => [process.execPath, [path.join(BENCH_DIR, 'durable-server.mjs'), '--port', String(port), '--data', dataDir]],
+    startTimeoutMs: 20_000,
+    // Its GETs and listings are the null server's: only its PUTs measure anything. And it codes
+    // and writes a large body's blocks one after another, which under-states a 32 MiB PUT.
+    serves: (workload) => workload.kind === 'put' && workload.label !== '32m',
   },
   cairn: {
     creds: { accessKey: 'benchadmin', secretKey: 'benchadmin-secret' },
@@ -51,6 +66,11 @@ const DEFS = {
     startTimeoutMs: 20_000,
   },
 };
+
+/** Whether a server is measured on a workload (the durable floor only on small and 1 MiB PUTs). */
+export function servesWorkload(name, workload) {
+  return DEFS[name].serves?.(workload) ?? true;
+}
 
 export function serverCreds(name) {
   return DEFS[name].creds;

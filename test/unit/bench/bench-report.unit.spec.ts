@@ -65,6 +65,16 @@ describe('bench report', () => {
     expect(cairnFailed[0].cpuMet).toBeNull();
   });
 
+  it("pairs the durable floor server with s3rver and with cairn by round: the floor's own ratio and cairn's share of it", () => {
+    const cells = [cell('durable', 1, 2000), cell('cairn', 1, 1500), cell('s3rver', 1, 1000), cell('s3rver', 2, 500), cell('durable', 2, 1100), cell('cairn', 2, 880)];
+    const [get] = comparisons(cells, workloads) as Array<Record<string, unknown>>;
+    expect(get.floorRatio).toBeCloseTo(2.1); // median of 2.0 and 2.2
+    expect(get.cairnOfFloor).toBeCloseTo(0.775); // median of 0.75 and 0.8
+    const [withoutFloor] = comparisons([cell('cairn', 1, 1500), cell('s3rver', 1, 1000)], workloads) as Array<Record<string, unknown>>;
+    expect(withoutFloor.floorRatio).toBeNull();
+    expect(withoutFloor.cairnOfFloor).toBeNull();
+  });
+
   it('counts the rounds whose paired cells were disturbed, not every disturbed cell', () => {
     const busy = (c: Cell) => ({ ...c, otherCores: 0.5 });
     const cells = [cell('cairn', 1, 5000), busy(cell('s3rver', 1, 1000)), cell('cairn', 2, 5000), cell('s3rver', 2, 1000), busy(cell('cairn', 3, 5000))];

@@ -1,0 +1,327 @@
+#!/usr/bin/env node
+// The "durable" floor server: the null server plus the least work that issue 2's rules force
+// on every PUT, and nothing else. It is not an S3 server (no buckets, no versions, no reads of
+// what it stored: GET and LIST answer as the null server does); it measures, in the same run
+// as cairn and s3rver, what a PUT costs on this machine once it is made durable the way cairn
+// must make it durable:
+//
+//   - the SigV4 Authorization header verified (one SHA-256 and one HMAC; the key cached a day);
+//   - the body's MD5 (the ETag) and its CRC32 (x-amz-checksum-crc32) computed and checked;
+//   - the body erasure coded 2+2 in blocks of 1 MiB with cairn's codec, and every shard
+//     HighwayHashed with cairn's bitrot hash;
+//   - per drive (4 directories, one LMDB environment each, opened as cairn opens them): an
+//     event record, hash-chained to the drive's previous one, and a projection entry, in one
+//     durable transaction, with cairn's group commit; objects up to 128 KiB carry their
+//     shards inside the record, larger ones first write them with O_DIRECT into one growing
+//     segment file per drive and fdatasync it (one sync shared by the uploads waiting);
+//   - 200 with the ETag once all four drives have it on stable storage.
+//
+// What it leaves out is everything cairn does beyond that: buckets, keys' locks, versioning,
+// the decision, undo records, listing order, healing, the audit fields, error handling.
+// Large bodies are hashed on one worker thread (MD5 and CRC32 from shared memory, while the
+// loop codes and writes), as cairn does. Needs `npm run build` (it loads cairn's codec,
+// bitrot hash and group commit from dist/).
+// Usage: node bench/durable-server.mjs --port N --data DIR [--address 127.0.0.1]
+import http from 'node:http';
+import path from 'node:path';
+import { promises as fs, constants, mkdirSync } from 'node:fs';
+import { createHash, createHmac } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { open } from 'lmdb';
+import { CoalescedSync } from './lib/coalesced-sync.mjs';
+import { createNullHandler, parseTarget, send, answerPut, exitWithParent, option } from './lib/null-handler.mjs';
+
+const REPO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cairn = (module) => createRequire(import.meta.url)(path.join(REPO_DIR, 'dist', 'src', 'infra', module));
+const { ReedSolomonCodec } = cairn('erasure/reed-solomon.js');
+const { bitrotHash } = cairn('erasure/bitrot.js');
+const { GroupCommit } = cairn('eventlog/group-commit.js');
+
+const port = Number(option('--port', 9101));
+const address = option('--address', '127.0.0.1');
+const dataDir = option('--data', null);
+if (!dataDir) throw new Error('--data DIR is required');
+const ACCESS_KEY = 'benchadmin';
+const SECRET_KEY = 'benchadmin-secret';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const DATA_SHARDS = 2;
+const PARITY_SHARDS = 2;
+const DRIVE_COUNT = DATA_SHARDS + PARITY_SHARDS;
+const BLOCK_SIZE = MiB;
+const INLINE_LIMIT = 128 * KiB;
+const DIRECT_IO_ALIGNMENT = 4096;
+const XML = 'application/xml';
+
+const codec = new ReedSolomonCodec(DATA_SHARDS, PARITY_SHARDS);
+const shardSizeFor = (blockLength) => Math.ceil(Math.ceil(blockLength / DATA_SHARDS) / 8) * 8;
+const alignUp = (n, to) => Math.ceil(n / to) * to;
+
+// ---- SigV4 (header form), checked as any S3 server must
+
+const signingKeys = new Map();
+function signingKey(day, region) {
+  const scope = `${day}/${region}`;
+  let key = signingKeys.get(scope);
+  if (!key) {
+    const hmac = (k, data) => createHmac('sha256', k).update(data).digest();
+    key = hmac(hmac(hmac(hmac('AWS4' + SECRET_KEY, day), region), 's3'), 'aws4_request');
+    signingKeys.set(scope, key);
+  }
+  return key;
+}
+
+const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/;
+
+function signatureValid(req) {
+  const m = AUTHORIZATION.exec(req.headers.authorization ?? '');
+  if (!m || m[1] !== ACCESS_KEY) return false;
+  const [, , day, region, signedHeaders, signature] = m;
+  let canonicalHeaders = '';
+  for (const name of signedHeaders.split(';')) canonicalHeaders += name + ':' + String(req.headers[name] ?? '').trim() + '\n';
+  const { path: uriPath, query } = parseTarget(req.url);
+  const canonicalQuery = query ? query.split('&').sort().join('&') : '';
+  const canonical = `${req.method}\n${uriPath}\n${canonicalQuery}\n${canonicalHeaders}\n${signedHeaders}\n${req.headers['x-amz-content-sha256']}`;
+  const stringToSign =
+    `AWS4-HMAC-SHA256\n${req.headers['x-amz-date']}\n${day}/${region}/s3/aws4_request\n` +
+    createHash('sha256').update(canonical).digest('hex');
+  return createHmac('sha256', signingKey(day, region)).update(stringToSign).digest('hex') === signature;
+}
+
+// ---- page-aligned shared memory: bodies the digest worker reads in place, and O_DIRECT writes
+
+class AlignedSlots {
+  constructor(slotSize, count) {
+    this.slotSize = slotSize;
+    this.memory = new WebAssembly.Memory({ initial: (slotSize * count) / (64 * KiB), maximum: (slotSize * count) / (64 * KiB), shared: true });
+    this.free = Array.from({ length: count }, (_, i) => i * slotSize);
+    this.waiting = [];
+  }
+  /** Resolves with the byte offset of a free slot in `memory`. */
+  take() {
+    const offset = this.free.pop();
+    return offset !== undefined ? Promise.resolve(offset) : new Promise((resolve) => this.waiting.push(resolve));
+  }
+  give(offset) {
+    const next = this.waiting.shift();
+    if (next) next(offset);
+    else this.free.push(offset);
+  }
+  view(offset, length) {
+    return Buffer.from(this.memory.buffer, offset, length);
+  }
+}
+
+// A large body's slot holds it, rounded up to whole blocks, then one block's parity, then a
+// stage for a short last block's shards (O_DIRECT wants each one page-aligned).
+const SLOT_TAIL = BLOCK_SIZE + DATA_SHARDS * PARITY_SHARDS * (BLOCK_SIZE / DATA_SHARDS) + 64 * KiB;
+const LARGE_SLOTS = { '1m': new AlignedSlots(MiB + SLOT_TAIL, 16), '32m': new AlignedSlots(32 * MiB + SLOT_TAIL, 3) };
+const slotsFor = (length) => (length <= MiB ? LARGE_SLOTS['1m'] : length <= 32 * MiB ? LARGE_SLOTS['32m'] : undefined);
+
+/** MD5 and CRC32 of large bodies, read in place from the slots' shared memory. */
+class DigestWorker {
+  constructor() {
+    this.pending = new Map();
+    this.nextId = 0;
+    this.worker = new Worker(
+      `const { parentPort } = require('node:worker_threads');
+       const { createHash } = require('node:crypto');
+       const { crc32 } = require('node:zlib');
+       const memories = [];
+       parentPort.on('message', (m) => {
+         if (m.memory) return void memories.push(m.memory);
+         const body = Buffer.from(memories[m.slots], m.offset, m.length);
+         parentPort.postMessage({ id: m.id, md5: createHash('md5').update(body).digest('hex'), crc32: crc32(body) });
+       });`,
+      { eval: true },
+    );
+    this.worker.unref();
+    this.slotIndex = new Map();
+    for (const slots of Object.values(LARGE_SLOTS)) {
+      this.slotIndex.set(slots, this.slotIndex.size);
+      this.worker.postMessage({ memory: slots.memory.buffer });
+    }
+    this.worker.on('message', ({ id, md5, crc32: crc }) => {
+      this.pending.get(id)({ md5, crc32: crc });
+      this.pending.delete(id);
+    });
+  }
+  digest(slots, offset, length) {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.worker.postMessage({ id, slots: this.slotIndex.get(slots), offset, length });
+    });
+  }
+}
+const digestWorker = new DigestWorker();
+
+// ---- the drives: an LMDB environment each (as cairn opens it) and a growing segment file
+
+let eventSeq = 0n;
+function nextEventId() {
+  const id = Buffer.alloc(16);
+  id.writeBigUInt64BE(BigInt(Date.now()) << 20n, 0);
+  id.writeBigUInt64BE(++eventSeq, 8);
+  return id;
+}
+
+async function openDrive(slot) {
+  const dir = path.join(dataDir, `d${slot + 1}`);
+  mkdirSync(dir, { recursive: true });
+  const env = open({ path: path.join(dir, 'cairn.lmdb'), overlappingSync: false, encoding: 'json', maxDbs: 8 });
+  const segment = await fs.open(path.join(dir, 'segment'), constants.O_RDWR | constants.O_CREAT | constants.O_DIRECT);
+  return {
+    slot,
+    env,
+    events: env.openDB({ name: 'events', keyEncoding: 'binary', encoding: 'binary' }),
+    objects: env.openDB({ name: 'objects', keyEncoding: 'binary', encoding: 'json' }),
+    groupCommit: new GroupCommit(),
+    chainHash: Buffer.alloc(32),
+    segment,
+    segmentEnd: 0,
+    segmentSync: new CoalescedSync(() => segment.datasync()),
+  };
+}
+const drives = await Promise.all(Array.from({ length: DRIVE_COUNT }, (_, slot) => openDrive(slot)));
+
+/** Appends the event to every drive's log, chained to its previous record, with its projection entry. */
+function commitEverywhere(event, objectKey, shardsOf) {
+  const json = Buffer.from(JSON.stringify(event));
+  const projection = { size: event.size, etag: event.etag, time: event.time, eventId: event.id, placement: event.placement };
+  return Promise.all(
+    drives.map((drive) =>
+      drive.groupCommit.run(() => {
+        const shard = shardsOf(drive.slot);
+        const record = Buffer.concat([Buffer.alloc(32), json, shard]);
+        const hash = createHash('sha256').update(drive.chainHash).update(record.subarray(32)).digest();
+        hash.copy(record, 0);
+        drive.chainHash = hash;
+        const id = Buffer.from(event.id, 'hex');
+        drive.events.put(id, record);
+        return drive.objects.put(objectKey, projection);
+      }),
+    ),
+  );
+}
+
+// ---- PUT
+
+async function putSmall(req, res, bucket, key, length) {
+  const body = Buffer.allocUnsafe(length);
+  const md5 = createHash('md5');
+  let received = 0;
+  let crc = 0;
+  for await (const chunk of req) {
+    if (received + chunk.length > length) return send(res, 400, XML, Buffer.from('<Error><Code>IncompleteBody</Code></Error>'));
+    chunk.copy(body, received);
+    received += chunk.length;
+    md5.update(chunk);
+    crc = crc32(chunk, crc);
+  }
+  if (received !== length) return send(res, 400, XML, Buffer.from('<Error><Code>IncompleteBody</Code></Error>'));
+  if (!crcMatches(req, crc)) return send(res, 400, XML, Buffer.from('<Error><Code>BadDigest</Code></Error>'));
+  const etag = md5.digest('hex');
+  // One block: k data shards (the body, zero padded) and m parity shards, each behind its hash.
+  const shardSize = shardSizeFor(length);
+  const data = Buffer.alloc(shardSize * DATA_SHARDS);
+  body.copy(data);
+  const parity = Buffer.alloc(shardSize * PARITY_SHARDS);
+  await codec.encodeParity(data, parity, shardSize);
+  const frames = Array.from({ length: DRIVE_COUNT }, (_, i) => {
+    const shard = i < DATA_SHARDS ? data.subarray(i * shardSize, (i + 1) * shardSize) : parity.subarray((i - DATA_SHARDS) * shardSize, (i - DATA_SHARDS + 1) * shardSize);
+    return Buffer.concat([bitrotHash(shard), shard]);
+  });
+  const event = { type: 'ObjectPut', v: 1, id: nextEventId().toString('hex'), time: Date.now(), bucket, key, size: length, etag, crc32: crc };
+  await commitEverywhere(event, Buffer.from(`${bucket}\0${key}`), (slot) => frames[slot]);
+  answerPut(res, `"${etag}"`);
+}
+
+async function putLarge(req, res, bucket, key, length, slots) {
+  const slot = await slots.take();
+  try {
+    const body = slots.view(slot, alignUp(length, BLOCK_SIZE));
+    let received = 0;
+    for await (const chunk of req) {
+      if (received + chunk.length > length) return send(res, 400, XML, Buffer.from('<Error><Code>IncompleteBody</Code></Error>'));
+      chunk.copy(body, received);
+      received += chunk.length;
+    }
+    if (received !== length) return send(res, 400, XML, Buffer.from('<Error><Code>IncompleteBody</Code></Error>'));
+    const digests = digestWorker.digest(slots, slot, length);
+    const parity = slots.view(slot + slots.slotSize - SLOT_TAIL, BLOCK_SIZE);
+    const stage = slots.view(slot + slots.slotSize - SLOT_TAIL + BLOCK_SIZE, SLOT_TAIL - BLOCK_SIZE);
+    const blocks = [];
+    for (let offset = 0; offset < length; offset += BLOCK_SIZE) {
+      const blockLength = Math.min(BLOCK_SIZE, length - offset);
+      const shardSize = shardSizeFor(blockLength);
+      const data = body.subarray(offset, offset + shardSize * DATA_SHARDS);
+      data.fill(0, blockLength);
+      await codec.encodeParity(data, parity, shardSize);
+      const shards = Array.from({ length: DRIVE_COUNT }, (_, i) =>
+        i < DATA_SHARDS ? data.subarray(i * shardSize, (i + 1) * shardSize) : parity.subarray((i - DATA_SHARDS) * shardSize, (i - DATA_SHARDS + 1) * shardSize),
+      );
+      const hashes = shards.map((shard) => bitrotHash(shard).toString('hex'));
+      const written = alignUp(shardSize, DIRECT_IO_ALIGNMENT);
+      // Full blocks' shards sit page-aligned where they are; a short block's are staged.
+      const aligned =
+        written === shardSize
+          ? shards
+          : shards.map((shard, i) => {
+              shard.copy(stage, i * written);
+              return stage.subarray(i * written, i * written + shardSize);
+            });
+      const offsets = await Promise.all(
+        drives.map(async (drive) => {
+          const at = drive.segmentEnd;
+          drive.segmentEnd += written;
+          const shard = aligned[drive.slot];
+          await drive.segment.write(Buffer.from(shard.buffer, shard.byteOffset, written), 0, written, at);
+          return at;
+        }),
+      );
+      blocks.push({ shardSize, hashes, offsets });
+    }
+    await Promise.all(drives.map((drive) => drive.segmentSync.sync()));
+    const { md5, crc32: crc } = await digests;
+    if (!crcMatches(req, crc)) return send(res, 400, XML, Buffer.from('<Error><Code>BadDigest</Code></Error>'));
+    const event = { type: 'ObjectPut', v: 1, id: nextEventId().toString('hex'), time: Date.now(), bucket, key, size: length, etag: md5, crc32: crc, placement: blocks };
+    await commitEverywhere(event, Buffer.from(`${bucket}\0${key}`), () => Buffer.alloc(0));
+    answerPut(res, `"${md5}"`);
+  } finally {
+    slots.give(slot);
+  }
+}
+
+function crcMatches(req, crc) {
+  const header = req.headers['x-amz-checksum-crc32'];
+  if (header === undefined) return true;
+  const expected = Buffer.alloc(4);
+  expected.writeUInt32BE(crc);
+  return header === expected.toString('base64');
+}
+
+// ---- the server
+
+const answerLikeNull = createNullHandler();
+const server = http.createServer((req, res) => {
+  const { path: uriPath, key } = parseTarget(req.url);
+  if (req.method !== 'PUT' || !key) return answerLikeNull(req, res);
+  if (!signatureValid(req)) return send(res, 403, XML, Buffer.from('<Error><Code>SignatureDoesNotMatch</Code></Error>'));
+  const length = Number(req.headers['content-length']);
+  const bucket = decodeURIComponent(uriPath.slice(1, uriPath.indexOf('/', 1)));
+  const large = length > INLINE_LIMIT ? slotsFor(length) : undefined;
+  if (length > INLINE_LIMIT && !large) return send(res, 400, XML, Buffer.from('<Error><Code>EntityTooLarge</Code></Error>'));
+  const put = large ? putLarge(req, res, bucket, key, length, large) : putSmall(req, res, bucket, key, length);
+  put.catch((error) => {
+    console.error(error);
+    if (!res.headersSent) send(res, 500, XML, Buffer.from('<Error><Code>InternalError</Code></Error>'));
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.listen(port, address, () => console.log(`durable floor server listening on ${address}:${port}, drives under ${dataDir}`));
+exitWithParent();
