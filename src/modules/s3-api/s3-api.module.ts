@@ -7,6 +7,7 @@ import { MultipartHandlers } from './handlers/multipart.handlers';
 import { VersioningHandlers } from './handlers/versioning.handlers';
 import { ObjectLockHandlers } from './handlers/object-lock.handlers';
 import { CorsHandlers } from './handlers/cors.handlers';
+import { UnsetConfigurationHandlers } from './handlers/unset-configuration.handlers';
 import { DeleteObjectsHandlers } from './handlers/delete-objects.handlers';
 import { ObjectHandlers } from './handlers/object.handlers';
 import { PostObjectHandlers } from './handlers/post-object.handlers';
@@ -31,6 +32,7 @@ import { S3Gateway } from './s3-gateway';
     TaggingHandlers,
     AclHandlers,
     CorsHandlers,
+    UnsetConfigurationHandlers,
   ],
 })
 export class S3ApiModule {}

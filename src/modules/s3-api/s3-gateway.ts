@@ -26,6 +26,7 @@ import { PostObjectHandlers } from './handlers/post-object.handlers';
 import { ServiceHandlers } from './handlers/service.handlers';
 import { continueOnFirstRead, deferContinue } from './expect-continue';
 import { TaggingHandlers } from './handlers/tagging.handlers';
+import { UnsetConfigurationHandlers } from './handlers/unset-configuration.handlers';
 import { HOST_ID, newRequestId } from './request-id';
 import { S3Authenticator } from './s3-authenticator';
 import type { S3Call } from './s3-call';
@@ -60,6 +61,7 @@ export class S3Gateway implements OnModuleInit {
     tagging: TaggingHandlers,
     acl: AclHandlers,
     private readonly cors: CorsHandlers,
+    unsetConfigurations: UnsetConfigurationHandlers,
   ) {
     this.handlers = {
       ListBuckets: (call) => service.listBuckets(call),
@@ -106,6 +108,7 @@ export class S3Gateway implements OnModuleInit {
       GetBucketCors: (call) => cors.getBucketCors(call),
       PutBucketCors: (call) => cors.putBucketCors(call),
       DeleteBucketCors: (call) => cors.deleteBucketCors(call),
+      ...unsetConfigurations.handlers(),
     };
   }
 

@@ -6,6 +6,7 @@
  */
 import { s3Error } from '../../domain/errors';
 import type { S3Target } from './s3-request';
+import { UNSET_BUCKET_CONFIGURATIONS, type UnsetConfigurationOperation } from './unset-bucket-configurations';
 
 export type S3Operation =
   | 'ListBuckets'
@@ -51,7 +52,8 @@ export type S3Operation =
   | 'PutObjectAcl'
   | 'GetBucketCors'
   | 'PutBucketCors'
-  | 'DeleteBucketCors';
+  | 'DeleteBucketCors'
+  | UnsetConfigurationOperation;
 
 /** Every S3 sub-resource: a query parameter that changes which operation a request is. */
 export const SUB_RESOURCES = new Set([
@@ -120,6 +122,10 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', level: 'bucket', subResource: 'cors', operation: 'GetBucketCors' },
   { method: 'PUT', level: 'bucket', subResource: 'cors', operation: 'PutBucketCors' },
   { method: 'DELETE', level: 'bucket', subResource: 'cors', operation: 'DeleteBucketCors' },
+  ...UNSET_BUCKET_CONFIGURATIONS.flatMap((unset): Route[] => [
+    { method: 'GET', level: 'bucket', subResource: unset.subResource, operation: unset.get },
+    ...('delete' in unset ? [{ method: 'DELETE', level: 'bucket' as const, subResource: unset.subResource, operation: unset.delete }] : []),
+  ]),
 ];
 
 export function resolveOperation(method: string, target: S3Target, headers: Readonly<Record<string, unknown>> = {}): S3Operation {

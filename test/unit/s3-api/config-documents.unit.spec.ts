@@ -103,4 +103,13 @@ describe('routes of batch, tagging, ACL and CORS operations', () => {
     expect(codeOf(() => route('POST', '/b/k?delete'))).toBe('NotImplemented');
     expect(codeOf(() => route('DELETE', '/b/k?acl'))).toBe('NotImplemented');
   });
+  it('routes GET and DELETE of the configurations cairn lacks to their AWS operations, and leaves their PUT NotImplemented', () => {
+    expect(route('GET', '/b?policy')).toBe('GetBucketPolicy');
+    expect(route('DELETE', '/b?policy')).toBe('DeleteBucketPolicy');
+    expect(route('GET', '/b?lifecycle')).toBe('GetBucketLifecycleConfiguration');
+    expect(route('GET', '/b?requestPayment')).toBe('GetBucketRequestPayment');
+    expect(codeOf(() => route('DELETE', '/b?requestPayment'))).toBe('NotImplemented');
+    expect(codeOf(() => route('PUT', '/b?policy'))).toBe('NotImplemented');
+    expect(codeOf(() => route('GET', '/b/k?policy'))).toBe('NotImplemented');
+  });
 });
