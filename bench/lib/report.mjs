@@ -115,6 +115,7 @@ export function comparisons(cells, workloads) {
       // The durable floor server (bench/durable-server.mjs): what the least work a durable PUT
       // needs reaches against s3rver, and how much of that floor cairn reaches.
       floorRatio: pairedRatio(durable, s3rver),
+      floorCpuMsPerOp: median(durable.map((c) => c.serverCpuMsPerOp)),
       cairnOfFloor: pairedRatio(cairn, durable),
       // Rounds whose cairn or s3rver cell had other work on the machine during its window.
       disturbedRounds: s3rverPairs.filter((pair) => pair.some((c) => c.otherCores > DISTURBED)).length,
@@ -139,15 +140,17 @@ function comparisonRows(comps) {
     num(c.cpuMsPerOp), c.cpuTarget ? `≤ ${c.cpuTarget}` : '', c.cpuTarget ? met(c.cpuMet, c.cpuFailed) : '',
     percent(c.cairnOfNull),
     c.floorRatio === null ? '-' : num(c.floorRatio) + '×' + (c.ratioTarget && c.floorRatio < c.ratioTarget ? ' (under target)' : ''),
+    c.floorCpuMsPerOp === null ? '-' : num(c.floorCpuMsPerOp),
     percent(c.cairnOfFloor),
   ]);
 }
 const FLOOR_NOTE =
   'durable/s3rver: the durable floor server (bench/durable-server.mjs: SigV4, MD5, CRC32, 2+2 coding, bitrot hashes and\n' +
   'the durable 4-drive commit, nothing else) against s3rver; "under target": the target is out of reach on this machine\n' +
-  'for any server that makes PUTs as durable as cairn must. cairn/durable: how much of that floor cairn reaches.';
+  'for any server that makes PUTs as durable as cairn must; its CPU per PUT is the floor under the CPU target.\n' +
+  'cairn/durable: how much of that floor\'s throughput cairn reaches.';
 const percent = (share) => (share === null ? '-' : Math.round(share * 100) + '%');
-const COMP_HEAD = ['workload', 'metric', 'cairn', 's3rver', 'cairn/s3rver', 'target', '', 'cairn CPU ms/op', 'target', '', 'cairn/null', 'durable/s3rver', 'cairn/durable'];
+const COMP_HEAD = ['workload', 'metric', 'cairn', 's3rver', 'cairn/s3rver', 'target', '', 'cairn CPU ms/op', 'target', '', 'cairn/null', 'durable/s3rver', 'durable CPU ms/op', 'cairn/durable'];
 
 export function textReport(cells, workloads, comps) {
   return [

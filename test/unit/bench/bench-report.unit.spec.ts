@@ -66,9 +66,10 @@ describe('bench report', () => {
   });
 
   it("pairs the durable floor server with s3rver and with cairn by round: the floor's own ratio and cairn's share of it", () => {
-    const cells = [cell('durable', 1, 2000), cell('cairn', 1, 1500), cell('s3rver', 1, 1000), cell('s3rver', 2, 500), cell('durable', 2, 1100), cell('cairn', 2, 880)];
+    const cells = [cell('durable', 1, 2000, 0.2), cell('cairn', 1, 1500), cell('s3rver', 1, 1000), cell('s3rver', 2, 500), cell('durable', 2, 1100, 0.3), cell('cairn', 2, 880)];
     const [get] = comparisons(cells, workloads) as Array<Record<string, unknown>>;
     expect(get.floorRatio).toBeCloseTo(2.1); // median of 2.0 and 2.2
+    expect(get.floorCpuMsPerOp).toBeCloseTo(0.25);
     expect(get.cairnOfFloor).toBeCloseTo(0.775); // median of 0.75 and 0.8
     const [withoutFloor] = comparisons([cell('cairn', 1, 1500), cell('s3rver', 1, 1000)], workloads) as Array<Record<string, unknown>>;
     expect(withoutFloor.floorRatio).toBeNull();
