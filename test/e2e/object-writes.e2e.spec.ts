@@ -85,6 +85,30 @@ describe('object writes', () => {
     });
   });
 
+  describe('x-amz-sdk-checksum-algorithm must name the checksum the request carries, as AWS requires', () => {
+    const body = Buffer.from('checked body');
+    const crc32 = { 'x-amz-checksum-crc32': checksumBase64('CRC32', body) };
+    const cases: Array<[string, Record<string, string>, string]> = [
+      ['no checksum at all', { 'x-amz-sdk-checksum-algorithm': 'CRC32' }, 'x-amz-sdk-checksum-algorithm specified, but no corresponding'],
+      ['a checksum of another algorithm', { 'x-amz-sdk-checksum-algorithm': 'SHA256', ...crc32 }, 'Value for x-amz-sdk-checksum-algorithm header is invalid.'],
+      ['an unknown algorithm', { 'x-amz-sdk-checksum-algorithm': 'MD5', ...crc32 }, 'Value for x-amz-sdk-checksum-algorithm header is invalid.'],
+      ['a trailer of another algorithm', { 'x-amz-sdk-checksum-algorithm': 'CRC32C', 'x-amz-trailer': 'x-amz-checksum-crc32' }, 'Value for x-amz-sdk-checksum-algorithm header is invalid.'],
+    ];
+    it.each(cases)('%s: 400 InvalidRequest and nothing stored', async (_name, headers, message) => {
+      const put = await signedRequest(server, 'PUT', `/${BUCKET}/sdk-checksum`, { headers, body });
+      expect([put.status, put.body.toString()]).toEqual([400, expect.stringContaining('<Code>InvalidRequest</Code>')]);
+      expect(put.body.toString()).toContain(message);
+      expect((await signedRequest(server, 'HEAD', `/${BUCKET}/sdk-checksum`)).status).toBe(404);
+    });
+
+    it('the named checksum in a header (any letter case) is accepted and stored', async () => {
+      const put = await signedRequest(server, 'PUT', `/${BUCKET}/sdk-checksum-ok`, { headers: { 'x-amz-sdk-checksum-algorithm': 'crc32', ...crc32 }, body });
+      expect(put.status, put.body.toString()).toBe(200);
+      const head = await signedRequest(server, 'HEAD', `/${BUCKET}/sdk-checksum-ok`, { headers: { 'x-amz-checksum-mode': 'ENABLED' } });
+      expect(head.headers['x-amz-checksum-crc32']).toBe(crc32['x-amz-checksum-crc32']);
+    });
+  });
+
   describe('conditional PutObject', () => {
     it('If-None-Match: * creates a new key, then is 412 PreconditionFailed and leaves the object alone', async () => {
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'once', Body: 'first', IfNoneMatch: '*' }));

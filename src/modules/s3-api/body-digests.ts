@@ -38,6 +38,30 @@ export function requestedChecksumAlgorithm(value: string | undefined): ChecksumA
   return algorithm;
 }
 
+const SDK_ALGORITHM_INVALID = 'Value for x-amz-sdk-checksum-algorithm header is invalid.';
+
+/**
+ * x-amz-sdk-checksum-algorithm names the checksum an SDK attached to the request, in a header
+ * or announced in x-amz-trailer. As AWS, a request that names one and carries none, or
+ * another, is refused: the object would otherwise be stored without the checksum the
+ * application asked for, and nobody would notice.
+ */
+export function assertSdkChecksumSent(headers: Readonly<Record<string, string | string[] | undefined>>): void {
+  const named = headers['x-amz-sdk-checksum-algorithm'];
+  if (named === undefined) return;
+  const algorithm = typeof named === 'string' && !named.toLowerCase().startsWith('x-amz-') ? parseChecksumAlgorithm(named) : undefined;
+  if (!algorithm) throw s3Error('InvalidRequest', SDK_ALGORITHM_INVALID);
+  const trailer = headers['x-amz-trailer'];
+  const announced = typeof trailer === 'string' ? trailer.split(',') : [];
+  const sent = [...Object.keys(headers).filter((name) => name.startsWith('x-amz-checksum-') && !NOT_A_VALUE.has(name)), ...announced]
+    .map(parseChecksumAlgorithm)
+    .filter((sentAlgorithm) => sentAlgorithm !== undefined);
+  if (sent.length === 0) {
+    throw s3Error('InvalidRequest', 'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.');
+  }
+  if (!sent.includes(algorithm)) throw s3Error('InvalidRequest', SDK_ALGORITHM_INVALID);
+}
+
 /** Content-MD5 as sent: base64 of 16 bytes, else InvalidDigest. */
 export function parseContentMd5(value: string | undefined): Buffer | undefined {
   if (value === undefined) return undefined;

@@ -37,6 +37,7 @@ import { discardRestOfBody } from './unread-body';
 import { routeAroundFastify } from './front-dispatch';
 import { answerClientErrorsAsS3 } from './client-errors';
 import { refuseServerSideEncryption } from './server-side-encryption';
+import { assertSdkChecksumSent } from './body-digests';
 import { renderError } from './xml/error.xml';
 
 const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] as const;
@@ -150,6 +151,7 @@ export class S3Gateway implements OnModuleInit {
       const auth = this.authenticator.authenticate(raw, target);
       const operation = resolveOperation(raw.method ?? 'GET', target, raw.headers);
       refuseServerSideEncryption(raw.headers);
+      assertSdkChecksumSent(raw.headers);
       continueOnFirstRead(raw, res);
       await this.handlers[operation]({
         operation,
