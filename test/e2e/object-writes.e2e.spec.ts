@@ -85,6 +85,23 @@ describe('object writes', () => {
     });
   });
 
+  it('a client that hangs up mid-PutObject leaves nothing stored or staged, and no error in the log', async () => {
+    const key = 'hung-up';
+    const headers = await signedHeaders(server, 'PUT', `/${BUCKET}/${key}`);
+    const logBefore = server.output.length;
+    const request = http.request({ host: '127.0.0.1', port: server.port, method: 'PUT', path: `/${BUCKET}/${key}`, headers: { ...headers, 'content-length': String(4 * 1024 * 1024) } });
+    request.on('error', () => {}); // the hang-up below
+    request.write(randomBytes(1024 * 1024));
+    await sleep(300);
+    request.destroy();
+
+    const staged = () => server.drives.flatMap((drive) => readdirSync(drive, { recursive: true, encoding: 'utf8' }).filter((p) => p.split('/').includes('tmp') && p.endsWith('.shard')));
+    for (let i = 0; i < 50 && staged().length > 0; i++) await sleep(100);
+    expect(staged()).toEqual([]);
+    expect((await signedRequest(server, 'HEAD', `/${BUCKET}/${key}`)).status).toBe(404);
+    expect(server.output.slice(logBefore)).not.toMatch(/ERROR|aborted/);
+  });
+
   describe('x-amz-sdk-checksum-algorithm must name the checksum the request carries, as AWS requires', () => {
     const body = Buffer.from('checked body');
     const crc32 = { 'x-amz-checksum-crc32': checksumBase64('CRC32', body) };

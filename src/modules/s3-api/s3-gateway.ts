@@ -167,6 +167,12 @@ export class S3Gateway implements OnModuleInit {
   }
 
   private async fail(request: IncomingMessage, response: S3Response, error: unknown, target: S3Target | undefined): Promise<void> {
+    // A client that hung up mid-request is no fault of the server's, and there is nobody to answer.
+    if (clientHungUp(request, error)) {
+      this.logger.debug(`request ${response.requestId}: the client closed the connection before the request completed`);
+      response.raw.destroy();
+      return;
+    }
     if (response.headersSent) {
       if (error instanceof ClientGone) return;
       // Mid-body: the status is gone; cutting the connection is the only honest signal left.
@@ -189,6 +195,11 @@ export class S3Gateway implements OnModuleInit {
     if (!(await discardRestOfBody(request))) headers.connection = 'close';
     response.xml(s3.status, renderError(s3, target?.rawPath ?? '/', response.requestId, HOST_ID), headers);
   }
+}
+
+/** Node's IncomingMessage fails its reads with "aborted" (ECONNRESET) when the client closes mid-body. */
+function clientHungUp(request: IncomingMessage, error: unknown): boolean {
+  return request.destroyed && error instanceof Error && (error as NodeJS.ErrnoException).code === 'ECONNRESET';
 }
 
 function describe(error: unknown): string {
