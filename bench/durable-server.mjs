@@ -10,8 +10,8 @@
 //   - the body erasure coded 2+2 in blocks of 1 MiB with cairn's codec, and every shard
 //     HighwayHashed with cairn's bitrot hash;
 //   - per drive (4 directories, one LMDB environment each, opened as cairn opens them): an
-//     event record, hash-chained to the drive's previous one, and a projection entry, in one
-//     durable transaction, with cairn's group commit; objects up to 128 KiB carry their
+//     event record, hash-chained to the drive's previous one (over the event, as cairn's
+//     chain is), and a projection entry, in one durable transaction, with cairn's group commit; objects up to 128 KiB carry their
 //     shards inside the record, larger ones first write them with O_DIRECT into one growing
 //     segment file per drive and fdatasync it (one sync shared by the uploads waiting);
 //   - 200 with the ETag once all four drives have it on stable storage.
@@ -196,10 +196,10 @@ function commitEverywhere(event, objectKey, shardsOf) {
   return Promise.all(
     drives.map((drive) =>
       drive.groupCommit.run(() => {
-        const shard = shardsOf(drive.slot);
-        const record = Buffer.concat([Buffer.alloc(32), json, shard]);
-        const hash = createHash('sha256').update(drive.chainHash).update(record.subarray(32)).digest();
-        hash.copy(record, 0);
+        // As cairn's records: the chain covers the event (which names the size, ETag and
+        // checksum), the shard behind it has its own bitrot hash.
+        const hash = createHash('sha256').update(drive.chainHash).update(json).digest();
+        const record = Buffer.concat([hash, json, shardsOf(drive.slot)]);
         drive.chainHash = hash;
         const id = Buffer.from(event.id, 'hex');
         drive.events.put(id, record);
