@@ -11,9 +11,10 @@
 //     HighwayHashed with cairn's bitrot hash;
 //   - per drive (4 directories, one LMDB environment each, opened as cairn opens them): an
 //     event record, hash-chained to the drive's previous one (over the event, as cairn's
-//     chain is), and a projection entry, in one durable transaction, with cairn's group commit; objects up to 128 KiB carry their
-//     shards inside the record, larger ones first write them with O_DIRECT into one growing
-//     segment file per drive and fdatasync it (one sync shared by the uploads waiting);
+//     chain is), and a projection entry, in one durable transaction, with cairn's group
+//     commit; objects up to 128 KiB carry their shards inside the record, larger ones first
+//     write them with O_DIRECT into one growing segment file per drive and fdatasync it (one
+//     sync shared by the uploads waiting);
 //   - 200 with the ETag once all four drives have it on stable storage.
 //
 // What it leaves out is everything cairn does beyond that: buckets, keys' locks, versioning,
