@@ -45,7 +45,6 @@ const NOT_FOUND = [
   ['GetBucketWebsite', (Bucket: string) => new GetBucketWebsiteCommand({ Bucket }), 'NoSuchWebsiteConfiguration'],
   ['GetBucketReplication', (Bucket: string) => new GetBucketReplicationCommand({ Bucket }), 'ReplicationConfigurationNotFoundError'],
   ['GetBucketOwnershipControls', (Bucket: string) => new GetBucketOwnershipControlsCommand({ Bucket }), 'OwnershipControlsNotFoundError'],
-  ['GetPublicAccessBlock', (Bucket: string) => new GetPublicAccessBlockCommand({ Bucket }), 'NoSuchPublicAccessBlockConfiguration'],
 ] as const;
 
 const DELETES = [
@@ -55,7 +54,6 @@ const DELETES = [
   ['DeleteBucketWebsite', (Bucket: string) => new DeleteBucketWebsiteCommand({ Bucket })],
   ['DeleteBucketReplication', (Bucket: string) => new DeleteBucketReplicationCommand({ Bucket })],
   ['DeleteBucketOwnershipControls', (Bucket: string) => new DeleteBucketOwnershipControlsCommand({ Bucket })],
-  ['DeletePublicAccessBlock', (Bucket: string) => new DeletePublicAccessBlockCommand({ Bucket })],
 ] as const;
 
 describe('bucket configurations cairn does not support', () => {
@@ -82,14 +80,29 @@ describe('bucket configurations cairn does not support', () => {
     expect((await s3.send(new GetBucketRequestPaymentCommand({ Bucket: BUCKET }))).Payer).toBe('BucketOwner');
   });
 
+  it('GetPublicAccessBlock answers every block on (cairn serves nothing anonymously); DeletePublicAccessBlock stays NotImplemented', async () => {
+    const block = await s3.send(new GetPublicAccessBlockCommand({ Bucket: BUCKET }));
+    expect(block.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+    const refused = await s3ErrorOf(s3.send(new DeletePublicAccessBlockCommand({ Bucket: BUCKET })));
+    expect([refused.name, refused.$metadata.httpStatusCode]).toEqual(['NotImplemented', 501]);
+    expect((await s3.send(new GetPublicAccessBlockCommand({ Bucket: BUCKET }))).PublicAccessBlockConfiguration?.BlockPublicAcls).toBe(true);
+  });
+
   it.each(DELETES)('%s succeeds with nothing to delete', async (_name, command) => {
     const deleted = await s3.send(command(BUCKET));
     expect(deleted.$metadata.httpStatusCode).toBe(204);
   });
 
   it('every GET and DELETE of them on a missing bucket is NoSuchBucket', async () => {
+    const documentReads = [
+      new GetBucketNotificationConfigurationCommand({ Bucket: MISSING }),
+      new GetBucketLoggingCommand({ Bucket: MISSING }),
+      new GetBucketAccelerateConfigurationCommand({ Bucket: MISSING }),
+      new GetBucketRequestPaymentCommand({ Bucket: MISSING }),
+      new GetPublicAccessBlockCommand({ Bucket: MISSING }),
+    ];
     for (const [, command] of [...NOT_FOUND, ...DELETES]) expect((await s3ErrorOf(s3.send(command(MISSING)))).name).toBe('NoSuchBucket');
-    expect((await s3ErrorOf(s3.send(new GetBucketLoggingCommand({ Bucket: MISSING })))).name).toBe('NoSuchBucket');
+    for (const command of documentReads) expect((await s3ErrorOf(s3.send(command as Parameters<S3Client['send']>[0]))).name).toBe('NoSuchBucket');
   });
 
   it('a PUT of one stays 501 NotImplemented and sets nothing', async () => {

@@ -51,8 +51,11 @@ export function assertSdkChecksumSent(headers: Readonly<Record<string, string | 
   if (named === undefined) return;
   const algorithm = typeof named === 'string' && !named.toLowerCase().startsWith('x-amz-') ? parseChecksumAlgorithm(named) : undefined;
   if (!algorithm) throw s3Error('InvalidRequest', SDK_ALGORITHM_INVALID);
+  // A trailer counts only where one is read: checksum trailers of an aws-chunked body that has them.
   const trailer = headers['x-amz-trailer'];
-  const announced = typeof trailer === 'string' ? trailer.split(',') : [];
+  const payload = headers['x-amz-content-sha256'];
+  const trailing = typeof payload === 'string' && payload.startsWith('STREAMING-') && payload.endsWith('-TRAILER');
+  const announced = trailing && typeof trailer === 'string' ? trailer.split(',').filter((name) => name.trim().toLowerCase().startsWith('x-amz-checksum-')) : [];
   const sent = [...Object.keys(headers).filter((name) => name.startsWith('x-amz-checksum-') && !NOT_A_VALUE.has(name)), ...announced]
     .map(parseChecksumAlgorithm)
     .filter((sentAlgorithm) => sentAlgorithm !== undefined);

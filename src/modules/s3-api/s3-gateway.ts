@@ -197,9 +197,12 @@ export class S3Gateway implements OnModuleInit {
   }
 }
 
-/** Node's IncomingMessage fails its reads with "aborted" (ECONNRESET) when the client closes mid-body. */
+/**
+ * The request's own stream failed with "aborted" (ECONNRESET): Node's IncomingMessage does so
+ * when the client closes the connection before its body is complete.
+ */
 function clientHungUp(request: IncomingMessage, error: unknown): boolean {
-  return request.destroyed && error instanceof Error && (error as NodeJS.ErrnoException).code === 'ECONNRESET';
+  return error instanceof Error && !request.complete && (request.errored === error || (error as NodeJS.ErrnoException).code === 'ECONNRESET');
 }
 
 function describe(error: unknown): string {

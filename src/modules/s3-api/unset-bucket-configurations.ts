@@ -5,12 +5,15 @@
  * GET is that configuration's "not found" error, or the empty document AWS returns instead
  * of one; DELETE succeeds, with nothing to delete. PUT stays NotImplemented (no route), so a
  * setting is never accepted and then ignored. Tools that read every setting of a bucket
- * (Terraform's aws_s3_bucket, rclone's and the consoles' bucket views) see "not configured"
+ * (Terraform's aws_s3_bucket, consoles' bucket views) see "not configured"
  * rather than a 501 they treat as fatal. MinIO answers the same for those it lacks.
  *
  * Encryption: AWS has applied SSE-S3 to every bucket by default since 2023 and returns that
  * configuration, but cairn stores objects unencrypted (server-side-encryption.ts), so it
- * answers as AWS did for a bucket without one.
+ * answers as AWS did for a bucket without one. Ownership controls: new AWS buckets report
+ * BucketOwnerEnforced, under which ACL requests granting others get AccessControlListNotSupported;
+ * cairn answers those NotImplemented (domain/rules/acl.ts), so it reports no ownership controls.
+ * Public access block is the one answered as set: all four blocks on, which is what cairn does.
  */
 import type { S3ErrorCode } from '../../domain/errors';
 import { s3Document, tag } from '../../infra/http/xml-writer';
@@ -44,10 +47,17 @@ export const UNSET_BUCKET_CONFIGURATIONS = [
     answer: { missing: 'OwnershipControlsNotFoundError' },
   },
   {
+    // cairn serves nothing anonymously: every public access is blocked, as on new AWS buckets.
+    // No DELETE: it could not make anything public.
     subResource: 'publicAccessBlock',
     get: 'GetPublicAccessBlock',
-    delete: 'DeletePublicAccessBlock',
-    answer: { missing: 'NoSuchPublicAccessBlockConfiguration' },
+    answer: {
+      document: () =>
+        s3Document(
+          'PublicAccessBlockConfiguration',
+          tag('BlockPublicAcls', true) + tag('IgnorePublicAcls', true) + tag('BlockPublicPolicy', true) + tag('RestrictPublicBuckets', true),
+        ),
+    },
   },
   { subResource: 'notification', get: 'GetBucketNotificationConfiguration', answer: { document: () => s3Document('NotificationConfiguration', '') } },
   { subResource: 'logging', get: 'GetBucketLogging', answer: { document: () => s3Document('BucketLoggingStatus', '') } },

@@ -109,6 +109,8 @@ describe('routes of batch, tagging, ACL and CORS operations', () => {
     expect(route('GET', '/b?lifecycle')).toBe('GetBucketLifecycleConfiguration');
     expect(route('GET', '/b?requestPayment')).toBe('GetBucketRequestPayment');
     expect(codeOf(() => route('DELETE', '/b?requestPayment'))).toBe('NotImplemented');
+    expect(route('GET', '/b?publicAccessBlock')).toBe('GetPublicAccessBlock');
+    expect(codeOf(() => route('DELETE', '/b?publicAccessBlock'))).toBe('NotImplemented');
     expect(codeOf(() => route('PUT', '/b?policy'))).toBe('NotImplemented');
     expect(codeOf(() => route('GET', '/b/k?policy'))).toBe('NotImplemented');
   });
