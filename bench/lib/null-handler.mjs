@@ -18,7 +18,7 @@ export function send(res, status, type, body) {
   res.end(body);
 }
 
-/** PutObject's answer: 200 with the ETag the key's content implies (what a correct store computes). */
+/** PutObject's answer: 200 with the ETag given. */
 export function answerPut(res, etag) {
   res.writeHead(200, { etag, 'content-length': 0, 'x-amz-request-id': 'null' });
   res.end();
