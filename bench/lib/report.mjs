@@ -115,6 +115,7 @@ export function comparisons(cells, workloads) {
       // The durable floor server (bench/durable-server.mjs): what the least work a durable PUT
       // needs reaches against s3rver, and how much of that floor cairn reaches.
       floorRatio: pairedRatio(durable, s3rver),
+      floorDisturbedRounds: pairs(durable, s3rver).filter((pair) => pair.some((c) => c.otherCores > DISTURBED)).length,
       floorCpuMsPerOp: median(durable.map((c) => c.serverCpuMsPerOp)),
       cairnOfFloor: pairedRatio(cairn, durable),
       // Rounds whose cairn or s3rver cell had other work on the machine during its window.
@@ -139,7 +140,7 @@ function comparisonRows(comps) {
     c.ratioTarget ? `≥ ${c.ratioTarget}×` : '', c.ratioTarget ? met(c.ratioMet, c.ratioFailed) : '',
     num(c.cpuMsPerOp), c.cpuTarget ? `≤ ${c.cpuTarget}` : '', c.cpuTarget ? met(c.cpuMet, c.cpuFailed) : '',
     percent(c.cairnOfNull),
-    c.floorRatio === null ? '-' : num(c.floorRatio) + '×' + (c.ratioTarget && c.floorRatio < c.ratioTarget ? ' (under target)' : ''),
+    c.floorRatio === null ? '-' : num(c.floorRatio) + '×' + (c.floorDisturbedRounds ? ` *${c.floorDisturbedRounds}` : '') + (c.ratioTarget && c.floorRatio < c.ratioTarget ? ' (under target)' : ''),
     c.floorCpuMsPerOp === null ? '-' : num(c.floorCpuMsPerOp),
     percent(c.cairnOfFloor),
   ]);

@@ -71,6 +71,10 @@ describe('bench report', () => {
     expect(get.floorRatio).toBeCloseTo(2.1); // median of 2.0 and 2.2
     expect(get.floorCpuMsPerOp).toBeCloseTo(0.25);
     expect(get.cairnOfFloor).toBeCloseTo(0.775); // median of 0.75 and 0.8
+    expect(get.floorDisturbedRounds).toBe(0);
+    const disturbed = comparisons([{ ...cell('durable', 1, 2000), otherCores: 0.5 }, cell('s3rver', 1, 1000), cell('cairn', 1, 1500)], workloads) as Array<Record<string, unknown>>;
+    expect(disturbed[0].floorDisturbedRounds).toBe(1);
+    expect(disturbed[0].disturbedRounds).toBe(0); // cairn's own ratio was not disturbed
     const [withoutFloor] = comparisons([cell('cairn', 1, 1500), cell('s3rver', 1, 1000)], workloads) as Array<Record<string, unknown>>;
     expect(withoutFloor.floorRatio).toBeNull();
     expect(withoutFloor.cairnOfFloor).toBeNull();
