@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Counts the instructions cairn's server executes per request, under valgrind's callgrind:
-// a figure that does not move with the host's speed, unlike CPU time, so that two builds can
-// be compared on a noisy machine (run it in each checkout). User space only (the kernel's
-// socket and disk work is not counted), every thread of the server process included.
+// Counts the instructions a server executes per request, under valgrind's callgrind: cairn's,
+// or (--server durable) the bench's durable floor's. A figure that does not move with the
+// host's speed, unlike CPU time, so that two builds can be compared on a noisy machine (run it
+// in each checkout). User space only (the kernel's socket and disk work is not counted), every
+// thread of the server process included.
 import { spawn, execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -18,11 +19,14 @@ const USAGE = `usage: node bench/instructions.mjs [options]   (or: npm run bench
   --requests N        requests counted (default 3000 at 4k, 200 at 1m)
   --warmup N          requests before counting, so that the JIT has settled (default 3000 at 4k, 300 at 1m)
   --profile FILE      keep callgrind's profile of the counted requests (for callgrind_annotate)
+  --server cairn|durable
+                      the server counted (default cairn); durable is the bench's durable floor
+                      (bench/durable-server.mjs), PUT only: the least a durable PUT costs
 Needs valgrind. Takes about a minute: the server runs ~50x slower under callgrind.`;
 
 const { values: o } = parseArgs({
   options: {
-    op: { type: 'string' }, size: { type: 'string' }, requests: { type: 'string' }, warmup: { type: 'string' }, profile: { type: 'string' },
+    op: { type: 'string' }, size: { type: 'string' }, requests: { type: 'string' }, warmup: { type: 'string' }, profile: { type: 'string' }, server: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -32,10 +36,12 @@ if (o.help) {
 }
 const op = o.op ?? 'get';
 const size = o.size ?? '4k';
+const serverName = o.server ?? 'cairn';
 // A 1 MiB PUT is ~20 times the instructions of a 4 KiB one: fewer requests, to stay near a minute.
 const requests = Number(o.requests ?? (size === '1m' ? 200 : 3000));
 const warmup = Number(o.warmup ?? (size === '1m' ? 300 : 3000));
-if (!['get', 'put'].includes(op) || !['4k', '1m'].includes(size) || !Number.isInteger(requests) || requests < 1 || !Number.isInteger(warmup) || warmup < 0) {
+const serverValid = serverName === 'cairn' || (serverName === 'durable' && op === 'put');
+if (!['get', 'put'].includes(op) || !['4k', '1m'].includes(size) || !serverValid || !Number.isInteger(requests) || requests < 1 || !Number.isInteger(warmup) || warmup < 0) {
   console.error(USAGE);
   process.exit(2);
 }
@@ -51,10 +57,14 @@ const port = await getFreePort();
 
 // Instrumentation starts off (start-up is not counted and runs faster) and is switched on
 // around the counted requests with callgrind_control.
+// Both with cairn's runtime flags (bin/cairn), so that only the code differs.
+const serverArgs =
+  serverName === 'cairn'
+    ? [path.join(REPO_DIR, 'dist', 'src', 'main.js'), 'server', ...drives, '--address', `127.0.0.1:${port}`]
+    : [path.join(REPO_DIR, 'bench', 'durable-server.mjs'), '--port', String(port), '--data', tmp];
 const server = spawn(
   'valgrind',
-  ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${profile}`, 'node', '--initial-old-space-size=256', '--max-semi-space-size=64',
-    path.join(REPO_DIR, 'dist', 'src', 'main.js'), 'server', ...drives, '--address', `127.0.0.1:${port}`],
+  ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${profile}`, 'node', '--initial-old-space-size=256', '--max-semi-space-size=64', ...serverArgs],
   { env: { ...process.env, CAIRN_ROOT_USER: CREDS.accessKey, CAIRN_ROOT_PASSWORD: CREDS.secretKey }, stdio: 'ignore' },
 );
 const control = (...args) => execFileSync('callgrind_control', [...args, String(server.pid)], { stdio: 'ignore' });
@@ -74,7 +84,7 @@ for (;;) {
     break;
   } catch {
     const ended = server.exitCode !== null || server.signalCode !== null;
-    if (ended || Date.now() - started > 300_000) throw new Error(`cairn did not start under valgrind${ended ? ' (it exited)' : ''}`);
+    if (ended || Date.now() - started > 300_000) throw new Error(`${serverName} did not start under valgrind${ended ? ' (it exited)' : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
@@ -111,4 +121,4 @@ s3.close();
 cleanup(); // the server's process handle would keep this one alive
 if (total === 0) throw new Error('callgrind counted nothing');
 const sizeName = size === '1m' ? '1 MiB' : '4 KiB';
-console.log(`${op.toUpperCase()} ${sizeName}, ${requests} requests one at a time after ${warmup} to warm up: ${Math.round(total / requests / 1000)} k instructions per request (server, user space)`);
+console.log(`${serverName}: ${op.toUpperCase()} ${sizeName}, ${requests} requests one at a time after ${warmup} to warm up: ${Math.round(total / requests / 1000)} k instructions per request (server, user space)`);
