@@ -48,7 +48,10 @@ async function put(server: CairnServer, key: string, body: Buffer, options: { ag
           reused: request.reusedSocket,
           continued,
         });
-        if (!request.writableFinished) request.destroy(); // the body was never sent
+        // Refused instead of 100 Continue: the body was never sent, and never will be. (Not
+        // `!request.writableFinished`: a body sent in full may not have emitted 'finish' yet when
+        // the answer ends, and destroying it then closes a connection the next request should reuse.)
+        if (options.expectContinue && !continued) request.destroy();
       });
     });
     request.on('error', (error) => answered || reject(error));
