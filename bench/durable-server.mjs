@@ -32,15 +32,18 @@ import { crc32 } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { open } from 'lmdb';
 import { CoalescedSync } from './lib/coalesced-sync.mjs';
+import { nextEventId, openDriveEnvironment } from './lib/drive-environment.mjs';
+import { signingKey } from './lib/sigv4-signer.mjs';
 import { createNullHandler, parseTarget, send, answerPut, exitWithParent, option } from './lib/null-handler.mjs';
 
 const REPO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cairn = (module) => createRequire(import.meta.url)(path.join(REPO_DIR, 'dist', 'src', 'infra', module));
 const { ReedSolomonCodec } = cairn('erasure/reed-solomon.js');
 const { bitrotHash } = cairn('erasure/bitrot.js');
+const { shardSizeFor: shardSizeOf } = cairn('erasure/block-layout.js');
 const { GroupCommit } = cairn('eventlog/group-commit.js');
+const { encodeEventRecord } = cairn('eventlog/event-record.js');
 
 const port = Number(option('--port', 9101));
 const address = option('--address', '127.0.0.1');
@@ -60,21 +63,16 @@ const DIRECT_IO_ALIGNMENT = 4096;
 const XML = 'application/xml';
 
 const codec = new ReedSolomonCodec(DATA_SHARDS, PARITY_SHARDS);
-const shardSizeFor = (blockLength) => Math.ceil(Math.ceil(blockLength / DATA_SHARDS) / 8) * 8;
+const shardSizeFor = (blockLength) => shardSizeOf(blockLength, DATA_SHARDS);
 const alignUp = (n, to) => Math.ceil(n / to) * to;
 
 // ---- SigV4 (header form), checked as any S3 server must
 
 const signingKeys = new Map();
-function signingKey(day, region) {
+function cachedSigningKey(day, region) {
   const scope = `${day}/${region}`;
-  let key = signingKeys.get(scope);
-  if (!key) {
-    const hmac = (k, data) => createHmac('sha256', k).update(data).digest();
-    key = hmac(hmac(hmac(hmac('AWS4' + SECRET_KEY, day), region), 's3'), 'aws4_request');
-    signingKeys.set(scope, key);
-  }
-  return key;
+  if (!signingKeys.has(scope)) signingKeys.set(scope, signingKey(SECRET_KEY, day, region));
+  return signingKeys.get(scope);
 }
 
 const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/;
@@ -91,7 +89,7 @@ function signatureValid(req) {
   const stringToSign =
     `AWS4-HMAC-SHA256\n${req.headers['x-amz-date']}\n${day}/${region}/s3/aws4_request\n` +
     createHash('sha256').update(canonical).digest('hex');
-  return createHmac('sha256', signingKey(day, region)).update(stringToSign).digest('hex') === signature;
+  return createHmac('sha256', cachedSigningKey(day, region)).update(stringToSign).digest('hex') === signature;
 }
 
 // ---- page-aligned shared memory: bodies the digest worker reads in place, and O_DIRECT writes
@@ -165,18 +163,10 @@ const digestWorker = new DigestWorker();
 
 // ---- the drives: an LMDB environment each (as cairn opens it) and a growing segment file
 
-let eventSeq = 0n;
-function nextEventId() {
-  const id = Buffer.alloc(16);
-  id.writeBigUInt64BE(BigInt(Date.now()) << 20n, 0);
-  id.writeBigUInt64BE(++eventSeq, 8);
-  return id;
-}
-
 async function openDrive(slot) {
   const dir = path.join(dataDir, `d${slot + 1}`);
   mkdirSync(dir, { recursive: true });
-  const env = open({ path: path.join(dir, 'cairn.lmdb'), overlappingSync: false, encoding: 'json', maxDbs: 8 });
+  const env = openDriveEnvironment(dir);
   const segmentFile = path.join(dir, 'segment');
   // As cairn: O_DIRECT where the file system has it (tmpfs has not), the page cache otherwise.
   const segment = await fs
@@ -188,6 +178,7 @@ async function openDrive(slot) {
     events: env.openDB({ name: 'events', keyEncoding: 'binary', encoding: 'binary' }),
     objects: env.openDB({ name: 'objects', keyEncoding: 'binary', encoding: 'json' }),
     groupCommit: new GroupCommit(),
+    seq: 0,
     chainHash: Buffer.alloc(32),
     segment,
     segmentEnd: 0,
@@ -203,10 +194,9 @@ function commitEverywhere(event, objectKey, shardsOf) {
   return Promise.all(
     drives.map((drive) =>
       drive.groupCommit.run(() => {
-        // As cairn's records: the chain covers the event (which names the size, ETag and
-        // checksum), the shard behind it has its own bitrot hash.
-        const hash = createHash('sha256').update(drive.chainHash).update(json).digest();
-        const record = Buffer.concat([hash, json, shardsOf(drive.slot)]);
+        // cairn's record: the chain covers the event (which names the size, ETag and checksum),
+        // the shard behind it has its own bitrot hash.
+        const { bytes: record, hash } = encodeEventRecord(++drive.seq, drive.chainHash, json, shardsOf(drive.slot));
         drive.chainHash = hash;
         const id = Buffer.from(event.id, 'hex');
         // Both writes land in one transaction: the second's promise reports its outcome.

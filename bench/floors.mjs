@@ -11,8 +11,8 @@ import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { open } from 'lmdb';
 import { CoalescedSync } from './lib/coalesced-sync.mjs';
+import { nextEventId, openDriveEnvironment } from './lib/drive-environment.mjs';
 import { selfCpuMs, machineBusyMs } from './lib/cpu.mjs';
 import { num, textTable, DISTURBED } from './lib/report.mjs';
 import { cleanupSync, registerTempDir, BENCH_DIR, REPO_DIR } from './lib/servers.mjs';
@@ -46,19 +46,11 @@ const { O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_DIRECT } = constants;
 
 // ---- building blocks
 
-/** One drive's LMDB environment, opened as cairn opens it: a put's promise resolves after commit + fsync. */
+/** One drive's LMDB environment (a put's promise resolves after commit + fsync) and its two databases. */
 function openDrive(dir) {
-  const env = open({ path: path.join(dir, 'cairn.lmdb'), overlappingSync: false, maxDbs: 8 });
+  const env = openDriveEnvironment(dir);
   const db = (name) => env.openDB({ name, keyEncoding: 'binary', encoding: 'binary' });
   return { env, events: db('events'), objects: db('objects') };
-}
-
-/** 16-byte event ids in increasing order, as cairn's are. */
-let eventSeq = 0n;
-function nextEventId() {
-  const id = Buffer.alloc(16);
-  id.writeBigUInt64BE(++eventSeq, 8);
-  return id;
 }
 
 async function fsyncDirectory(dir) {

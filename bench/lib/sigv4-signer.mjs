@@ -8,6 +8,11 @@ export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
 const hmac = (key, data) => createHmac('sha256', key).update(data).digest();
 
+/** The SigV4 signing key of a day (YYYYMMDD), region and service. */
+export function signingKey(secretKey, day, region, service = 's3') {
+  return hmac(hmac(hmac(hmac('AWS4' + secretKey, day), region), service), 'aws4_request');
+}
+
 /** RFC 3986 percent-encoding as SigV4 requires (encodeURIComponent leaves !'()* alone). */
 export function uriEncode(s) {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
@@ -50,8 +55,7 @@ export class SigV4Signer {
     const day = this.amzDate.slice(0, 8);
     if (day !== this.day) {
       this.day = day;
-      const kDate = hmac('AWS4' + this.secretKey, day);
-      this.key = hmac(hmac(hmac(kDate, this.region), this.service), 'aws4_request');
+      this.key = signingKey(this.secretKey, day, this.region, this.service);
       this.scope = `${day}/${this.region}/${this.service}/aws4_request`;
     }
   }

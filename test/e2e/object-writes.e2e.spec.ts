@@ -38,6 +38,8 @@ describe('object writes', () => {
   let server: CairnServer;
   let s3: S3Client;
   serverForTests((started) => ({ server, s3 } = started), { buckets: [BUCKET] });
+  /** Every shard the drives hold (in segments or files), drive by drive. */
+  const storedShards = () => Promise.all(server.drives.map((drive) => committedShards(drive)));
 
   it('a PUT without Content-Length (no body, or a chunked one) is 411 MissingContentLength and stores nothing, as AWS', async () => {
     for (const [key, framing] of [['no-length', ''], ['chunked', 'transfer-encoding: chunked\r\n']] as const) {
@@ -87,7 +89,7 @@ describe('object writes', () => {
 
   it('a client that hangs up mid-PutObject leaves nothing stored or placed, and no error in the log', async () => {
     const key = 'hung-up';
-    const placed = async () => JSON.stringify(await Promise.all(server.drives.map((drive) => committedShards(drive))));
+    const placed = async () => JSON.stringify(await storedShards());
     const before = await placed();
     const headers = await signedHeaders(server, 'PUT', `/${BUCKET}/${key}`);
     const logBefore = server.output.length;
@@ -257,8 +259,6 @@ describe('object writes', () => {
   describe('conditional writes that meet a conflicting operation: 409 ConditionalRequestConflict', () => {
     const stagedShards = () =>
       server.drives.flatMap((drive) => readdirSync(drive, { recursive: true, encoding: 'utf8' }).filter((p) => p.split('/').includes('tmp') && p.endsWith('.shard')));
-    /** Every shard the drives hold (in segments or files), drive by drive. */
-    const storedShards = () => Promise.all(server.drives.map((drive) => committedShards(drive)));
     /**
      * Whether the first block of `body` has reached a drive: in a staged shard file, or in a
      * segment file (data shard 0 of block 0 is the body's first bytes, as they are).

@@ -63,7 +63,8 @@ export function awsChunkedOptions(payload: PayloadMode, headers: Record<string, 
   return options;
 }
 
-function trailerNames(trailer: string | undefined): string[] {
+/** The names an x-amz-trailer header announces, lower-case. */
+export function trailerNames(trailer: string | undefined): string[] {
   if (!trailer) return [];
   return trailer
     .split(',')

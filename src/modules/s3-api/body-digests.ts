@@ -13,7 +13,9 @@ import { createHash, type Hash } from 'node:crypto';
 import { s3Error } from '../../domain/errors';
 import type { ChecksumValue } from '../../domain/object-version';
 import { DigestWorkers, type DigestAlgorithm, type DigestJob } from '../../infra/hashing/digest-workers';
+import { trailerNames } from '../../infra/http/aws-chunked';
 import { createChecksum, isValidChecksumValue, parseChecksumAlgorithm, type Checksum, type ChecksumAlgorithm } from '../../infra/http/checksums';
+import type { PayloadMode } from '../../infra/http/sigv4';
 
 export interface DeclaredDigests {
   readonly contentMd5?: Buffer;
@@ -23,6 +25,11 @@ export interface DeclaredDigests {
 
 /** x-amz-checksum-* names that are not a checksum value. */
 const NOT_A_VALUE = new Set(['x-amz-checksum-mode', 'x-amz-checksum-type', 'x-amz-checksum-algorithm']);
+
+/** Whether a (lower-case) header or field name carries a checksum value: x-amz-checksum-<algorithm>. */
+export function isChecksumValueName(name: string): boolean {
+  return name.startsWith('x-amz-checksum-') && !NOT_A_VALUE.has(name);
+}
 
 export const UNSUPPORTED_CHECKSUM_ALGORITHM =
   'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]';
@@ -42,21 +49,19 @@ const SDK_ALGORITHM_INVALID = 'Value for x-amz-sdk-checksum-algorithm header is 
 
 /**
  * x-amz-sdk-checksum-algorithm names the checksum an SDK attached to the request, in a header
- * or announced in x-amz-trailer. As AWS, a request that names one and carries none, or
- * another, is refused: the object would otherwise be stored without the checksum the
- * application asked for, and nobody would notice.
+ * or as a trailer. As AWS, a request that names one and carries none, or another, is refused:
+ * the object would otherwise be stored without the checksum the application asked for, and
+ * nobody would notice. A trailer counts only where the payload mode has trailers (the only
+ * place the aws-chunked decoder reads and checks one).
  */
-export function assertSdkChecksumSent(headers: Readonly<Record<string, string | string[] | undefined>>): void {
+export function assertSdkChecksumSent(headers: Readonly<Record<string, string | string[] | undefined>>, payload: PayloadMode): void {
   const named = headers['x-amz-sdk-checksum-algorithm'];
   if (named === undefined) return;
   const algorithm = typeof named === 'string' && !named.toLowerCase().startsWith('x-amz-') ? parseChecksumAlgorithm(named) : undefined;
   if (!algorithm) throw s3Error('InvalidRequest', SDK_ALGORITHM_INVALID);
-  // A trailer counts only where one is read: checksum trailers of an aws-chunked body that has them.
-  const trailer = headers['x-amz-trailer'];
-  const payload = headers['x-amz-content-sha256'];
-  const trailing = typeof payload === 'string' && payload.startsWith('STREAMING-') && payload.endsWith('-TRAILER');
-  const announced = trailing && typeof trailer === 'string' ? trailer.split(',').filter((name) => name.trim().toLowerCase().startsWith('x-amz-checksum-')) : [];
-  const sent = [...Object.keys(headers).filter((name) => name.startsWith('x-amz-checksum-') && !NOT_A_VALUE.has(name)), ...announced]
+  const trailers = 'trailer' in payload ? trailerNames(payload.trailer) : [];
+  const sent = [...Object.keys(headers), ...trailers]
+    .filter(isChecksumValueName)
     .map(parseChecksumAlgorithm)
     .filter((sentAlgorithm) => sentAlgorithm !== undefined);
   if (sent.length === 0) {
@@ -81,7 +86,7 @@ export function parseContentMd5(value: string | undefined): Buffer | undefined {
 export function declaredChecksum(entries: Iterable<readonly [string, string]>, algorithmName?: string): DeclaredDigests['checksum'] {
   let found: { algorithm: ChecksumAlgorithm; value: string; name: string } | undefined;
   for (const [name, value] of entries) {
-    if (!name.startsWith('x-amz-checksum-') || NOT_A_VALUE.has(name)) continue;
+    if (!isChecksumValueName(name)) continue;
     const algorithm = parseChecksumAlgorithm(name);
     if (!algorithm) throw s3Error('InvalidRequest', `The ${name} header is not a supported checksum.`);
     if (found) throw s3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');

@@ -4,16 +4,13 @@
  * trailer. The digest itself is verified by the body reader; this only checks one was sent.
  */
 import { s3Error } from '../../domain/errors';
+import { isChecksumValueName } from './body-digests';
 import type { S3Call } from './s3-call';
-
-const NOT_A_CHECKSUM = new Set(['x-amz-checksum-mode', 'x-amz-checksum-type', 'x-amz-checksum-algorithm']);
 
 export function assertBodyDigestSent(call: S3Call): void {
   const headers = call.request.headers;
   if (headers['content-md5'] !== undefined) return;
-  for (const name of Object.keys(headers)) {
-    if (name.startsWith('x-amz-checksum-') && !NOT_A_CHECKSUM.has(name)) return;
-  }
+  if (Object.keys(headers).some(isChecksumValueName)) return;
   const trailer = headers['x-amz-trailer'];
   if (typeof trailer === 'string' && trailer.toLowerCase().startsWith('x-amz-checksum-')) return;
   // AWS's answer (MinIO says MissingContentMD5 instead).

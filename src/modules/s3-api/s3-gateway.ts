@@ -151,7 +151,7 @@ export class S3Gateway implements OnModuleInit {
       const auth = this.authenticator.authenticate(raw, target);
       const operation = resolveOperation(raw.method ?? 'GET', target, raw.headers);
       refuseServerSideEncryption(raw.headers);
-      assertSdkChecksumSent(raw.headers);
+      assertSdkChecksumSent(raw.headers, auth.payload);
       continueOnFirstRead(raw, res);
       await this.handlers[operation]({
         operation,

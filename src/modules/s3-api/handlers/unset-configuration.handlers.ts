@@ -21,7 +21,7 @@ export class UnsetConfigurationHandlers {
       handlers[unset.get] = async (call) => {
         const bucket = bucketOf(call);
         await this.bucketConfig.getBucket(bucket); // NoSuchBucket first, as AWS
-        const answer: (typeof unset)['answer'] = unset.answer;
+        const { answer } = unset;
         if ('missing' in answer) throw s3Error(answer.missing, undefined, { BucketName: bucket });
         call.response.xml(200, answer.document());
       };
