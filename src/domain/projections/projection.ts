@@ -19,6 +19,16 @@ export type ProjectionWrite =
   | { readonly op: 'putPart'; readonly part: UploadedPart }
   | { readonly op: 'removePart'; readonly part: UploadedPart };
 
+/**
+ * A projection write as storage applies it: a removal needs only the key of what it removes.
+ * Undo records store theirs so (a ProjectionWrite is one too).
+ */
+export type KeyedWrite =
+  | Exclude<ProjectionWrite, { readonly op: 'removeVersion' | 'removeUpload' | 'removePart' }>
+  | { readonly op: 'removeVersion'; readonly bucket: string; readonly key: string; readonly version: Pick<ObjectVersion, 'eventId'> }
+  | { readonly op: 'removeUpload'; readonly upload: Pick<MultipartUpload, 'bucket' | 'key' | 'uploadId'> }
+  | { readonly op: 'removePart'; readonly part: Pick<UploadedPart, 'uploadId' | 'partNumber'> };
+
 /** What evolve may read: the state before the event. */
 export interface ProjectionReader {
   getBucket(name: string): BucketRecord | undefined;
@@ -252,9 +262,10 @@ export function removedVersions(writes: readonly ProjectionWrite[]): ObjectVersi
  * The writes that undo `writes` when applied (in the order returned) to the state right
  * after them; `state` is the state *before* `writes`. Each drive stores this before-image
  * with the event, so an event that never reached a write quorum can be rolled back exactly.
+ * Its removals carry only keys: a put's undo does not store the new version a second time.
  */
-export function invertWrites(writes: readonly ProjectionWrite[], state: ProjectionReader): ProjectionWrite[] {
-  const inverse: ProjectionWrite[] = [];
+export function invertWrites(writes: readonly ProjectionWrite[], state: ProjectionReader): KeyedWrite[] {
+  const inverse: KeyedWrite[] = [];
   for (const write of writes) {
     switch (write.op) {
       case 'putBucket': {
@@ -271,7 +282,11 @@ export function invertWrites(writes: readonly ProjectionWrite[], state: Projecti
         // Version keys embed the creating event's id: a put adds a new entry, unless it
         // rewrites an existing version (its tags), whose before-image is then restored.
         const previous = state.versionsOf(write.bucket, write.key).find((v) => v.eventId === write.version.eventId);
-        inverse.push(previous ? { op: 'putVersion', bucket: write.bucket, key: write.key, version: previous } : { op: 'removeVersion', bucket: write.bucket, key: write.key, version: write.version });
+        inverse.push(
+          previous
+            ? { op: 'putVersion', bucket: write.bucket, key: write.key, version: previous }
+            : { op: 'removeVersion', bucket: write.bucket, key: write.key, version: { eventId: write.version.eventId } },
+        );
         break;
       }
       case 'removeVersion':
@@ -279,14 +294,14 @@ export function invertWrites(writes: readonly ProjectionWrite[], state: Projecti
         break;
       case 'putUpload':
         // Upload ids are event ids: a put always adds a new entry.
-        inverse.push({ op: 'removeUpload', upload: write.upload });
+        inverse.push({ op: 'removeUpload', upload: { bucket: write.upload.bucket, key: write.upload.key, uploadId: write.upload.uploadId } });
         break;
       case 'removeUpload':
         inverse.push({ op: 'putUpload', upload: write.upload });
         break;
       case 'putPart':
         // A replaced part is removed by an earlier write of the same event, whose inverse restores it.
-        inverse.push({ op: 'removePart', part: write.part });
+        inverse.push({ op: 'removePart', part: { uploadId: write.part.uploadId, partNumber: write.part.partNumber } });
         break;
       case 'removePart':
         inverse.push({ op: 'putPart', part: write.part });

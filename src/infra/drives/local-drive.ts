@@ -8,7 +8,7 @@ import type { BucketRecord } from '../../domain/bucket';
 import type { CairnEvent } from '../../domain/events';
 import type { MultipartUpload, UploadedPart } from '../../domain/multipart-upload';
 import type { ObjectVersion } from '../../domain/object-version';
-import type { ProjectionWrite } from '../../domain/projections/projection';
+import type { KeyedWrite } from '../../domain/projections/projection';
 import { logEntry } from './log-entry';
 import { listPage, type ListPage, type ListParams } from '../../domain/rules/listing';
 import { listVersionsPage, type VersionListPage, type VersionListParams } from '../../domain/rules/version-listing';
@@ -116,7 +116,7 @@ export class LocalDrive implements Drive {
   async rollBackLastEvent(id: string): Promise<void> {
     const record = this.log.get(id);
     if (!record) throw new Error(`event ${id} is not in the log of ${this.label}`);
-    const undo = record.undo.length > 0 ? (JSON.parse(record.undo.toString('utf8')) as ProjectionWrite[]) : [];
+    const undo = record.undo.length > 0 ? (JSON.parse(record.undo.toString('utf8')) as KeyedWrite[]) : [];
     this.log.removeLast(id, () => this.projections.applySync(undo));
   }
 

@@ -17,6 +17,8 @@ export interface LogHead {
   readonly hash: Buffer;
   /** Id of the newest event, undefined for an empty log. */
   readonly lastId: string | undefined;
+  /** The same id as its LMDB key (kept so that each append need not encode it again). */
+  readonly lastKey: Buffer | undefined;
 }
 
 export class AppendRejectedError extends Error {}
@@ -50,14 +52,14 @@ export class EventLog {
     const seq = this.head.seq + 1;
     const { bytes, hash } = encodeEventRecord(seq, this.head.hash, json, inline, undo);
     const key = eventIdToBytes(id);
-    const previous = this.head.lastId;
-    this.head = { seq, hash, lastId: id };
+    const { lastId: previous, lastKey: previousKey } = this.head;
+    this.head = { seq, hash, lastId: id, lastKey: key };
     const writeAll = () => {
       this.db.events.put(key, bytes);
       projectionWrites();
     };
     const queued = this.groupCommit.run(() =>
-      previous ? this.db.events.ifVersion(eventIdToBytes(previous), IF_EXISTS, writeAll) : this.db.events.ifNoExists(key, writeAll),
+      previousKey ? this.db.events.ifVersion(previousKey, IF_EXISTS, writeAll) : this.db.events.ifNoExists(key, writeAll),
     );
     return queued.then((written) => {
       if (!written) throw new AppendRejectedError(`event ${id} not appended: the previous record ${previous ?? '(none)'} is missing`);
@@ -147,8 +149,8 @@ export class EventLog {
   private readHead(): LogHead {
     for (const { key, value } of this.db.events.getRange({ reverse: true, limit: 1 })) {
       const record = decodeEventRecord(value);
-      return { seq: record.seq, hash: Buffer.from(record.hash), lastId: eventIdFromBytes(key) };
+      return { seq: record.seq, hash: Buffer.from(record.hash), lastId: eventIdFromBytes(key), lastKey: Buffer.from(key) };
     }
-    return { seq: 0, hash: this.genesis, lastId: undefined };
+    return { seq: 0, hash: this.genesis, lastId: undefined, lastKey: undefined };
   }
 }

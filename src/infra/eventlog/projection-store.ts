@@ -6,7 +6,7 @@
 import type { BucketRecord } from '../../domain/bucket';
 import type { MultipartUpload, UploadedPart } from '../../domain/multipart-upload';
 import type { ObjectVersion } from '../../domain/object-version';
-import { dataDirsOf, type ProjectionReader, type ProjectionWrite } from '../../domain/projections/projection';
+import { dataDirsOf, type KeyedWrite, type ProjectionReader } from '../../domain/projections/projection';
 import type { KeyCursor, ListEntry } from '../../domain/rules/listing';
 import { asBinary, type Database } from 'lmdb';
 import type { DriveDatabase } from './drive-database';
@@ -86,7 +86,7 @@ export class ProjectionStore implements ProjectionReader {
   }
 
   /** Applies writes immediately; must run inside a synchronous transaction. */
-  applySync(writes: readonly ProjectionWrite[]): void {
+  applySync(writes: readonly KeyedWrite[]): void {
     for (const { db, key, value } of encodeWrites(writes)) void (value ? this.database(db).putSync(key, asBinary(value)) : this.database(db).removeSync(key));
   }
 
@@ -108,7 +108,7 @@ export interface EncodedWrite {
  * bytes are what the databases' JSON encoding would write, so live and rebuilt projections
  * stay byte-identical.
  */
-export function encodeWrites(writes: readonly ProjectionWrite[]): EncodedWrite[] {
+export function encodeWrites(writes: readonly KeyedWrite[]): EncodedWrite[] {
   return writes.map((write): EncodedWrite => {
     switch (write.op) {
       case 'putBucket':

@@ -16,10 +16,17 @@ export interface ObjectPayload {
    * the MD5 for the ETag and the checksum to store. Throws BadDigest & co. on mismatch.
    */
   finish(): Promise<{ md5Hex: string; checksum?: ChecksumValue }>;
+  /** The whole body in memory, for sources that can give it more cheaply than chunk by chunk. */
+  readAll?(): Promise<Buffer>;
 }
 
 /** The whole body in memory (small bodies only); IncompleteBody when it ends short. */
-export async function readPayload(payload: ObjectPayload): Promise<Buffer> {
+export function readPayload(payload: ObjectPayload): Promise<Buffer> {
+  return payload.readAll ? payload.readAll() : collectChunks(payload);
+}
+
+/** The whole body in memory, chunk by chunk; IncompleteBody when it ends short. */
+export async function collectChunks(payload: ObjectPayload): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of payload.chunks()) {

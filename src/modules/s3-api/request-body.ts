@@ -6,10 +6,11 @@
  */
 import { finished } from 'node:stream';
 import type { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import { s3Error } from '../../domain/errors';
 import { DigestWorkers } from '../../infra/hashing/digest-workers';
 import { AwsChunkedDecoder, awsChunkedOptions } from '../../infra/http/aws-chunked';
-import type { ObjectPayload } from '../objects/object-payload';
+import { collectChunks, type ObjectPayload } from '../objects/object-payload';
 import { BodyDigests, declaredChecksum, parseContentMd5 } from './body-digests';
 import { header, type S3Call } from './s3-call';
 
@@ -52,12 +53,24 @@ export function payloadOf(call: S3Call, options: { checksumHeaders?: boolean; le
   let decoder: AwsChunkedDecoder | undefined;
   let received = 0;
   let consumed = false;
+  const claim = (): void => {
+    if (consumed) throw new Error('a request body can be read once');
+    consumed = true;
+  };
+  const take = (chunk: Buffer): void => {
+    received += chunk.length;
+    if (received > size) throw s3Error('IncompleteBody', undefined, { NumberBytesExpected: size, NumberBytesProvided: received });
+    digests.update(chunk);
+  };
+  const complete = (): void => {
+    if (received !== size) throw s3Error('IncompleteBody', undefined, { NumberBytesExpected: size, NumberBytesProvided: received });
+    digests.end();
+  };
 
   return {
     size,
     async *chunks() {
-      if (consumed) throw new Error('a request body can be read once');
-      consumed = true;
+      claim();
       // A body refused halfway is left to the gateway to discard (unread-body.ts), so the
       // request is never destroyed here: that would close the connection before the answer.
       let source: Readable = call.request;
@@ -68,19 +81,28 @@ export function payloadOf(call: S3Call, options: { checksumHeaders?: boolean; le
         finished(call.request, (error) => error && chunkDecoder.destroy(error));
         source = chunkDecoder;
       }
-      let complete = false;
+      let done = false;
       try {
         for await (const chunk of source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-          received += chunk.length;
-          if (received > size) throw s3Error('IncompleteBody', undefined, { NumberBytesExpected: size, NumberBytesProvided: received });
-          digests.update(chunk);
+          take(chunk);
           yield chunk;
         }
-        if (received !== size) throw s3Error('IncompleteBody', undefined, { NumberBytesExpected: size, NumberBytesProvided: received });
-        complete = true;
-        digests.end();
+        complete();
+        done = true;
       } finally {
-        if (!complete) digests.cancel();
+        if (!done) digests.cancel();
+      }
+    },
+    async readAll() {
+      if (chunked) return collectChunks(this);
+      claim();
+      try {
+        const chunks = await readPlainBody(call.request, take);
+        complete();
+        return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received);
+      } catch (error) {
+        digests.cancel();
+        throw error;
       }
     },
     async finish() {
@@ -89,4 +111,41 @@ export function payloadOf(call: S3Call, options: { checksumHeaders?: boolean; le
       return result;
     },
   };
+}
+
+/**
+ * The chunks of a plain body, read with listeners and one promise: for a small PUT, the
+ * async iterator and generator of `chunks()` cost more than the rest of the read. `take`
+ * sees each chunk first and refuses the body by throwing. The request is paused, not
+ * destroyed, when the read fails (see `chunks()`).
+ */
+function readPlainBody(request: IncomingMessage, take: (chunk: Buffer) => void): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const settle = (error?: unknown): void => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('error', onError);
+      request.off('close', onClose);
+      if (error === undefined) return resolve(chunks);
+      request.pause();
+      reject(error);
+    };
+    const onData = (chunk: Buffer): void => {
+      try {
+        take(chunk);
+        chunks.push(chunk);
+      } catch (error) {
+        settle(error);
+      }
+    };
+    const onEnd = (): void => settle();
+    const onError = (error: Error): void => settle(error);
+    // Closed before its end without an error of its own: as the stream iterator reports it.
+    const onClose = (): void => settle(request.errored ?? Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('error', onError);
+    request.on('close', onClose);
+  });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideDeleteObject, decidePutObject } from '../../../src/domain/deciders/object-decider';
-import { project, removedVersions } from '../../../src/domain/projections/projection';
+import { invertWrites, project, removedVersions } from '../../../src/domain/projections/projection';
 import { bucketCreated, objectPut, versionBody } from '../../helpers/events';
 import { ctx, given } from '../../helpers/given-when-then';
 
@@ -22,6 +22,18 @@ describe('PutObject on an unversioned bucket', () => {
     expect(removed.map((v) => v.etag)).toEqual(['first']);
     state.apply(event);
     expect(state.versionsOf('b', 'k').map((v) => v.etag)).toEqual(['second']);
+  });
+
+  it('undoes an overwrite by removing the new version, named by its key only, and restoring the old one', () => {
+    const first = objectPut('b', 'k', { etag: 'first' });
+    const { state } = given(bucketCreated('b'), first);
+    const [old] = state.versionsOf('b', 'k');
+    const context = ctx();
+    const event = decidePutObject(state.getBucket('b'), { bucket: 'b', key: 'k', version: versionBody({ etag: 'second' }) }, context);
+    expect(invertWrites(project(event, state), state)).toEqual([
+      { op: 'removeVersion', bucket: 'b', key: 'k', version: { eventId: context.id } },
+      { op: 'putVersion', bucket: 'b', key: 'k', version: old },
+    ]);
   });
 
   it('refuses a missing bucket as NoSuchBucket', () => {
