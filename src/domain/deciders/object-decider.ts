@@ -46,7 +46,10 @@ export function decidePutObject(
   return {
     type: 'ObjectPut',
     v: 1,
-    ...context,
+    id: context.id,
+    time: context.time,
+    actor: context.actor,
+    requestId: context.requestId,
     bucket: command.bucket,
     key: command.key,
     version: { ...command.version, ...lockForNewVersion(bucket, command.lock, context.time), versionId: newVersionId(bucket, context), lastModified: context.time },

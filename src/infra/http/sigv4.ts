@@ -138,7 +138,16 @@ export function verifyAuthorizationHeader(req: SignedRequest, options: SigV4Opti
   const contentSha256 = headerValue(headers, 'x-amz-content-sha256');
   const content = payloadModeFromHeader(contentSha256);
 
-  const signer = verifySignature(req, { ...auth, amzDate }, secret, contentSha256!); // present: checked just above
+  const claim: SignatureClaim = {
+    accessKey: auth.accessKey,
+    date: auth.date,
+    region: auth.region,
+    amzDate,
+    signedHeaders: auth.signedHeaders,
+    signedHeadersRaw: auth.signedHeadersRaw,
+    signature: auth.signature,
+  };
+  const signer = verifySignature(req, claim, secret, contentSha256!); // present: checked just above
   // A request without a body is checked here, before a handler acts on it: a DELETE or a GET
   // never reads a body, so its hash would otherwise never be compared.
   if (content.kind === 'signed' && declaresNoBody(headers) && content.sha256Hex !== EMPTY_SHA256) {

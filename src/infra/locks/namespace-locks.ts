@@ -16,11 +16,16 @@ class ReadWriteLock {
     return this.readers === 0 && !this.writer && this.waiting.length === 0;
   }
 
+  /** Takes the lock if nobody holds it in a conflicting way or waits for it. */
+  tryAcquire(exclusive: boolean): boolean {
+    if (this.waiting.length > 0 || !this.canGrant(exclusive)) return false;
+    this.take(exclusive);
+    return true;
+  }
+
+  /** Resolves once the lock is taken, after those already waiting. */
   acquire(exclusive: boolean): Promise<void> {
-    if (this.waiting.length === 0 && this.canGrant(exclusive)) {
-      this.take(exclusive);
-      return Promise.resolve();
-    }
+    if (this.tryAcquire(exclusive)) return Promise.resolve();
     return new Promise((grant) => this.waiting.push({ exclusive, grant }));
   }
 
@@ -49,28 +54,33 @@ export class NamespaceLocks {
 
   /** Shared on the bucket, exclusive on the key. */
   async lockObject(bucket: string, key: string): Promise<Release> {
-    const releaseBucket = await this.acquire(`b:${bucket}`, false);
-    const releaseKey = await this.acquire(`o:${bucket}\u0000${key}`, true);
+    // Uncontended locks are granted without a promise (the common case, on every write).
+    const bucketLock = this.acquire(`b:${bucket}`, false);
+    const releaseBucket = typeof bucketLock === 'function' ? bucketLock : await bucketLock;
+    const keyLock = this.acquire(`o:${bucket}\u0000${key}`, true);
+    const releaseKey = typeof keyLock === 'function' ? keyLock : await keyLock;
     return () => {
       releaseKey();
       releaseBucket();
     };
   }
 
-  lockBucket(bucket: string): Promise<Release> {
+  async lockBucket(bucket: string): Promise<Release> {
     return this.acquire(`b:${bucket}`, true);
   }
 
-  private async acquire(name: string, exclusive: boolean): Promise<Release> {
+  /** The release at once when the lock is free, else the promise of it. */
+  private acquire(name: string, exclusive: boolean): Release | Promise<Release> {
     let lock = this.locks.get(name);
     if (!lock) this.locks.set(name, (lock = new ReadWriteLock()));
-    await lock.acquire(exclusive);
+    const held = lock;
     let released = false;
-    return () => {
+    const release = () => {
       if (released) return;
       released = true;
-      lock.release(exclusive);
-      if (lock.idle) this.locks.delete(name);
+      held.release(exclusive);
+      if (held.idle) this.locks.delete(name);
     };
+    return held.tryAcquire(exclusive) ? release : held.acquire(exclusive).then(() => release);
   }
 }

@@ -13,42 +13,45 @@ export interface DriveOperation {
   readonly straggle: () => void;
 }
 
-export async function settleWithQuorum(operations: readonly DriveOperation[], needed: number, graceMs: number): Promise<{ succeeded: number; failures: unknown[] }> {
+export function settleWithQuorum(operations: readonly DriveOperation[], needed: number, graceMs: number): Promise<{ succeeded: number; failures: unknown[] }> {
   let succeeded = 0;
   let settled = 0;
   const failures: unknown[] = [];
-  const done = new Array<boolean>(operations.length).fill(false);
-  await new Promise<void>((resolve) => {
+  const done: boolean[] = [];
+  return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
+    const finish = () => resolve({ succeeded, failures });
     const check = () => {
       if (settled === operations.length) {
         if (timer) clearTimeout(timer);
-        resolve();
+        finish();
         return;
       }
       const decided = succeeded >= needed || operations.length - failures.length < needed;
       if (decided && !timer) {
         timer = setTimeout(() => {
           operations.forEach((operation, i) => done[i] || operation.straggle());
-          resolve();
+          finish();
         }, graceMs);
       }
     };
-    if (operations.length === 0) resolve();
+    if (operations.length === 0) finish();
     operations.forEach((operation, i) => {
+      done.push(false);
       operation.promise.then(
         () => {
           succeeded++;
+          done[i] = true;
+          settled++;
+          check();
         },
         (error: unknown) => {
           failures.push(error);
+          done[i] = true;
+          settled++;
+          check();
         },
-      ).finally(() => {
-        done[i] = true;
-        settled++;
-        check();
-      });
+      );
     });
   });
-  return { succeeded, failures };
 }

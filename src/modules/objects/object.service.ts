@@ -7,7 +7,7 @@
 import { Injectable } from '@nestjs/common';
 import type { BucketRecord } from '../../domain/bucket';
 import type { RequestContext } from '../../domain/deciders/decision-context';
-import { assertBucketExists, currentVersion, decideDeleteObject, decidePutObject } from '../../domain/deciders/object-decider';
+import { assertBucketExists, currentVersion, decideDeleteObject, decidePutObject, type PutObjectCommand } from '../../domain/deciders/object-decider';
 import { S3Error, s3Error } from '../../domain/errors';
 import type { ChecksumValue, ObjectVersion, SystemMetadata } from '../../domain/object-version';
 import { NULL_VERSION_ID } from '../../domain/object-version';
@@ -142,29 +142,27 @@ export class ObjectService {
         const drive = this.set.metadataDrive();
         const bucketRecord = await drive.getBucket(bucket);
         const current = await drive.versionsOf(bucket, key);
+        // Object literals without spreads: optional fields left undefined are dropped by the
+        // event's JSON, and a literal of fixed shape is much cheaper to build (the hot path).
+        const command: PutObjectCommand = {
+          bucket,
+          key,
+          version: {
+            size: staged.size,
+            etag: md5Hex,
+            system: input.system,
+            user: input.user,
+            checksum,
+            storageClass: 'STANDARD',
+            data: staged.data,
+            tags: input.tags && input.tags.length > 0 ? input.tags : undefined,
+          },
+          conditions: input.conditions,
+          existedAtArrival,
+          lock: input.lock,
+        };
         const appended = await this.set.appendEvent(
-          (stamp) =>
-            decidePutObject(
-              bucketRecord,
-              {
-                bucket,
-                key,
-                version: {
-                  size: staged.size,
-                  etag: md5Hex,
-                  system: input.system,
-                  user: input.user,
-                  ...(checksum ? { checksum } : {}),
-                  storageClass: 'STANDARD',
-                  data: staged.data,
-                  ...(input.tags && input.tags.length > 0 ? { tags: input.tags } : {}),
-                },
-                ...(input.conditions ? { conditions: input.conditions, existedAtArrival } : {}),
-                ...(input.lock ? { lock: input.lock } : {}),
-              },
-              { ...stamp, ...context },
-              current,
-            ),
+          (stamp) => decidePutObject(bucketRecord, command, { id: stamp.id, time: stamp.time, actor: context.actor, requestId: context.requestId }, current),
           { state: decisionState(bucket, bucketRecord, key, current), inlineShards: staged.inlineShards },
         );
         await staged.publish();
