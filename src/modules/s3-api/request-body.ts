@@ -11,13 +11,19 @@ import { s3Error } from '../../domain/errors';
 import { DigestWorkers } from '../../infra/hashing/digest-workers';
 import { AwsChunkedDecoder, awsChunkedOptions } from '../../infra/http/aws-chunked';
 import { collectChunks, type ObjectPayload } from '../objects/object-payload';
-import { BodyDigests, declaredChecksum, parseContentMd5 } from './body-digests';
+import { BodyDigests, declaredChecksum, isChecksumValueName, parseContentMd5 } from './body-digests';
 import { header, type S3Call } from './s3-call';
 
 type RequestHeaders = Record<string, string | string[] | undefined>;
 
-function headerEntries(headers: RequestHeaders): Array<[string, string]> {
-  return Object.entries(headers).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)] as [string, string]]));
+/** The x-amz-checksum-* value headers as [name, value]: all that declaredChecksum looks at. */
+function checksumHeaderEntries(headers: RequestHeaders): Array<[string, string]> {
+  const entries: Array<[string, string]> = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined && isChecksumValueName(name)) entries.push([name, String(value)]);
+  }
+  return entries;
 }
 
 /** `required`: an object's bytes, where AWS wants the length said even when it is 0. */
@@ -43,12 +49,12 @@ export function payloadOf(call: S3Call, options: { checksumHeaders?: boolean; le
   const chunked = awsChunkedOptions(mode, headers);
   const size = chunked ? chunked.decodedLength : declaredLength(headers, options.lengthRequired ?? false);
   const contentMd5 = parseContentMd5(header(call, 'content-md5'));
-  const checksum = options.checksumHeaders === false ? undefined : declaredChecksum(headerEntries(headers));
+  const checksum = options.checksumHeaders === false ? undefined : declaredChecksum(checksumHeaderEntries(headers));
   // Trailing checksums are verified by the decoder; header checksums, Content-MD5 and a
   // signed payload's SHA-256 here (on a worker thread for large bodies).
   const digests = new BodyDigests(
-    { ...(contentMd5 ? { contentMd5 } : {}), ...(checksum ? { checksum } : {}) },
-    { ...(mode.kind === 'signed' ? { signedSha256: mode.sha256Hex } : {}), offload: size >= DigestWorkers.MIN_BYTES },
+    { contentMd5, checksum },
+    { signedSha256: mode.kind === 'signed' ? mode.sha256Hex : undefined, offload: size >= DigestWorkers.MIN_BYTES },
   );
   let decoder: AwsChunkedDecoder | undefined;
   let received = 0;

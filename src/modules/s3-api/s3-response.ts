@@ -35,12 +35,14 @@ export class S3Response {
   }
 
   /** Status and headers; `x-amz-request-id` and `x-amz-id-2` on every response. */
-  writeHead(status: number, headers: Headers): void {
-    const all: Record<string, string | number> = { 'x-amz-request-id': this.requestId, 'x-amz-id-2': HOST_ID, server: 'cairn', ...this.common };
+  writeHead(status: number, headers: Headers, contentLength?: number): void {
+    const all: Record<string, string | number> = { 'x-amz-request-id': this.requestId, 'x-amz-id-2': HOST_ID, server: 'cairn' };
+    for (const name in this.common) all[name] = this.common[name];
     for (const name in headers) {
       const value = headers[name];
       if (value !== undefined) all[name] = value;
     }
+    if (contentLength !== undefined) all['content-length'] = contentLength;
     this.raw.writeHead(status, all);
   }
 
@@ -49,7 +51,7 @@ export class S3Response {
     // A string goes to the socket as it is (encoded straight into the write): Buffer.from of
     // a 200 KB listing page cost a tenth of the page's CPU, mostly in allocating the copy.
     const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
-    this.writeHead(status, { ...headers, 'content-length': length });
+    this.writeHead(status, headers, length);
     this.raw.end(this.headOnly ? undefined : body);
   }
 

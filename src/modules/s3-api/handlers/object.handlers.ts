@@ -43,7 +43,7 @@ export class ObjectHandlers {
       tags: tagging === undefined ? undefined : parseTaggingHeader(tagging),
       ...(lock ? { lock } : {}),
     });
-    const response: Headers = { etag: `"${result.etag}"`, ...writeResultHeaders(result) };
+    const response: Headers = { etag: `"${result.etag}"`, 'x-amz-version-id': versionIdHeader(result) };
     if (result.checksum) {
       response[checksumHeaderName(result.checksum.algorithm)] = result.checksum.value;
       // A single PUT's checksum covers the whole body (AWS says so on the answer too).
@@ -76,7 +76,7 @@ export class ObjectHandlers {
       ...(conditions ? { conditions } : {}),
       ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
     });
-    const response: Headers = writeResultHeaders(result);
+    const response: Headers = { 'x-amz-version-id': versionIdHeader(result) };
     if (result.sourceVersionId !== undefined) response['x-amz-copy-source-version-id'] = result.sourceVersionId;
     call.response.xml(200, renderCopyObjectResult(result), response);
   }
@@ -191,8 +191,9 @@ function objectLockRequest(call: S3Call): LockRequest | undefined {
   return lock;
 }
 
-function writeResultHeaders(result: PutObjectResult): Headers {
-  return result.versionId !== NULL_VERSION_ID ? { 'x-amz-version-id': result.versionId } : {};
+/** The x-amz-version-id of a write's answer: none for the null version (headers left undefined are not sent). */
+function versionIdHeader(result: PutObjectResult): string | undefined {
+  return result.versionId !== NULL_VERSION_ID ? result.versionId : undefined;
 }
 
 /** The x-amz-object-attributes list; unknown names are InvalidArgument, none at all InvalidRequest. */
