@@ -13,6 +13,8 @@ export const EVENT_ID_BYTES = 16;
 export class EventIdClock {
   private lastMs = 0;
   private counter = 0;
+  /** A millisecond as 12 hex digits, formatted once (formatting a double costs more than the rest). */
+  private formatted = { ms: -1, hex: '' };
   private readonly node = randomBytes(8).toString('hex');
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -38,7 +40,8 @@ export class EventIdClock {
       this.lastMs += 1;
       this.counter = 0;
     }
-    const id = this.lastMs.toString(16).padStart(12, '0') + (this.counter++).toString(16).padStart(4, '0') + this.node;
+    if (this.formatted.ms !== this.lastMs) this.formatted = { ms: this.lastMs, hex: this.lastMs.toString(16).padStart(12, '0') };
+    const id = this.formatted.hex + (this.counter++).toString(16).padStart(4, '0') + this.node;
     return { id, time };
   }
 }

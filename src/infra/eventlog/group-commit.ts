@@ -40,11 +40,23 @@ export class GroupCommit {
     const hold = this.held.length > 0 || this.uncommitted > 0;
     this.uncommitted++;
     const committed = hold ? this.holdBack(queue) : callSafely(queue);
-    return committed.finally(() => {
-      this.uncommitted--;
-      // Every append queued so far has committed: the held ones go, together.
-      if (this.held.length > 0 && this.uncommitted === this.held.length) this.release();
-    });
+    // then(ok, failed) rather than finally: one promise less per append.
+    return committed.then(
+      (result) => {
+        this.settled();
+        return result;
+      },
+      (error: unknown) => {
+        this.settled();
+        throw error;
+      },
+    );
+  }
+
+  private settled(): void {
+    this.uncommitted--;
+    // Every append queued so far has committed: the held ones go, together.
+    if (this.held.length > 0 && this.uncommitted === this.held.length) this.release();
   }
 
   private holdBack<T>(queue: () => Promise<T>): Promise<T> {

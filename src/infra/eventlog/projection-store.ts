@@ -14,10 +14,26 @@ import { bucketEnd, bucketPrefix, keyStart, objectKeyOf, pastPrefix, versionKey,
 import { isUploadId, partKey, partsRange, uploadKey } from './upload-keys';
 
 export class ProjectionStore implements ProjectionReader {
+  /** Bucket records as last decoded, with the bytes they were decoded from (see getBucket). */
+  private readonly decodedBuckets = new Map<string, { bytes: Buffer; record: BucketRecord }>();
+
   constructor(private readonly db: DriveDatabase) {}
 
+  /**
+   * A bucket record, decoded only when its stored bytes changed: every write reads its bucket
+   * twice, and the record rarely changes. The record returned is frozen, as it is shared.
+   */
   getBucket(name: string): BucketRecord | undefined {
-    return this.db.buckets.get(name);
+    const bytes: Buffer | undefined = this.db.buckets.getBinary(name);
+    if (bytes === undefined) {
+      this.decodedBuckets.delete(name);
+      return undefined;
+    }
+    const known = this.decodedBuckets.get(name);
+    if (known && known.bytes.equals(bytes)) return known.record;
+    const record = deepFreeze(JSON.parse(bytes.toString('utf8')) as BucketRecord);
+    this.decodedBuckets.set(name, { bytes, record });
+    return record;
   }
 
   listBuckets(): BucketRecord[] {
@@ -180,4 +196,12 @@ class ObjectKeyCursor implements KeyCursor {
     this.iterator = this.db.objects.getRange({ start, end: this.end })[Symbol.iterator]();
     this.lastKey = undefined;
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
