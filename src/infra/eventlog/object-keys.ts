@@ -12,10 +12,13 @@
 const SEPARATOR = 0x00;
 const ORDER_BYTES = 8;
 
-function versionOrder(eventId: string): Buffer {
-  const order = Buffer.from(eventId.slice(0, ORDER_BYTES * 2), 'hex');
-  for (let i = 0; i < ORDER_BYTES; i++) order[i] = 0xff - order[i];
-  return order;
+/** bucket 0x00 key, followed by `room` bytes left for the caller: one allocation (a hot path). */
+function keyWithRoom(bucket: string, key: string, room: number): { bytes: Buffer; end: number } {
+  const bytes = Buffer.allocUnsafe(Buffer.byteLength(bucket) + 1 + Buffer.byteLength(key) + room);
+  let end = bytes.write(bucket, 0, 'utf8');
+  bytes[end++] = SEPARATOR;
+  end += bytes.write(key, end, 'utf8');
+  return { bytes, end };
 }
 
 /** bucket 0x00 — the start of a bucket's range. */
@@ -28,19 +31,25 @@ export function bucketPrefix(bucket: string): Buffer {
 
 /** bucket 0x00 key-or-prefix: where a key, or the first key with that prefix, starts. */
 export function keyStart(bucket: string, keyOrPrefix: string): Buffer {
-  return Buffer.concat([bucketPrefix(bucket), Buffer.from(keyOrPrefix, 'utf8')]);
+  return keyWithRoom(bucket, keyOrPrefix, 0).bytes;
 }
 
 /** Range [start, end) holding exactly the versions of one key. */
 export function versionsRange(bucket: string, key: string): { start: Buffer; end: Buffer } {
-  const start = Buffer.concat([keyStart(bucket, key), Buffer.of(SEPARATOR)]);
+  const { bytes: start, end: at } = keyWithRoom(bucket, key, 1);
+  start[at] = SEPARATOR;
   const end = Buffer.from(start);
   end[end.length - 1] = SEPARATOR + 1;
   return { start, end };
 }
 
 export function versionKey(bucket: string, key: string, eventId: string): Buffer {
-  return Buffer.concat([keyStart(bucket, key), Buffer.of(SEPARATOR), versionOrder(eventId)]);
+  const { bytes, end } = keyWithRoom(bucket, key, 1 + ORDER_BYTES);
+  bytes[end] = SEPARATOR;
+  const order = end + 1;
+  bytes.write(eventId.slice(0, ORDER_BYTES * 2), order, 'hex');
+  for (let i = order; i < order + ORDER_BYTES; i++) bytes[i] = 0xff - bytes[i];
+  return bytes;
 }
 
 /** The first key after every key that starts with `prefix` (in bytes). */

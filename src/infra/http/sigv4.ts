@@ -6,7 +6,7 @@
  * re-encoding. Errors are the ones AWS returns, as S3Errors.
  * Reference: docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
  */
-import { createHmac, createSecretKey, hash, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, hash, type KeyObject } from 'node:crypto';
 import { S3Error } from '../../domain/errors';
 import { normalizeEncoded } from './uri-encode';
 
@@ -239,10 +239,15 @@ export function signTrailer(signer: ChunkSigner, previousSignature: string, trai
   return hmacHex(signer.signingKey, `AWS4-HMAC-SHA256-TRAILER\n${signer.amzDate}\n${signer.scope}\n${previousSignature}\n${trailerSha256Hex}`);
 }
 
-/** Constant-time comparison of two hex signatures (false when lengths differ). */
+/**
+ * Comparison of two hex signatures in time independent of where they differ (false when the
+ * lengths differ): every character is compared, without copying both into buffers first.
+ */
 export function signaturesEqual(expected: string, provided: string): boolean {
   if (expected.length !== provided.length) return false;
-  return timingSafeEqual(Buffer.from(expected, 'latin1'), Buffer.from(provided, 'latin1'));
+  let difference = 0;
+  for (let i = 0; i < expected.length; i++) difference |= expected.charCodeAt(i) ^ provided.charCodeAt(i);
+  return difference === 0;
 }
 
 // --- signing key ---------------------------------------------------------------
@@ -257,7 +262,18 @@ export function signingKey(secret: string, date: string, region: string, service
   return cachedSigningKey(secret, date, region, service).key;
 }
 
+/** The key of the last request: nearly every request reuses it (one key a day per region and user). */
+let lastSigningKey: { secret: string; date: string; region: string; service: string; entry: { key: Buffer; hmacKey: KeyObject } } | undefined;
+
 export function cachedSigningKey(secret: string, date: string, region: string, service: string): { key: Buffer; hmacKey: KeyObject } {
+  const last = lastSigningKey;
+  if (last && last.secret === secret && last.date === date && last.region === region && last.service === service) return last.entry;
+  const entry = signingKeyEntry(secret, date, region, service);
+  lastSigningKey = { secret, date, region, service, entry };
+  return entry;
+}
+
+function signingKeyEntry(secret: string, date: string, region: string, service: string): { key: Buffer; hmacKey: KeyObject } {
   const cacheKey = `${date}\n${region}\n${service}\n${secret}`;
   let entry = signingKeys.get(cacheKey);
   if (entry === undefined) {

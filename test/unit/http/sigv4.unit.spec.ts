@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -19,6 +19,7 @@ import { S3Error, type S3ErrorCode } from '../../../src/domain/errors';
 import {
   EMPTY_SHA256,
   payloadModeFromHeader,
+  signaturesEqual,
   signingKey,
   verifyAuthorizationHeader,
   type SignedRequest,
@@ -233,6 +234,35 @@ describe('SigV4 payload modes', () => {
     expect(errorOf(() => payloadModeFromHeader(undefined)).message).toBe('Missing required header for this request: x-amz-content-sha256');
     expect(codeOf(() => payloadModeFromHeader('abc'))).toBe('InvalidArgument');
     expect(codeOf(() => payloadModeFromHeader('STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD'))).toBe('NotImplemented');
+  });
+});
+
+describe('signature comparison', () => {
+  const signature = 'a'.repeat(63) + 'f';
+  it('is true for the same signature only: a difference anywhere, or another length, is false', () => {
+    expect(signaturesEqual(signature, 'a'.repeat(63) + 'f')).toBe(true);
+    expect(signaturesEqual(signature, 'b' + 'a'.repeat(62) + 'f')).toBe(false);
+    expect(signaturesEqual(signature, 'a'.repeat(64))).toBe(false);
+    expect(signaturesEqual(signature, 'a'.repeat(63))).toBe(false);
+    expect(signaturesEqual(signature, '')).toBe(false);
+  });
+});
+
+describe('signing keys', () => {
+  it('differ by secret, date and region, also when each is asked for again after another', () => {
+    const keys = [
+      signingKey(SECRET, '20260115', 'us-east-1', 's3'),
+      signingKey('other-secret', '20260115', 'us-east-1', 's3'),
+      signingKey(SECRET, '20260116', 'us-east-1', 's3'),
+      signingKey(SECRET, '20260115', 'eu-west-1', 's3'),
+      signingKey(SECRET, '20260115', 'us-east-1', 's3'),
+    ].map((key) => key.toString('hex'));
+    expect(new Set(keys.slice(0, 4)).size).toBe(4);
+    expect(keys[4]).toBe(keys[0]);
+    // kSigning as AWS documents it, computed here independently.
+    const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+    const expected = hmac(hmac(hmac(hmac(`AWS4${SECRET}`, '20260115'), 'us-east-1'), 's3'), 'aws4_request');
+    expect(keys[0]).toBe(expected.toString('hex'));
   });
 });
 
