@@ -2,7 +2,7 @@ import type { BucketRecord } from '../bucket';
 import { s3Error } from '../errors';
 import type { BucketCreated, BucketDeleted } from '../events';
 import { assertValidBucketName } from '../rules/names';
-import type { DecisionContext } from './decision-context';
+import { newEvent, type DecisionContext } from './decision-context';
 
 export function decideCreateBucket(
   existing: BucketRecord | undefined,
@@ -12,14 +12,11 @@ export function decideCreateBucket(
   assertValidBucketName(command.bucket);
   // cairn has a single owner (the root user), so an existing bucket is always "yours".
   if (existing) throw s3Error('BucketAlreadyOwnedByYou', undefined, { BucketName: command.bucket });
-  return {
-    type: 'BucketCreated',
-    v: 1,
-    ...context,
+  return newEvent('BucketCreated', context, {
     bucket: command.bucket,
     region: command.region,
     ...(command.objectLockEnabled ? { objectLockEnabled: true as const } : {}),
-  };
+  });
 }
 
 export function decideDeleteBucket(
@@ -30,5 +27,5 @@ export function decideDeleteBucket(
 ): BucketDeleted {
   if (!existing) throw s3Error('NoSuchBucket', undefined, { BucketName: command.bucket });
   if (state.hasObjects) throw s3Error('BucketNotEmpty', undefined, { BucketName: command.bucket });
-  return { type: 'BucketDeleted', v: 1, ...context, bucket: command.bucket };
+  return newEvent('BucketDeleted', context, { bucket: command.bucket });
 }

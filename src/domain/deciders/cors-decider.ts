@@ -2,18 +2,18 @@
 import type { BucketRecord } from '../bucket';
 import type { BucketCorsDeleted, BucketCorsPut } from '../events';
 import { assertValidCorsRules, type CorsRule } from '../rules/cors';
-import type { DecisionContext } from './decision-context';
+import { newEvent, type DecisionContext } from './decision-context';
 import { assertBucketExists } from './object-decider';
 
 export function decidePutBucketCors(bucket: BucketRecord | undefined, command: { bucket: string; rules: readonly CorsRule[] }, context: DecisionContext): BucketCorsPut {
   assertBucketExists(bucket, command.bucket);
   assertValidCorsRules(command.rules);
-  return { type: 'BucketCorsPut', v: 1, ...context, bucket: command.bucket, rules: command.rules };
+  return newEvent('BucketCorsPut', context, { bucket: command.bucket, rules: command.rules });
 }
 
 /** Nothing to record (undefined) when the bucket has no CORS configuration; S3 answers 204 anyway. */
 export function decideDeleteBucketCors(bucket: BucketRecord | undefined, command: { bucket: string }, context: DecisionContext): BucketCorsDeleted | undefined {
   assertBucketExists(bucket, command.bucket);
   if (!bucket.cors) return undefined;
-  return { type: 'BucketCorsDeleted', v: 1, ...context, bucket: command.bucket };
+  return newEvent('BucketCorsDeleted', context, { bucket: command.bucket });
 }

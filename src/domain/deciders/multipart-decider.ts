@@ -19,7 +19,7 @@ import { multipartEtag } from '../rules/multipart-etag';
 import { lockForNewVersion } from '../rules/object-lock';
 import { assertWriteConditions, type WriteConditions } from '../rules/preconditions';
 import { assertValidObjectKey } from '../rules/names';
-import type { DecisionContext } from './decision-context';
+import { newEvent, type DecisionContext } from './decision-context';
 import { assertBucketExists, currentVersion } from './object-decider';
 
 /** What CreateMultipartUpload asks for: the event's own fields. */
@@ -34,10 +34,7 @@ export function decideCreateUpload(
   assertValidObjectKey(command.key);
   const checksumType = checksumTypeFor(command.checksumAlgorithm, command.checksumType);
   lockForNewVersion(bucket, command.lock, context.time); // refuses lock headers the bucket cannot honour
-  return {
-    type: 'MultipartUploadCreated',
-    v: 1,
-    ...context,
+  return newEvent('MultipartUploadCreated', context, {
     bucket: command.bucket,
     key: command.key,
     system: command.system,
@@ -45,7 +42,7 @@ export function decideCreateUpload(
     ...(command.checksumAlgorithm ? { checksumAlgorithm: command.checksumAlgorithm, checksumType } : {}),
     ...(command.lock ? { lock: command.lock } : {}),
     storageClass: 'STANDARD',
-  };
+  });
 }
 
 const CRC_ALGORITHMS: readonly ChecksumAlgorithm[] = ['CRC32', 'CRC32C', 'CRC64NVME'];
@@ -97,7 +94,7 @@ export function decideUploadPart(
   assertUploadExists(upload, command.uploadId);
   assertValidPartNumber(command.part.partNumber);
   assertPartChecksum(upload, command.part.checksum);
-  return { type: 'MultipartPartUploaded', v: 1, ...context, bucket: command.bucket, key: command.key, uploadId: command.uploadId, part: command.part };
+  return newEvent('MultipartPartUploaded', context, { bucket: command.bucket, key: command.key, uploadId: command.uploadId, part: command.part });
 }
 
 /** One entry of the CompleteMultipartUpload document. */
@@ -161,10 +158,7 @@ export function decideCompleteUpload(
   if (expected && (expected.algorithm !== checksum?.algorithm || expected.value !== checksum.value)) {
     throw s3Error('BadDigest', `The ${expected.algorithm.toLowerCase()} you specified for the whole object did not match the calculated checksum.`);
   }
-  return {
-    type: 'MultipartUploadCompleted',
-    v: 1,
-    ...context,
+  return newEvent('MultipartUploadCompleted', context, {
     bucket: command.bucket,
     key: command.key,
     uploadId: command.uploadId,
@@ -180,7 +174,7 @@ export function decideCompleteUpload(
       data: { kind: 'multipart', parts },
       ...lockForNewVersion(bucket, upload.lock, context.time),
     },
-  };
+  });
 }
 
 export function decideAbortUpload(
@@ -189,7 +183,7 @@ export function decideAbortUpload(
   context: DecisionContext,
 ): MultipartUploadAborted {
   assertUploadExists(upload, command.uploadId);
-  return { type: 'MultipartUploadAborted', v: 1, ...context, bucket: command.bucket, key: command.key, uploadId: command.uploadId };
+  return newEvent('MultipartUploadAborted', context, { bucket: command.bucket, key: command.key, uploadId: command.uploadId });
 }
 
 function unquote(etag: string): string {

@@ -5,7 +5,7 @@ import { NULL_VERSION_ID, type ObjectVersion } from '../object-version';
 import { assertValidObjectKey } from '../rules/names';
 import { assertVersionDeletable, lockForNewVersion, type LockRequest } from '../rules/object-lock';
 import { assertWriteConditions, type WriteConditions } from '../rules/preconditions';
-import type { DecisionContext } from './decision-context';
+import { newEvent, type DecisionContext } from './decision-context';
 
 export function assertBucketExists(bucket: BucketRecord | undefined, name: string): asserts bucket is BucketRecord {
   if (!bucket) throw s3Error('NoSuchBucket', undefined, { BucketName: name });
@@ -43,18 +43,15 @@ export function decidePutObject(
   assertBucketExists(bucket, command.bucket);
   assertValidObjectKey(command.key);
   if (command.conditions) assertWriteConditions(command.conditions, currentVersion(current), command, command.existedAtArrival);
-  return {
-    type: 'ObjectPut',
-    v: 1,
-    id: context.id,
-    time: context.time,
-    actor: context.actor,
-    requestId: context.requestId,
+  return newEvent('ObjectPut', context, {
     bucket: command.bucket,
     key: command.key,
     // Object.assign, not spreads: on Node 20 a spread followed by more fields costs ~10x as much (a hot path).
-    version: Object.assign({}, command.version, lockForNewVersion(bucket, command.lock, context.time), { versionId: newVersionId(bucket, context), lastModified: context.time }),
-  };
+    version: Object.assign({}, command.version, lockForNewVersion(bucket, command.lock, context.time), {
+      versionId: newVersionId(bucket, context),
+      lastModified: context.time,
+    }),
+  });
 }
 
 /**
@@ -74,14 +71,14 @@ export function decideDeleteObject(
   assertBucketExists(bucket, command.bucket);
   assertValidObjectKey(command.key);
   if (command.versionId === undefined && bucket.versioning !== 'Unversioned') {
-    return { type: 'DeleteMarkerCreated', v: 1, ...context, bucket: command.bucket, key: command.key, versionId: newVersionId(bucket, context) };
+    return newEvent('DeleteMarkerCreated', context, { bucket: command.bucket, key: command.key, versionId: newVersionId(bucket, context) });
   }
   const versionId = command.versionId ?? NULL_VERSION_ID;
   const version = current.find((v) => v.versionId === versionId);
   if (!version) return undefined;
   // Object Lock: a protected version cannot be removed (a delete marker above always can).
   assertVersionDeletable(version, { bypassGovernance: command.bypassGovernance ?? false }, context.time);
-  return { type: 'ObjectVersionDeleted', v: 1, ...context, bucket: command.bucket, key: command.key, versionId };
+  return newEvent('ObjectVersionDeleted', context, { bucket: command.bucket, key: command.key, versionId });
 }
 
 /** PutBucketVersioning: Enabled or Suspended (a bucket never returns to Unversioned). */
@@ -94,5 +91,5 @@ export function decidePutBucketVersioning(
   if (bucket.objectLock && command.status !== 'Enabled') {
     throw s3Error('InvalidBucketState', 'An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.');
   }
-  return { type: 'BucketVersioningSet', v: 1, ...context, bucket: command.bucket, status: command.status };
+  return newEvent('BucketVersioningSet', context, { bucket: command.bucket, status: command.status });
 }

@@ -7,7 +7,7 @@ import { s3Error } from '../errors';
 import type { BucketObjectLockConfigured, ObjectLegalHoldSet, ObjectRetentionSet } from '../events';
 import { NULL_VERSION_ID, type ObjectVersion } from '../object-version';
 import { assertObjectLockEnabled, assertRetentionChange, type DefaultRetention, type Retention } from '../rules/object-lock';
-import type { DecisionContext } from './decision-context';
+import { newEvent, type DecisionContext } from './decision-context';
 import { assertBucketExists } from './object-decider';
 
 export function decidePutObjectLockConfiguration(
@@ -20,13 +20,10 @@ export function decidePutObjectLockConfiguration(
   if (!bucket.objectLock && bucket.versioning !== 'Enabled') {
     throw s3Error('InvalidBucketState', 'Versioning must be Enabled on the bucket to apply an Object Lock configuration.');
   }
-  return {
-    type: 'BucketObjectLockConfigured',
-    v: 1,
-    ...context,
+  return newEvent('BucketObjectLockConfigured', context, {
     bucket: command.bucket,
     ...(command.defaultRetention ? { defaultRetention: command.defaultRetention } : {}),
-  };
+  });
 }
 
 /** The version a retention or legal-hold request is about: the named one, or the current one. */
@@ -50,15 +47,12 @@ export function decidePutObjectRetention(
 ): ObjectRetentionSet {
   const version = lockTarget(bucket, command.bucket, versions, command.key, command.versionId);
   assertRetentionChange(version.retention, command.retention, { bypassGovernance: command.bypassGovernance }, context.time);
-  return {
-    type: 'ObjectRetentionSet',
-    v: 1,
-    ...context,
+  return newEvent('ObjectRetentionSet', context, {
     bucket: command.bucket,
     key: command.key,
     versionId: version.versionId,
     ...(command.retention ? { retention: command.retention } : {}),
-  };
+  });
 }
 
 export function decidePutObjectLegalHold(
@@ -68,5 +62,5 @@ export function decidePutObjectLegalHold(
   context: DecisionContext,
 ): ObjectLegalHoldSet {
   const version = lockTarget(bucket, command.bucket, versions, command.key, command.versionId);
-  return { type: 'ObjectLegalHoldSet', v: 1, ...context, bucket: command.bucket, key: command.key, versionId: version.versionId, on: command.on };
+  return newEvent('ObjectLegalHoldSet', context, { bucket: command.bucket, key: command.key, versionId: version.versionId, on: command.on });
 }

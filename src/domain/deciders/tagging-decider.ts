@@ -8,7 +8,7 @@ import type { BucketTaggingDeleted, BucketTaggingPut, ObjectTaggingDeleted, Obje
 import { NULL_VERSION_ID, type ObjectVersion } from '../object-version';
 import { assertValidObjectKey } from '../rules/names';
 import { assertValidTagSet, type Tag } from '../rules/tagging';
-import type { DecisionContext } from './decision-context';
+import { newEvent, type DecisionContext } from './decision-context';
 import { assertBucketExists } from './object-decider';
 
 /** The version a sub-resource request on an object is about: the latest, or the one named. */
@@ -36,7 +36,7 @@ export function decidePutObjectTagging(
   assertValidObjectKey(command.key);
   const version = targetVersion(current, command);
   assertValidTagSet(command.tags, 'object');
-  return { type: 'ObjectTaggingPut', v: 1, ...context, bucket: command.bucket, key: command.key, versionId: version.versionId, tags: command.tags };
+  return newEvent('ObjectTaggingPut', context, { bucket: command.bucket, key: command.key, versionId: version.versionId, tags: command.tags });
 }
 
 /** Nothing to record (undefined) when the version has no tags; S3 answers 204 all the same. */
@@ -50,17 +50,17 @@ export function decideDeleteObjectTagging(
   assertValidObjectKey(command.key);
   const version = targetVersion(current, command);
   if (!version.tags) return undefined;
-  return { type: 'ObjectTaggingDeleted', v: 1, ...context, bucket: command.bucket, key: command.key, versionId: version.versionId };
+  return newEvent('ObjectTaggingDeleted', context, { bucket: command.bucket, key: command.key, versionId: version.versionId });
 }
 
 export function decidePutBucketTagging(bucket: BucketRecord | undefined, command: { bucket: string; tags: readonly Tag[] }, context: DecisionContext): BucketTaggingPut {
   assertBucketExists(bucket, command.bucket);
   assertValidTagSet(command.tags, 'bucket');
-  return { type: 'BucketTaggingPut', v: 1, ...context, bucket: command.bucket, tags: command.tags };
+  return newEvent('BucketTaggingPut', context, { bucket: command.bucket, tags: command.tags });
 }
 
 export function decideDeleteBucketTagging(bucket: BucketRecord | undefined, command: { bucket: string }, context: DecisionContext): BucketTaggingDeleted | undefined {
   assertBucketExists(bucket, command.bucket);
   if (!bucket.tags) return undefined;
-  return { type: 'BucketTaggingDeleted', v: 1, ...context, bucket: command.bucket };
+  return newEvent('BucketTaggingDeleted', context, { bucket: command.bucket });
 }

@@ -166,7 +166,7 @@ function projectPartUploaded(event: MultipartPartUploaded, state: ProjectionRead
   const writes: ProjectionWrite[] = [];
   const previous = state.partsOf(event.uploadId).find((p) => p.partNumber === event.part.partNumber);
   if (previous) writes.push({ op: 'removePart', part: previous });
-  writes.push({ op: 'putPart', part: { ...event.part, uploadId: event.uploadId, lastModified: event.time } });
+  writes.push({ op: 'putPart', part: Object.assign({}, event.part, { uploadId: event.uploadId, lastModified: event.time }) });
   return writes;
 }
 

@@ -81,7 +81,7 @@ export function listVersionsPage(cursor: KeyCursor, params: VersionListParams): 
       isTruncated = true;
       break;
     }
-    versions.push({ ...entry, isLatest });
+    versions.push({ key: entry.key, version: entry.version, isLatest }); // per entry: no spread (V8's slow path)
     next = { key, versionId: entry.version.versionId };
   }
   if (!isTruncated) return { versions, commonPrefixes, isTruncated };

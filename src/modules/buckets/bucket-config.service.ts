@@ -5,7 +5,7 @@
 import { Injectable } from '@nestjs/common';
 import type { BucketRecord } from '../../domain/bucket';
 import { decideDeleteBucketCors, decidePutBucketCors } from '../../domain/deciders/cors-decider';
-import type { DecisionContext, RequestContext } from '../../domain/deciders/decision-context';
+import { decisionContext, type DecisionContext, type RequestContext } from '../../domain/deciders/decision-context';
 import { assertBucketExists, decidePutBucketVersioning } from '../../domain/deciders/object-decider';
 import { decidePutObjectLockConfiguration } from '../../domain/deciders/object-lock-decider';
 import type { DefaultRetention, ObjectLockConfiguration } from '../../domain/rules/object-lock';
@@ -43,15 +43,15 @@ export class BucketConfigService {
   }
 
   putBucketTagging(context: RequestContext, name: string, tags: readonly Tag[]): Promise<void> {
-    return this.decide(name, (bucket, stamp) => decidePutBucketTagging(bucket, { bucket: name, tags }, { ...stamp, ...context }));
+    return this.decide(name, (bucket, stamp) => decidePutBucketTagging(bucket, { bucket: name, tags }, decisionContext(stamp, context)));
   }
 
   deleteBucketTagging(context: RequestContext, name: string): Promise<void> {
-    return this.decide(name, (bucket, stamp) => decideDeleteBucketTagging(bucket, { bucket: name }, { ...stamp, ...context }));
+    return this.decide(name, (bucket, stamp) => decideDeleteBucketTagging(bucket, { bucket: name }, decisionContext(stamp, context)));
   }
 
   putBucketVersioning(context: RequestContext, name: string, status: 'Enabled' | 'Suspended'): Promise<void> {
-    return this.decide(name, (bucket, stamp) => decidePutBucketVersioning(bucket, { bucket: name, status }, { ...stamp, ...context }));
+    return this.decide(name, (bucket, stamp) => decidePutBucketVersioning(bucket, { bucket: name, status }, decisionContext(stamp, context)));
   }
 
   async getBucketCors(name: string): Promise<readonly CorsRule[]> {
@@ -61,15 +61,15 @@ export class BucketConfigService {
   }
 
   putBucketCors(context: RequestContext, name: string, rules: readonly CorsRule[]): Promise<void> {
-    return this.decide(name, (bucket, stamp) => decidePutBucketCors(bucket, { bucket: name, rules }, { ...stamp, ...context }));
+    return this.decide(name, (bucket, stamp) => decidePutBucketCors(bucket, { bucket: name, rules }, decisionContext(stamp, context)));
   }
 
   deleteBucketCors(context: RequestContext, name: string): Promise<void> {
-    return this.decide(name, (bucket, stamp) => decideDeleteBucketCors(bucket, { bucket: name }, { ...stamp, ...context }));
+    return this.decide(name, (bucket, stamp) => decideDeleteBucketCors(bucket, { bucket: name }, decisionContext(stamp, context)));
   }
 
   putObjectLockConfiguration(context: RequestContext, name: string, config: { defaultRetention?: DefaultRetention }): Promise<void> {
-    return this.decide(name, (bucket, stamp) => decidePutObjectLockConfiguration(bucket, { bucket: name, ...config }, { ...stamp, ...context }));
+    return this.decide(name, (bucket, stamp) => decidePutObjectLockConfiguration(bucket, { bucket: name, ...config }, decisionContext(stamp, context)));
   }
 
   async getObjectLockConfiguration(name: string): Promise<ObjectLockConfiguration> {

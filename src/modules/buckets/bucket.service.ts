@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { BucketRecord } from '../../domain/bucket';
 import { decideCreateBucket, decideDeleteBucket } from '../../domain/deciders/bucket-decider';
-import type { RequestContext } from '../../domain/deciders/decision-context';
+import { decisionContext, type RequestContext } from '../../domain/deciders/decision-context';
 import { s3Error } from '../../domain/errors';
 import { decisionState, releasedDataDirs } from '../../domain/projections/projection';
 import { NamespaceLocks } from '../../infra/locks/namespace-locks';
@@ -22,7 +22,7 @@ export class BucketService {
     const release = await this.locks.lockBucket(name);
     try {
       const existing = await this.set.metadataDrive().getBucket(name);
-      await this.set.appendEvent((stamp) => decideCreateBucket(existing, { bucket: name, region: this.config.region, ...options }, { ...stamp, ...context }), {
+      await this.set.appendEvent((stamp) => decideCreateBucket(existing, { bucket: name, region: this.config.region, ...options }, decisionContext(stamp, context)), {
         state: decisionState(name, existing),
       });
     } finally {
@@ -39,7 +39,7 @@ export class BucketService {
       // Uploads in progress are deleted with the bucket (their parts' shards reclaimed after).
       const uploads = existing ? await drive.uploadsIn(name) : [];
       const parts = new Map(await Promise.all(uploads.map(async (u) => [u.uploadId, await drive.partsOf(u.uploadId)] as const)));
-      const appended = await this.set.appendEvent((stamp) => decideDeleteBucket(existing, { hasObjects }, { bucket: name }, { ...stamp, ...context }), {
+      const appended = await this.set.appendEvent((stamp) => decideDeleteBucket(existing, { hasObjects }, { bucket: name }, decisionContext(stamp, context)), {
         state: { ...decisionState(name, existing), uploadsIn: () => uploads, partsOf: (id) => [...(parts.get(id) ?? [])] },
       });
       if (appended) this.reclaimer.reclaim(releasedDataDirs(appended.writes));

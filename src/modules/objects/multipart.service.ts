@@ -5,7 +5,7 @@
  * part's event under the key's lock (the commit point), then reclaim what it replaced.
  */
 import { Injectable } from '@nestjs/common';
-import type { RequestContext } from '../../domain/deciders/decision-context';
+import { decisionContext, type RequestContext } from '../../domain/deciders/decision-context';
 import {
   assertUploadExists,
   assertValidPartNumber,
@@ -57,7 +57,7 @@ export class MultipartService {
     command: CreateUploadCommand,
   ): Promise<string> {
     const bucketRecord = await this.set.metadataDrive().getBucket(command.bucket);
-    const appended = await this.set.appendEvent((stamp) => decideCreateUpload(bucketRecord, command, { ...stamp, ...context }), {
+    const appended = await this.set.appendEvent((stamp) => decideCreateUpload(bucketRecord, command, decisionContext(stamp, context)), {
       state: decisionState(command.bucket, bucketRecord),
     });
     return appended!.event.id;
@@ -79,7 +79,7 @@ export class MultipartService {
       const { md5Hex, checksum } = await payload.finish();
       const part = { partNumber, size: payload.size, etag: md5Hex, ...(checksum ? { checksum } : {}), data: staged.data as UploadedPart['data'] };
       const appended = await this.withUpload(bucket, key, uploadId, (state, upload) =>
-        this.set.appendEvent((stamp) => decideUploadPart(upload, { bucket, key, uploadId, part }, { ...stamp, ...context }), { state }),
+        this.set.appendEvent((stamp) => decideUploadPart(upload, { bucket, key, uploadId, part }, decisionContext(stamp, context)), { state }),
       );
       await staged.publish();
       this.reclaimer.reclaim(releasedDataDirs(appended!.writes));
@@ -121,7 +121,7 @@ export class MultipartService {
       const bucketRecord = state.getBucket(bucket);
       const current = state.versionsOf(bucket, key);
       return this.set.appendEvent(
-        (stamp) => decideCompleteUpload(bucketRecord, upload, parts, { ...command, checksumOfParts }, { ...stamp, ...context }, current),
+        (stamp) => decideCompleteUpload(bucketRecord, upload, parts, { ...command, checksumOfParts }, decisionContext(stamp, context), current),
         { state },
       );
     });
@@ -132,7 +132,7 @@ export class MultipartService {
 
   async abortUpload(context: RequestContext, command: { bucket: string; key: string; uploadId: string }): Promise<void> {
     const appended = await this.withUpload(command.bucket, command.key, command.uploadId, (state, upload) =>
-      this.set.appendEvent((stamp) => decideAbortUpload(upload, command, { ...stamp, ...context }), { state }),
+      this.set.appendEvent((stamp) => decideAbortUpload(upload, command, decisionContext(stamp, context)), { state }),
     );
     this.reclaimer.reclaim(releasedDataDirs(appended!.writes));
   }

@@ -3,7 +3,7 @@
  * lock like every other change to a version; their GETs read the version.
  */
 import { Injectable } from '@nestjs/common';
-import type { RequestContext } from '../../domain/deciders/decision-context';
+import { decisionContext, type RequestContext } from '../../domain/deciders/decision-context';
 import { decidePutObjectLegalHold, decidePutObjectRetention, lockTarget } from '../../domain/deciders/object-lock-decider';
 import { s3Error } from '../../domain/errors';
 import type { CairnEvent } from '../../domain/events';
@@ -35,12 +35,12 @@ export class ObjectLockService {
 
   putRetention(context: RequestContext, target: ObjectTarget, retention: Retention | undefined, bypassGovernance: boolean): Promise<void> {
     return this.decide(target, (bucket, versions, stamp) =>
-      decidePutObjectRetention(bucket, versions, { ...target, ...(retention ? { retention } : {}), bypassGovernance }, { ...stamp, ...context }),
+      decidePutObjectRetention(bucket, versions, { ...target, ...(retention ? { retention } : {}), bypassGovernance }, decisionContext(stamp, context)),
     );
   }
 
   putLegalHold(context: RequestContext, target: ObjectTarget, on: boolean): Promise<void> {
-    return this.decide(target, (bucket, versions, stamp) => decidePutObjectLegalHold(bucket, versions, { ...target, on }, { ...stamp, ...context }));
+    return this.decide(target, (bucket, versions, stamp) => decidePutObjectLegalHold(bucket, versions, { ...target, on }, decisionContext(stamp, context)));
   }
 
   private async find(target: ObjectTarget): Promise<ObjectVersion> {

@@ -4,7 +4,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { BucketRecord } from '../../domain/bucket';
-import type { DecisionContext, RequestContext } from '../../domain/deciders/decision-context';
+import { decisionContext, type DecisionContext, type RequestContext } from '../../domain/deciders/decision-context';
 import { assertBucketExists } from '../../domain/deciders/object-decider';
 import { decideDeleteObjectTagging, decidePutObjectTagging, targetVersion } from '../../domain/deciders/tagging-decider';
 import type { CairnEvent } from '../../domain/events';
@@ -45,11 +45,11 @@ export class ObjectTaggingService {
 
   /** Resolves with the version id the tags were put on. */
   putObjectTagging(context: RequestContext, target: ObjectTarget, tags: readonly Tag[]): Promise<TaggedVersion> {
-    return this.decide(target, (bucket, current, stamp) => decidePutObjectTagging(bucket, current, { ...target, tags }, { ...stamp, ...context }));
+    return this.decide(target, (bucket, current, stamp) => decidePutObjectTagging(bucket, current, { ...target, tags }, decisionContext(stamp, context)));
   }
 
   deleteObjectTagging(context: RequestContext, target: ObjectTarget): Promise<TaggedVersion> {
-    return this.decide(target, (bucket, current, stamp) => decideDeleteObjectTagging(bucket, current, target, { ...stamp, ...context }));
+    return this.decide(target, (bucket, current, stamp) => decideDeleteObjectTagging(bucket, current, target, decisionContext(stamp, context)));
   }
 
   private decide(

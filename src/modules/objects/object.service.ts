@@ -6,7 +6,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { BucketRecord } from '../../domain/bucket';
-import type { RequestContext } from '../../domain/deciders/decision-context';
+import { decisionContext, type RequestContext } from '../../domain/deciders/decision-context';
 import { assertBucketExists, currentVersion, decideDeleteObject, decidePutObject, type PutObjectCommand } from '../../domain/deciders/object-decider';
 import { S3Error, s3Error } from '../../domain/errors';
 import type { ChecksumValue, ObjectVersion, SystemMetadata } from '../../domain/object-version';
@@ -162,7 +162,7 @@ export class ObjectService {
           lock: input.lock,
         };
         const appended = await this.set.appendEvent(
-          (stamp) => decidePutObject(bucketRecord, command, { id: stamp.id, time: stamp.time, actor: context.actor, requestId: context.requestId }, current),
+          (stamp) => decidePutObject(bucketRecord, command, decisionContext(stamp, context), current),
           { state: decisionState(bucket, bucketRecord, key, current), inlineShards: staged.inlineShards },
         );
         await staged.publish();
@@ -291,7 +291,7 @@ export class ObjectService {
       this.set,
       this.locks,
       { bucket, key },
-      (state, stamp) => decideDeleteObject(state.bucket, state.versions, { bucket, key, versionId, ...options }, { ...stamp, ...context }),
+      (state, stamp) => decideDeleteObject(state.bucket, state.versions, { bucket, key, versionId, bypassGovernance: options.bypassGovernance }, decisionContext(stamp, context)),
       (appended, state) => {
         if (!appended) return { deleteMarker: false, ...(versionId !== undefined ? { versionId } : {}) };
         this.reclaimer.reclaim(releasedDataDirs(appended.writes));
@@ -306,13 +306,13 @@ export class ObjectService {
   async listVersions(bucket: string, params: VersionListParams): Promise<VersionListPage> {
     const drive = this.set.metadataDrive();
     assertBucketExists(await drive.getBucket(bucket), bucket);
-    return drive.listVersions(bucket, { ...params, maxKeys: Math.min(params.maxKeys, MAX_LIST_KEYS) });
+    return drive.listVersions(bucket, Object.assign({}, params, { maxKeys: Math.min(params.maxKeys, MAX_LIST_KEYS) }));
   }
 
   async listObjects(bucket: string, params: ListParams): Promise<ListPage> {
     const drive = this.set.metadataDrive();
     assertBucketExists(await drive.getBucket(bucket), bucket);
-    return drive.listObjects(bucket, { ...params, maxKeys: Math.min(params.maxKeys, MAX_LIST_KEYS) });
+    return drive.listObjects(bucket, Object.assign({}, params, { maxKeys: Math.min(params.maxKeys, MAX_LIST_KEYS) }));
   }
 
   private async findVersion(bucket: string, key: string, versionId: string | undefined): Promise<ObjectVersion> {

@@ -46,17 +46,18 @@ export class DeleteObjectsHandlers {
   private async deleteOne(call: S3Call, bucket: string, object: { key: string; versionId?: string }): Promise<DeleteOutcome> {
     // AWS reports a malformed id in the document as that key's NoSuchVersion, not a deletion.
     if (object.versionId !== undefined && !isWellFormedVersionId(object.versionId)) {
-      return { ...object, deleted: false, code: 'NoSuchVersion', message: S3_ERRORS.NoSuchVersion.message };
+      return { key: object.key, versionId: object.versionId, deleted: false, code: 'NoSuchVersion', message: S3_ERRORS.NoSuchVersion.message };
     }
     try {
       const result = await this.objects.deleteObject(call.context, bucket, object.key, object.versionId, { bypassGovernance: bypassesGovernance(call) });
-      const marker = result.deleteMarker && result.versionId !== undefined ? { deleteMarker: { versionId: result.versionId } } : {};
-      return { ...object, deleted: true, ...marker };
+      // Literals, not spreads: up to 1000 outcomes a request, and spreads are V8's slow path.
+      const deleteMarker = result.deleteMarker && result.versionId !== undefined ? { versionId: result.versionId } : undefined;
+      return { key: object.key, versionId: object.versionId, deleted: true, deleteMarker };
     } catch (error) {
       // Other keys may already be deleted: even an unexpected failure is reported per key.
-      if (isS3Error(error)) return { ...object, deleted: false, code: error.code, message: error.message };
+      if (isS3Error(error)) return { key: object.key, versionId: object.versionId, deleted: false, code: error.code, message: error.message };
       this.logger.error(`DeleteObjects ${bucket}/${object.key}: ${error instanceof Error ? error.stack : String(error)}`);
-      return { ...object, deleted: false, code: 'InternalError', message: S3_ERRORS.InternalError.message };
+      return { key: object.key, versionId: object.versionId, deleted: false, code: 'InternalError', message: S3_ERRORS.InternalError.message };
     }
   }
 }
