@@ -10,11 +10,18 @@ import { randomBytes } from 'node:crypto';
 
 export const EVENT_ID_BYTES = 16;
 
+/** The last millisecond formatted, and its form (formatting a double costs more than the rest of an id). */
+let formatted = { ms: -1, hex: '' };
+
+/** A millisecond as 12 lowercase hex digits, formatted once per millisecond (event and request ids). */
+export function millisecondHex(ms: number): string {
+  if (formatted.ms !== ms) formatted = { ms, hex: ms.toString(16).padStart(12, '0') };
+  return formatted.hex;
+}
+
 export class EventIdClock {
   private lastMs = 0;
   private counter = 0;
-  /** A millisecond as 12 hex digits, formatted once (formatting a double costs more than the rest). */
-  private formatted = { ms: -1, hex: '' };
   private readonly node = randomBytes(8).toString('hex');
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -40,8 +47,7 @@ export class EventIdClock {
       this.lastMs += 1;
       this.counter = 0;
     }
-    if (this.formatted.ms !== this.lastMs) this.formatted = { ms: this.lastMs, hex: this.lastMs.toString(16).padStart(12, '0') };
-    const id = this.formatted.hex + (this.counter++).toString(16).padStart(4, '0') + this.node;
+    const id = millisecondHex(this.lastMs) + (this.counter++).toString(16).padStart(4, '0') + this.node;
     return { id, time };
   }
 }

@@ -23,9 +23,8 @@ class ReadWriteLock {
     return true;
   }
 
-  /** Resolves once the lock is taken, after those already waiting. */
-  acquire(exclusive: boolean): Promise<void> {
-    if (this.tryAcquire(exclusive)) return Promise.resolve();
+  /** Waits for the lock behind those already waiting (when `tryAcquire` could not take it). */
+  queue(exclusive: boolean): Promise<void> {
     return new Promise((grant) => this.waiting.push({ exclusive, grant }));
   }
 
@@ -81,6 +80,6 @@ export class NamespaceLocks {
       held.release(exclusive);
       if (held.idle) this.locks.delete(name);
     };
-    return held.tryAcquire(exclusive) ? release : held.acquire(exclusive).then(() => release);
+    return held.tryAcquire(exclusive) ? release : held.queue(exclusive).then(() => release);
   }
 }

@@ -35,21 +35,22 @@ export function settleWithQuorum(operations: readonly DriveOperation[], needed: 
         }, graceMs);
       }
     };
+    const settle = (i: number) => {
+      done[i] = true;
+      settled++;
+      check();
+    };
     if (operations.length === 0) finish();
     operations.forEach((operation, i) => {
       done.push(false);
       operation.promise.then(
         () => {
           succeeded++;
-          done[i] = true;
-          settled++;
-          check();
+          settle(i);
         },
         (error: unknown) => {
           failures.push(error);
-          done[i] = true;
-          settled++;
-          check();
+          settle(i);
         },
       );
     });
