@@ -6,14 +6,17 @@ import { defineConfig } from 'vitest/config';
 //   *.e2e.spec.ts   a spawned `cairn server` driven by real S3 clients
 //   *.fault.spec.ts crashes (kill -9), deleted drives, corrupted shards
 // `npm test` builds first (pretest), because e2e and fault tests spawn dist/main.js.
+// CAIRN_VERIFY_PROJECTIONS: every event a server (or an in-process engine) appends is also
+// projected from its JSON and compared with the live projection (src/infra/drives/log-entry.ts).
+const env = { CAIRN_VERIFY_PROJECTIONS: '1' };
 export default defineConfig({
   test: {
     reporters: ['default'],
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.unit.spec.ts'], testTimeout: 20_000 } },
-      { test: { name: 'integration', include: ['test/integration/**/*.int.spec.ts'], testTimeout: 60_000 } },
-      { test: { name: 'e2e', include: ['test/e2e/**/*.e2e.spec.ts'], testTimeout: 120_000, hookTimeout: 60_000 } },
-      { test: { name: 'fault', include: ['test/fault/**/*.fault.spec.ts'], testTimeout: 300_000, hookTimeout: 60_000 } },
+      { test: { name: 'unit', env, include: ['test/unit/**/*.unit.spec.ts'], testTimeout: 20_000 } },
+      { test: { name: 'integration', env, include: ['test/integration/**/*.int.spec.ts'], testTimeout: 60_000 } },
+      { test: { name: 'e2e', env, include: ['test/e2e/**/*.e2e.spec.ts'], testTimeout: 120_000, hookTimeout: 60_000 } },
+      { test: { name: 'fault', env, include: ['test/fault/**/*.fault.spec.ts'], testTimeout: 300_000, hookTimeout: 60_000 } },
     ],
   },
 });

@@ -233,6 +233,26 @@ export type CairnEvent =
   | ObjectLegalHoldSet;
 export type CairnEventType = CairnEvent['type'];
 
+/**
+ * A type as JSON keeps it: strings, numbers, booleans, null, arrays and plain objects of
+ * those (a field left undefined is dropped, which no projection tells from an absent one).
+ * Dates, buffers, maps, sets, bigints and functions would come back from the log different.
+ */
+type AsJson<T> = T extends string | number | boolean | null | undefined
+  ? T
+  : T extends bigint | symbol | ((...args: never[]) => unknown) | Date | Uint8Array | ReadonlyMap<unknown, unknown> | ReadonlySet<unknown>
+    ? never
+    : T extends readonly (infer Item)[]
+      ? readonly AsJson<Item>[]
+      : { readonly [K in keyof T]: AsJson<T[K]> };
+
+/**
+ * Compile-time check that every event is plain JSON data: the live projection of an event
+ * object and the rebuild's projection of its JSON then agree (log-entry.ts relies on it).
+ */
+export type EventsAreJson = Assert<CairnEvent extends AsJson<CairnEvent> ? true : false>;
+type Assert<T extends true> = T;
+
 /** The current schema version of each event type (what new events are written with). */
 export const EVENT_VERSIONS: { readonly [T in CairnEventType]: number } = {
   BucketCreated: 1,

@@ -10,7 +10,7 @@ import type { ShardLayout } from '../../domain/object-version';
 import { readQuorum, writeQuorum, type ErasureLayout } from '../../domain/rules/erasure-layout';
 import type { ProjectionReader, ProjectionWrite } from '../../domain/projections/projection';
 import type { Drive } from '../drives/drive';
-import { logEntry } from '../drives/log-entry';
+import { logEntry, VERIFY_PROJECTIONS, verifyAgainstLoggedJson } from '../drives/log-entry';
 import { ReedSolomonCodec } from '../erasure/reed-solomon';
 import { EventIdClock } from '../eventlog/event-id';
 import { settleWithQuorum } from './quorum';
@@ -119,9 +119,10 @@ export class ErasureSet {
     const event = decide(this.clock.next());
     if (!event) return { appended: undefined };
     const json = JSON.stringify(event);
-    // Projected from exactly what the log holds (the JSON), never the in-memory object:
-    // a rebuild from the log then cannot come out different from the live projection.
-    const entry = logEntry(JSON.parse(json) as CairnEvent, json, options.state);
+    // Projected from the event object, not its JSON parsed back as a rebuild does: the same
+    // bytes, as long as events hold only JSON values (log-entry.ts).
+    const entry = logEntry(event, json, options.state);
+    if (VERIFY_PROJECTIONS) verifyAgainstLoggedJson(entry, options.state);
     const appends = targets.map((drive) => ({
       promise: drive.appendEvent(entry, options.inlineShards?.[drive.slot]),
       straggle: () => drive.markOffline(`append of event ${event.id} did not complete within ${STRAGGLER_GRACE_MS} ms`),
