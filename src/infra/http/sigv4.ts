@@ -184,7 +184,7 @@ export interface SignatureClaim {
 export function verifySignature(req: SignedRequest, claim: SignatureClaim, secret: string, contentSha256: string): ChunkSigner {
   const scope = `${claim.date}/${claim.region}/${SERVICE}/${TERMINATOR}`;
   const { key, hmacKey } = cachedSigningKey(secret, claim.date, claim.region, SERVICE);
-  const canonicalHeaders = canonicalHeaderBlock([...claim.signedHeaders], req.headers);
+  const canonicalHeaders = canonicalHeaderBlock(claim.signedHeaders, req.headers);
   const canonicalPath = req.rawPath === '' ? '/' : normalizeEncoded(req.rawPath, { keepSlash: true });
   const build = (plusAsSpace: boolean): string =>
     `${req.method}\n${canonicalPath}\n${canonicalQuery(req.rawQuery, plusAsSpace)}\n${canonicalHeaders}\n${claim.signedHeadersRaw}\n${contentSha256}`;
@@ -430,7 +430,7 @@ export function headerValue(headers: SignedRequest['headers'], name: string): st
 }
 
 /** `name:value\n` for each signed header, values trimmed with inner blank runs collapsed. */
-export function canonicalHeaderBlock(signed: string[], headers: SignedRequest['headers']): string {
+export function canonicalHeaderBlock(signed: readonly string[], headers: SignedRequest['headers']): string {
   let out = '';
   for (const name of signed) {
     const value = headers[name];

@@ -26,11 +26,14 @@ export const FORM_CREDENTIALS_PENDING: VerifiedRequest = Object.freeze({ accessK
 export class S3Authenticator {
   constructor(private readonly config: ServerConfig) {}
 
+  /** The root user's secret, or undefined for any other access key. */
+  private readonly lookupSecret = (accessKey: string): string | undefined => (accessKey === this.config.rootUser ? this.config.rootPassword : undefined);
+
   authenticate(request: IncomingMessage, target: S3Target): VerifiedRequest {
     const authorization = request.headers.authorization;
     const presignedV4 = isPresignedV4(target.query);
     const presignedV2 = !presignedV4 && isPresignedV2(target.query);
-    if ([authorization !== undefined, presignedV4, presignedV2].filter(Boolean).length > 1) {
+    if ((authorization !== undefined ? 1 : 0) + (presignedV4 ? 1 : 0) + (presignedV2 ? 1 : 0) > 1) {
       throw s3Error(
         'InvalidArgument',
         'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
@@ -38,7 +41,7 @@ export class S3Authenticator {
       );
     }
     const signed = { method: request.method ?? 'GET', rawPath: target.rawPath, rawQuery: target.rawQuery, headers: request.headers };
-    const lookupSecret = (accessKey: string) => (accessKey === this.config.rootUser ? this.config.rootPassword : undefined);
+    const lookupSecret = this.lookupSecret;
     const now = new Date();
     const enforcedRegion = this.config.regionEnforced ? this.config.region : undefined;
 
