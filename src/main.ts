@@ -1,5 +1,7 @@
 // The thread pool carries fsyncs, shard file I/O and Reed–Solomon coding; the default of 4
-// threads is easily saturated by fsyncs alone. Must be set before the pool first runs.
+// threads is easily saturated by fsyncs alone, and a hung drive keeps the threads of its
+// calls (4 would cut PUT 1 MiB's CPU ~3%: docs/performance.md, eleventh session). Must be
+// set before the pool first runs.
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
 // Buffer.from(string) and small allocUnsafe calls carve from a shared pool that is
