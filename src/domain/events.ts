@@ -9,7 +9,7 @@
  *   what the hash chain covers, byte for byte.
  */
 import type { ChecksumAlgorithm, ChecksumType, UploadedPart } from './multipart-upload';
-import type { ObjectVersion, SystemMetadata } from './object-version';
+import type { ObjectVersion, StorageClass, SystemMetadata } from './object-version';
 import type { CorsRule } from './rules/cors';
 import type { DefaultRetention, LockRequest, Retention } from './rules/object-lock';
 import type { Tag } from './rules/tagging';
@@ -71,7 +71,7 @@ export interface MultipartUploadCreated extends EventEnvelope {
   readonly checksumAlgorithm?: ChecksumAlgorithm;
   readonly checksumType?: ChecksumType;
   readonly lock?: LockRequest;
-  readonly storageClass: 'STANDARD';
+  readonly storageClass: StorageClass;
 }
 
 /** UploadPart: a part's bytes, already durable; replaces an earlier part with the same number. */

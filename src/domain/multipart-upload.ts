@@ -3,7 +3,7 @@
  * Parts are always stored as shard files (or nothing, when empty); CompleteMultipartUpload
  * turns the chosen parts into one object version whose data lists them in order.
  */
-import type { ChecksumValue, ObjectData, SystemMetadata } from './object-version';
+import type { ChecksumValue, ObjectData, StorageClass, SystemMetadata } from './object-version';
 import type { LockRequest } from './rules/object-lock';
 
 /** The data of one part: shard files under the erasure layout of the part, or no bytes. */
@@ -32,7 +32,7 @@ export interface MultipartUpload {
   readonly checksumType?: ChecksumType;
   /** x-amz-object-lock-* given at creation: applied to the object when it is completed. */
   readonly lock?: LockRequest;
-  readonly storageClass: 'STANDARD';
+  readonly storageClass: StorageClass;
 }
 
 export interface UploadedPart {

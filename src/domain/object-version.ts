@@ -1,11 +1,18 @@
 /**
  * The shape of one object version as the projections hold it and events carry it.
- * Plain data only: it is serialised into events (JSON) and projection records (msgpack).
+ * Plain data only: it is serialised into events and projection records (JSON both).
  */
 import type { ObjectPart } from './multipart-upload';
 import type { Retention } from './rules/object-lock';
-
 import type { Tag } from './rules/tagging';
+
+/**
+ * The storage classes a write may ask for, as MinIO takes them. cairn keeps one erasure
+ * layout per set: a REDUCED_REDUNDANCY object is stored with the same parity as a STANDARD
+ * one (never less redundancy than asked) and reported as the class it was written with.
+ */
+export const STORAGE_CLASSES = ['STANDARD', 'REDUCED_REDUNDANCY'] as const;
+export type StorageClass = (typeof STORAGE_CLASSES)[number];
 
 /** How an object's bytes were erasure coded and where shard i of each block lives. */
 export interface ShardLayout {
@@ -59,7 +66,7 @@ export interface ObjectVersion {
   /** User metadata: lowercase names without the x-amz-meta- prefix. */
   readonly user: Readonly<Record<string, string>>;
   readonly checksum?: ChecksumValue;
-  readonly storageClass: 'STANDARD';
+  readonly storageClass: StorageClass;
   readonly data: ObjectData;
   /**
    * A delete marker (DeleteObject without a version id on a versioned bucket): a version

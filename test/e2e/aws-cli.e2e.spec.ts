@@ -138,6 +138,17 @@ describe('aws cli against cairn', () => {
       AcceptRanges: 'bytes',
     });
     expect(Math.abs(Date.parse(head.LastModified) - Date.now())).toBeLessThan(120_000);
+    expect(head.StorageClass).toBeUndefined();
+  });
+
+  it('uploads with --storage-class REDUCED_REDUNDANCY and refuses GLACIER (aws s3 cp)', async () => {
+    await ok(['s3', 'cp', file('small.txt'), 's3://cli-bucket/rrs.txt', '--storage-class', 'REDUCED_REDUNDANCY']);
+    const head = JSON.parse(await ok(['s3api', 'head-object', '--bucket', 'cli-bucket', '--key', 'rrs.txt']));
+    expect(head.StorageClass).toBe('REDUCED_REDUNDANCY');
+    const glacier = await aws(['s3', 'cp', file('small.txt'), 's3://cli-bucket/glacier.txt', '--storage-class', 'GLACIER']);
+    expect(glacier.code).not.toBe(0);
+    expect(glacier.stderr).toContain('InvalidStorageClass');
+    await ok(['s3', 'rm', 's3://cli-bucket/rrs.txt']); // the listings below expect the bucket as it was
   });
 
   it('pages list-objects-v2 with --page-size and --max-items (aws s3api)', async () => {

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -18,6 +19,8 @@ import {
   GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -263,10 +266,63 @@ describe('object writes', () => {
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'standard', Body: 'x', StorageClass: 'STANDARD' }));
       const attributes = await s3.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'standard', ObjectAttributes: ['StorageClass'] }));
       expect(attributes.StorageClass).toBe('STANDARD');
+      expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'standard' }))).StorageClass).toBeUndefined(); // AWS names only other classes
       const response = await signedRequest(server, 'PUT', `/${BUCKET}/bogus-class`, { headers: { 'x-amz-storage-class': 'SUPER_FAST' }, body: Buffer.from('x') });
       expect(response.status).toBe(400);
       expect(response.body.toString()).toContain('<Code>InvalidStorageClass</Code>');
       expect((await signedRequest(server, 'HEAD', `/${BUCKET}/bogus-class`)).status).toBe(404);
+    });
+
+    it('stores REDUCED_REDUNDANCY objects and reports the class on HEAD, GET, listings and attributes', async () => {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'rrs/single', Body: 'reduced', StorageClass: 'REDUCED_REDUNDANCY' }));
+      expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'rrs/single' }))).StorageClass).toBe('REDUCED_REDUNDANCY');
+      const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'rrs/single' }));
+      expect(got.StorageClass).toBe('REDUCED_REDUNDANCY');
+      expect(await got.Body!.transformToString()).toBe('reduced');
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'rrs/' }));
+      expect(listed.Contents?.map((c) => [c.Key, c.StorageClass])).toEqual([['rrs/single', 'REDUCED_REDUNDANCY']]);
+      const attributes = await s3.send(new GetObjectAttributesCommand({ Bucket: BUCKET, Key: 'rrs/single', ObjectAttributes: ['StorageClass'] }));
+      expect(attributes.StorageClass).toBe('REDUCED_REDUNDANCY');
+    });
+
+    it("refuses the archive and infrequent-access classes, which cairn has no tier for, and stores nothing", async () => {
+      for (const StorageClass of ['GLACIER', 'DEEP_ARCHIVE', 'STANDARD_IA'] as const) {
+        const error = await s3ErrorOf(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'archive', Body: 'x', StorageClass })));
+        expect(error.name).toBe('InvalidStorageClass');
+      }
+      expect((await signedRequest(server, 'HEAD', `/${BUCKET}/archive`)).status).toBe(404);
+      const created = await s3ErrorOf(s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'archive', StorageClass: 'GLACIER' })));
+      expect(created.name).toBe('InvalidStorageClass');
+      const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: 'archive' }));
+      expect(uploads.Uploads ?? []).toEqual([]);
+    });
+
+    it('a multipart upload keeps the class it was created with', async () => {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'rrs/multipart', StorageClass: 'REDUCED_REDUNDANCY' }));
+      const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: 'rrs/multipart' }));
+      expect(uploads.Uploads?.map((u) => u.StorageClass)).toEqual(['REDUCED_REDUNDANCY']);
+      const part = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'rrs/multipart', UploadId, PartNumber: 1, Body: 'one part' }));
+      await s3.send(
+        new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'rrs/multipart', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }),
+      );
+      expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'rrs/multipart' }))).StorageClass).toBe('REDUCED_REDUNDANCY');
+    });
+
+    it('CopyObject takes x-amz-storage-class (STANDARD when absent), and a copy onto itself may change only the class', async () => {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'rrs/source', Body: 'copied' }));
+      await s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'rrs/copy', CopySource: `${BUCKET}/rrs/source`, StorageClass: 'REDUCED_REDUNDANCY' }));
+      expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'rrs/copy' }))).StorageClass).toBe('REDUCED_REDUNDANCY');
+      await s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'rrs/copy-of-copy', CopySource: `${BUCKET}/rrs/copy` }));
+      expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'rrs/copy-of-copy' }))).StorageClass).toBeUndefined();
+
+      await s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'rrs/source', CopySource: `${BUCKET}/rrs/source`, StorageClass: 'REDUCED_REDUNDANCY' }));
+      const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'rrs/source' }));
+      expect(head.StorageClass).toBe('REDUCED_REDUNDANCY');
+      const unchanged = await s3ErrorOf(
+        s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'rrs/source', CopySource: `${BUCKET}/rrs/source`, StorageClass: 'REDUCED_REDUNDANCY' })),
+      );
+      expect(unchanged.name).toBe('InvalidRequest');
+      expect(await bytesOf((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'rrs/source' }))).Body)).toEqual(Buffer.from('copied'));
     });
   });
 

@@ -14,7 +14,7 @@ import {
   type ObjectPart,
   type UploadedPart,
 } from '../multipart-upload';
-import { NULL_VERSION_ID, type ChecksumValue, type ObjectVersion } from '../object-version';
+import { NULL_VERSION_ID, type ChecksumValue, type ObjectVersion, type StorageClass } from '../object-version';
 import { multipartEtag } from '../rules/multipart-etag';
 import { lockForNewVersion } from '../rules/object-lock';
 import { assertWriteConditions, type WriteConditions } from '../rules/preconditions';
@@ -23,7 +23,10 @@ import { newEvent, type DecisionContext } from './decision-context';
 import { assertBucketExists, currentVersion } from './object-decider';
 
 /** What CreateMultipartUpload asks for: the event's own fields. */
-export type CreateUploadCommand = Pick<MultipartUploadCreated, 'bucket' | 'key' | 'system' | 'user' | 'checksumAlgorithm' | 'checksumType' | 'lock'>;
+export type CreateUploadCommand = Pick<MultipartUploadCreated, 'bucket' | 'key' | 'system' | 'user' | 'checksumAlgorithm' | 'checksumType' | 'lock'> & {
+  /** x-amz-storage-class; STANDARD when absent. */
+  readonly storageClass?: StorageClass;
+};
 
 export function decideCreateUpload(
   bucket: BucketRecord | undefined,
@@ -41,7 +44,7 @@ export function decideCreateUpload(
     user: command.user,
     ...(command.checksumAlgorithm ? { checksumAlgorithm: command.checksumAlgorithm, checksumType } : {}),
     ...(command.lock ? { lock: command.lock } : {}),
-    storageClass: 'STANDARD',
+    storageClass: command.storageClass ?? 'STANDARD',
   });
 }
 

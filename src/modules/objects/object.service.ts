@@ -9,7 +9,7 @@ import type { BucketRecord } from '../../domain/bucket';
 import { decisionContext, type RequestContext } from '../../domain/deciders/decision-context';
 import { assertBucketExists, currentVersion, decideDeleteObject, decidePutObject, type PutObjectCommand } from '../../domain/deciders/object-decider';
 import { S3Error, s3Error } from '../../domain/errors';
-import type { ChecksumValue, ObjectVersion, SystemMetadata } from '../../domain/object-version';
+import type { ChecksumValue, ObjectVersion, StorageClass, SystemMetadata } from '../../domain/object-version';
 import { NULL_VERSION_ID } from '../../domain/object-version';
 import { decisionState, releasedDataDirs } from '../../domain/projections/projection';
 import { MAX_LIST_KEYS, type ListPage, type ListParams } from '../../domain/rules/listing';
@@ -36,6 +36,8 @@ export interface PutObjectInput {
   readonly payload: ObjectPayload | UnsizedPayload;
   readonly system: SystemMetadata;
   readonly user: Readonly<Record<string, string>>;
+  /** x-amz-storage-class; STANDARD when absent. */
+  readonly storageClass?: StorageClass;
   /** A conditional write (If-None-Match: * / If-Match), decided at commit time. */
   readonly conditions?: WriteConditions;
   /** x-amz-tagging, already validated; empty or absent: no tags. */
@@ -82,6 +84,8 @@ export interface CopyObjectInput {
   readonly sourceConditions: Preconditions;
   /** COPY takes the source's metadata; REPLACE takes `system` and `user`. */
   readonly metadataDirective: 'COPY' | 'REPLACE';
+  /** x-amz-storage-class of the copy: STANDARD when absent, whatever the source's. */
+  readonly storageClass: StorageClass;
   readonly system: SystemMetadata;
   readonly user: Readonly<Record<string, string>>;
   readonly conditions?: WriteConditions;
@@ -153,7 +157,7 @@ export class ObjectService {
             system: input.system,
             user: input.user,
             checksum,
-            storageClass: 'STANDARD',
+            storageClass: input.storageClass ?? 'STANDARD',
             data: staged.data,
             tags: input.tags && input.tags.length > 0 ? input.tags : undefined,
           },
@@ -209,7 +213,8 @@ export class ObjectService {
     const { source } = input;
     assertValidObjectKey(input.key);
     const read = await this.copySource(source, input.sourceConditions);
-    if (input.metadataDirective === 'COPY' && (await this.isCurrentVersionOf(input, source, read.version))) {
+    const changesNothing = input.metadataDirective === 'COPY' && input.storageClass === read.version.storageClass;
+    if (changesNothing && (await this.isCurrentVersionOf(input, source, read.version))) {
       throw s3Error(
         'InvalidRequest',
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -225,6 +230,7 @@ export class ObjectService {
       key: input.key,
       payload: copyPayload(version, (sink) => read.pipe(sink), input.checksumAlgorithm),
       ...metadata,
+      storageClass: input.storageClass,
       ...(input.tags ? { tags: input.tags(version.tags) } : {}),
       ...(input.lock ? { lock: input.lock } : {}),
       ...(input.conditions ? { conditions: input.conditions } : {}),

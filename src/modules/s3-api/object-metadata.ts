@@ -2,7 +2,7 @@
  * Object metadata from request headers (PutObject) and back to response headers (GET/HEAD).
  */
 import { s3Error } from '../../domain/errors';
-import type { ObjectVersion, SystemMetadata } from '../../domain/object-version';
+import { STORAGE_CLASSES, type ObjectVersion, type StorageClass, type SystemMetadata } from '../../domain/object-version';
 import { decodeHeaderValue, encodeHeaderValue } from '../../infra/http/rfc2047';
 import type { Headers } from './s3-response';
 
@@ -61,10 +61,14 @@ export function systemMetadataFrom(headers: RequestHeaders): SystemMetadata {
   return system;
 }
 
-/** x-amz-storage-class on a write: cairn stores every object as STANDARD. */
-export function storageClassFrom(headers: RequestHeaders): 'STANDARD' {
+/**
+ * x-amz-storage-class on a write (STANDARD when absent). The classes of AWS's archive and
+ * infrequent-access tiers are refused, as MinIO refuses them: cairn has no such tier.
+ */
+export function storageClassFrom(headers: RequestHeaders): StorageClass {
   const value = single(headers, 'x-amz-storage-class');
-  if (value === undefined || value === 'STANDARD') return 'STANDARD';
+  if (value === undefined) return 'STANDARD';
+  if ((STORAGE_CLASSES as readonly string[]).includes(value)) return value as StorageClass;
   throw s3Error('InvalidStorageClass', undefined, { StorageClassRequested: value });
 }
 
@@ -106,6 +110,8 @@ export function objectHeaders(version: ObjectVersion): Headers {
     expires: version.system.expires,
     'accept-ranges': 'bytes',
     'x-amz-tagging-count': version.tags?.length,
+    // AWS names the class on HEAD and GET only when it is not STANDARD.
+    'x-amz-storage-class': version.storageClass === 'STANDARD' ? undefined : version.storageClass,
   };
   for (const [name, value] of Object.entries(version.user)) headers[`x-amz-meta-${name}`] = encodeHeaderValue(value);
   return headers;

@@ -6,7 +6,7 @@ import { NULL_VERSION_ID, type ChecksumValue } from '../../../domain/object-vers
 import { MAX_LIST_UPLOADS } from '../../../domain/rules/upload-listing';
 import { checksumHeaderName, parseChecksumAlgorithm } from '../../../infra/http/checksums';
 import { MAX_LIST_PARTS, MultipartService } from '../../objects/multipart.service';
-import { systemMetadataFrom, userMetadataFrom } from '../object-metadata';
+import { storageClassFrom, systemMetadataFrom, userMetadataFrom } from '../object-metadata';
 import { payloadOf } from '../request-body';
 import { MAX_DOCUMENT_BYTES, readSmallBody } from '../small-body';
 import { bucketOf, header, objectLocation, type S3Call } from '../s3-call';
@@ -42,6 +42,7 @@ export class MultipartHandlers {
       key,
       system: systemMetadataFrom(headers),
       user: userMetadataFrom(headers),
+      storageClass: storageClassFrom(headers),
       ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
       ...(typeHeader ? { checksumType: typeHeader } : {}),
       lock: lockRequestFrom(headers),

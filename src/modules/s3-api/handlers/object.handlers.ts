@@ -28,7 +28,7 @@ export class ObjectHandlers {
 
   async putObject(call: S3Call): Promise<void> {
     const headers = call.request.headers;
-    storageClassFrom(headers);
+    const storageClass = storageClassFrom(headers);
     const conditions = readWriteConditions(call);
     assertAcceptableCannedAclOnWrite(header(call, 'x-amz-acl'));
     const tagging = header(call, 'x-amz-tagging');
@@ -39,6 +39,7 @@ export class ObjectHandlers {
       payload: payloadOf(call, { lengthRequired: true }),
       system: systemMetadataFrom(headers),
       user: userMetadataFrom(headers),
+      storageClass,
       ...(conditions ? { conditions } : {}),
       tags: tagging === undefined ? undefined : parseTaggingHeader(tagging),
       ...(lock ? { lock } : {}),
@@ -59,7 +60,7 @@ export class ObjectHandlers {
     const metadataDirective = parseDirective(header(call, 'x-amz-metadata-directive'), 'metadata');
     const taggingDirective = parseDirective(header(call, 'x-amz-tagging-directive'), 'tagging');
     const taggingHeader = header(call, 'x-amz-tagging');
-    storageClassFrom(headers);
+    const storageClass = storageClassFrom(headers);
     const conditions = readWriteConditions(call);
     const checksumAlgorithm = requestedChecksumAlgorithm(header(call, 'x-amz-checksum-algorithm'));
     const result = await this.objects.copyObject(call.context, {
@@ -68,6 +69,7 @@ export class ObjectHandlers {
       key: call.target.key,
       sourceConditions: readPreconditions(call, 'x-amz-copy-source-'),
       metadataDirective,
+      storageClass,
       // COPY: the source's tags; REPLACE: x-amz-tagging (or none).
       tags: (sourceTags) => destinationTags(sourceTags, taggingDirective, taggingHeader),
       lock: lockRequestFrom(headers),

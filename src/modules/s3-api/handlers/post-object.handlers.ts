@@ -13,7 +13,7 @@ import { ObjectService, type PutObjectResult } from '../../objects/object.servic
 import { checksumHeaderName } from '../../../infra/http/checksums';
 import { declaredChecksum, parseContentMd5 } from '../body-digests';
 import { formFilePayload } from '../form-file-payload';
-import { systemMetadataFrom, userMetadataFrom } from '../object-metadata';
+import { storageClassFrom, systemMetadataFrom, userMetadataFrom } from '../object-metadata';
 import { readPostForm, type PostForm } from '../post-form';
 import { bucketOf, objectLocation, type S3Call } from '../s3-call';
 import type { Headers } from '../s3-response';
@@ -62,9 +62,10 @@ export class PostObjectHandlers {
 
     const metadata: Record<string, string> = {};
     for (const [name, value] of fields) if (METADATA_FIELDS.includes(name) || name.startsWith('x-amz-meta-')) metadata[name] = value;
+    const storageClass = storageClassFrom({ 'x-amz-storage-class': fields.get('x-amz-storage-class') });
     const result = await this.objects.putObject(
       { actor: accessKey, requestId: call.context.requestId },
-      { bucket, key, payload: await formFilePayload(form.file, range, digests), system: systemMetadataFrom(metadata), user: userMetadataFrom(metadata) },
+      { bucket, key, payload: await formFilePayload(form.file, range, digests), system: systemMetadataFrom(metadata), user: userMetadataFrom(metadata), storageClass },
     );
     this.respond(call, fields, key, result);
   }
