@@ -18,7 +18,7 @@ import { markHealPending } from './heal-marker';
 import { EventLog } from '../eventlog/event-log';
 import { GroupCommit } from '../eventlog/group-commit';
 import { genesisHash } from '../eventlog/event-record';
-import { ProjectionStore } from '../eventlog/projection-store';
+import { ProjectionStore, writesBuckets } from '../eventlog/projection-store';
 import { ShardStore } from '../shards/shard-store';
 import type { Drive, DriveState, LogEntry, ShardReader, ShardWriter } from './drive';
 import { FORMAT_FILE, slotOf, type DriveFormat } from './drive-format';
@@ -71,7 +71,10 @@ export class LocalDrive implements Drive {
 
   appendEvent(entry: LogEntry, inlineShard: Buffer | undefined): Promise<void> {
     const { event, jsonBytes, encodedWrites, undo } = entry;
-    return this.log.append(event.id, jsonBytes, inlineShard, undo, () => this.projections.apply(encodedWrites)).catch((error: unknown) => {
+    const appended = this.log.append(event.id, jsonBytes, inlineShard, undo, () => this.projections.apply(encodedWrites));
+    // A bucket record's reader cache waits for the commit (ProjectionStore.getBucket).
+    const settled = writesBuckets(encodedWrites) ? appended.finally(() => this.projections.bucketWritesCommitted()) : appended;
+    return settled.catch((error: unknown) => {
       // One failed batch fails many appends: the one that takes the drive offline explains why.
       const wasOnline = this.currentState !== 'offline';
       this.markOffline(`write failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -14,8 +14,18 @@ import { bucketEnd, bucketPrefix, keyStart, objectKeyOf, pastPrefix, versionKey,
 import { isUploadId, partKey, partsRange, uploadKey } from './upload-keys';
 
 export class ProjectionStore implements ProjectionReader {
-  /** Bucket records as last decoded, with the bytes they were decoded from (see getBucket). */
-  private readonly decodedBuckets = new Map<string, { bytes: Buffer; record: BucketRecord }>();
+  /** Bucket records as last decoded, with their bytes and the generation they were read at (see getBucket). */
+  private readonly decodedBuckets = new Map<string, { bytes: Buffer; record: BucketRecord; generation: number }>();
+  /**
+   * Bumped whenever a bucket record is written: when the write is queued (`apply`,
+   * `applySync`) and again when it is committed (`bucketWritesCommitted`). A record read at
+   * the current generation is returned without reading LMDB. Sound because this store is the
+   * only writer of its drive's buckets in the process (`cairn admin rebuild` runs with the
+   * server stopped), and lmdb-js renews its read snapshot before it resolves a commit: a
+   * read after the second bump sees the write, and one between the bumps (old or new bytes)
+   * is cached under the first and discarded by the second.
+   */
+  private bucketsGeneration = 0;
 
   constructor(private readonly db: DriveDatabase) {}
 
@@ -24,15 +34,15 @@ export class ProjectionStore implements ProjectionReader {
    * twice, and the record rarely changes. The record returned is frozen, as it is shared.
    */
   getBucket(name: string): BucketRecord | undefined {
+    const known = this.decodedBuckets.get(name);
+    if (known !== undefined && known.generation === this.bucketsGeneration) return known.record;
     const bytes: Buffer | undefined = this.db.buckets.getBinary(name);
     if (bytes === undefined) {
       this.decodedBuckets.delete(name);
       return undefined;
     }
-    const known = this.decodedBuckets.get(name);
-    if (known && known.bytes.equals(bytes)) return known.record;
-    const record = deepFreeze(JSON.parse(bytes.toString('utf8')) as BucketRecord);
-    this.decodedBuckets.set(name, { bytes, record });
+    const record = known !== undefined && known.bytes.equals(bytes) ? known.record : deepFreeze(JSON.parse(bytes.toString('utf8')) as BucketRecord);
+    this.decodedBuckets.set(name, { bytes, record, generation: this.bucketsGeneration });
     return record;
   }
 
@@ -97,20 +107,40 @@ export class ProjectionStore implements ProjectionReader {
     return new ObjectKeyCursor(this.db, bucket, true);
   }
 
-  /** Queues the writes in the current transaction (or the current event turn's batch). */
+  /**
+   * Queues the writes in the current transaction (or the current event turn's batch). When
+   * they write a bucket record, call `bucketWritesCommitted` once their commit has settled.
+   */
   apply(writes: readonly EncodedWrite[]): void {
+    if (writesBuckets(writes)) this.bucketsGeneration++;
     for (const { db, key, value } of writes) void (value ? this.database(db).put(key, asBinary(value)) : this.database(db).remove(key));
   }
 
-  /** Applies writes immediately; must run inside a synchronous transaction. */
+  /** The commit of writes given to `apply` that wrote a bucket record has settled (either way). */
+  bucketWritesCommitted(): void {
+    this.bucketsGeneration++;
+  }
+
+  /**
+   * Applies writes immediately; must run inside a synchronous transaction. (Its reads see
+   * its own writes, and the commit is synchronous: one bump of the generation is enough.)
+   */
   applySync(writes: readonly KeyedWrite[]): void {
-    for (const { db, key, value } of encodeWrites(writes)) void (value ? this.database(db).putSync(key, asBinary(value)) : this.database(db).removeSync(key));
+    const encoded = encodeWrites(writes);
+    if (writesBuckets(encoded)) this.bucketsGeneration++;
+    for (const { db, key, value } of encoded) void (value ? this.database(db).putSync(key, asBinary(value)) : this.database(db).removeSync(key));
   }
 
   /** The database as raw bytes go in (asBinary bypasses its JSON encoding). */
   private database(name: EncodedWrite['db']): Database<unknown, string | Buffer> {
     return this.db[name] as Database<unknown, string | Buffer>;
   }
+}
+
+/** Whether any of the writes is to a bucket record. */
+export function writesBuckets(writes: readonly EncodedWrite[]): boolean {
+  for (const write of writes) if (write.db === 'buckets') return true;
+  return false;
 }
 
 /** A projection write as LMDB takes it: the database, the encoded key, the JSON bytes (none: remove). */
