@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BucketRecord } from '../../src/domain/bucket';
 import { DriveDatabase } from '../../src/infra/eventlog/drive-database';
+import type { ObjectVersion } from '../../src/domain/object-version';
 import { encodeWrites, ProjectionStore } from '../../src/infra/eventlog/projection-store';
 import { tempDir } from '../helpers/temp-dirs';
 
@@ -57,5 +58,58 @@ describe('projection store on one drive', () => {
     await db.buckets.committed;
     store.bucketWritesCommitted();
     expect(store.getBucket('b')).toEqual(bucket('Enabled'));
+  });
+
+  describe("a key's versions, cached once read and kept exact through commits", () => {
+    const version = (eventId: string): ObjectVersion => ({
+      versionId: 'null', lastModified: 1, eventId, size: 1, etag: 'e', system: {}, user: {}, storageClass: 'STANDARD', data: { kind: 'empty' },
+    });
+    const putNull = (old: ObjectVersion | undefined, next: ObjectVersion) => [
+      ...(old ? [{ op: 'removeVersion' as const, bucket: 'b', key: 'k', version: old }] : []),
+      { op: 'putVersion' as const, bucket: 'b', key: 'k', version: next },
+    ];
+
+    it('a committed write is what the next read returns, from the cache', async () => {
+      const db = openDatabase();
+      const store = new ProjectionStore(db);
+      expect(store.versionsOf('b', 'k')).toEqual([]); // read from LMDB, now cached
+      const first = putNull(undefined, version('0001'));
+      store.apply(encodeWrites(first));
+      await db.objects.committed;
+      store.versionWritesCommitted(first);
+      expect(store.versionsOf('b', 'k').map((v) => v.eventId)).toEqual(['0001']);
+      const second = putNull(version('0001'), version('0002'));
+      store.apply(encodeWrites(second));
+      await db.objects.committed;
+      store.versionWritesCommitted(second);
+      expect(store.versionsOf('b', 'k').map((v) => v.eventId)).toEqual(['0002']);
+      expect(store.latestVersion('b', 'k')?.eventId).toBe('0002');
+    });
+
+    it('with CAIRN_VERIFY_PROJECTIONS (on in this suite) a cached answer that is not the drive\'s fails the read', async () => {
+      const db = openDatabase();
+      const store = new ProjectionStore(db);
+      expect(store.versionsOf('b', 'k')).toEqual([]);
+      const write = putNull(undefined, version('0001'));
+      store.apply(encodeWrites(write));
+      await db.objects.committed;
+      // The commit not reported to the store: its cache still says the key has no version.
+      expect(() => store.versionsOf('b', 'k')).toThrow("the cached versions of b/k differ from the drive's");
+      store.versionWritesCommitted(write);
+      expect(store.versionsOf('b', 'k').map((v) => v.eventId)).toEqual(['0001']);
+    });
+
+    it('between a commit landing and its report the cache answers as just before it (readers without the key lock only)', async () => {
+      const db = openDatabase();
+      const store = new ProjectionStore(db);
+      expect(store.versionsOf('b', 'k')).toEqual([]);
+      const write = putNull(undefined, version('0001'));
+      store.versionWritesQueued(write);
+      store.apply(encodeWrites(write));
+      await db.objects.committed;
+      expect(store.versionsOf('b', 'k')).toEqual([]); // landed, not yet reported: no error, the state before it
+      store.versionWritesCommitted(write);
+      expect(store.versionsOf('b', 'k').map((v) => v.eventId)).toEqual(['0001']);
+    });
   });
 });

@@ -71,9 +71,21 @@ export class LocalDrive implements Drive {
 
   appendEvent(entry: LogEntry, inlineShard: Buffer | undefined): Promise<void> {
     const { event, jsonBytes, encodedWrites, undo } = entry;
+    this.projections.versionWritesQueued(entry.writes);
     const appended = this.log.append(event.id, jsonBytes, inlineShard, undo, () => this.projections.apply(encodedWrites));
-    // A bucket record's reader cache waits for the commit (ProjectionStore.getBucket).
-    const settled = writesBuckets(encodedWrites) ? appended.finally(() => this.projections.bucketWritesCommitted()) : appended;
+    // The projections' read caches follow the commit (ProjectionStore): attached first, so
+    // they are up to date before anyone waiting for the append goes on.
+    const settled = appended.then(
+      () => {
+        if (writesBuckets(encodedWrites)) this.projections.bucketWritesCommitted();
+        this.projections.versionWritesCommitted(entry.writes);
+      },
+      (error: unknown) => {
+        if (writesBuckets(encodedWrites)) this.projections.bucketWritesCommitted();
+        this.projections.versionWritesFailed(entry.writes);
+        throw error;
+      },
+    );
     return settled.catch((error: unknown) => {
       // One failed batch fails many appends: the one that takes the drive offline explains why.
       const wasOnline = this.currentState !== 'offline';

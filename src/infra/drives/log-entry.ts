@@ -16,9 +16,6 @@ export function logEntry(event: CairnEvent, json: string, state: ProjectionReade
   };
 }
 
-/** Set by the test suite (vitest.config.ts) for every server and engine it starts. */
-export const VERIFY_PROJECTIONS = process.env.CAIRN_VERIFY_PROJECTIONS === '1';
-
 /**
  * Checks the entry of an event just decided, projected from the event object itself, against
  * the entry of its JSON parsed back, as a rebuild projects it; throws if they differ.

@@ -6,7 +6,9 @@
 import type { BucketRecord } from '../../domain/bucket';
 import type { MultipartUpload, UploadedPart } from '../../domain/multipart-upload';
 import type { ObjectVersion } from '../../domain/object-version';
-import { dataDirsOf, type KeyedWrite, type ProjectionReader } from '../../domain/projections/projection';
+import { dataDirsOf, type KeyedWrite, type ProjectionReader, type ProjectionWrite } from '../../domain/projections/projection';
+import { VERIFY_PROJECTIONS } from './verify-projections';
+import { KeyVersionsCache } from './key-versions-cache';
 import type { KeyCursor, ListEntry } from '../../domain/rules/listing';
 import { asBinary, type Database } from 'lmdb';
 import type { DriveDatabase } from './drive-database';
@@ -26,6 +28,8 @@ export class ProjectionStore implements ProjectionReader {
    * is cached under the first and discarded by the second.
    */
   private bucketsGeneration = 0;
+  /** The versions of recently used keys, kept exact through this drive's commits (key-versions-cache.ts). */
+  private readonly keyVersions = new KeyVersionsCache();
 
   constructor(private readonly db: DriveDatabase) {}
 
@@ -52,16 +56,64 @@ export class ProjectionStore implements ProjectionReader {
     return buckets;
   }
 
+  /** A key's versions, newest first: from the cache of recent keys, or read from LMDB (and cached). */
   versionsOf(bucket: string, key: string): ObjectVersion[] {
+    const cached = this.keyVersions.get(bucket, key);
+    if (cached !== undefined) {
+      if (VERIFY_PROJECTIONS) this.assertCachedVersions(bucket, key, cached);
+      return cached.slice();
+    }
+    const versions = this.readVersions(bucket, key);
+    this.keyVersions.remember(bucket, key, versions);
+    return versions.slice();
+  }
+
+  latestVersion(bucket: string, key: string): ObjectVersion | undefined {
+    const cached = this.keyVersions.get(bucket, key);
+    if (cached !== undefined) {
+      if (VERIFY_PROJECTIONS) this.assertCachedVersions(bucket, key, cached);
+      return cached[0];
+    }
+    const { start, end } = versionsRange(bucket, key); // spelled out: a spread followed by a field is V8's slow path
+    for (const { value } of this.db.objects.getRange({ start, end, limit: 1 })) return value;
+    return undefined;
+  }
+
+  /**
+   * Version writes about to be queued on this drive (LocalDrive.appendEvent): their report
+   * follows. Only the test suite's check needs to know (assertCachedVersions).
+   */
+  versionWritesQueued(writes: readonly ProjectionWrite[]): void {
+    if (VERIFY_PROJECTIONS) this.keyVersions.queued(writes);
+  }
+
+  /** The version writes of a commit that succeeded on this drive. */
+  versionWritesCommitted(writes: readonly ProjectionWrite[]): void {
+    this.keyVersions.committed(writes);
+  }
+
+  /** The version writes of a commit that failed: the cached versions are dropped. */
+  versionWritesFailed(writes: readonly ProjectionWrite[]): void {
+    this.keyVersions.failed(writes);
+  }
+
+  private readVersions(bucket: string, key: string): ObjectVersion[] {
     const versions: ObjectVersion[] = [];
     for (const { value } of this.db.objects.getRange(versionsRange(bucket, key))) versions.push(value);
     return versions;
   }
 
-  latestVersion(bucket: string, key: string): ObjectVersion | undefined {
-    const { start, end } = versionsRange(bucket, key); // spelled out: a spread followed by a field is V8's slow path
-    for (const { value } of this.db.objects.getRange({ start, end, limit: 1 })) return value;
-    return undefined;
+  /**
+   * Test suites (CAIRN_VERIFY_PROJECTIONS=1): a cached answer is checked against LMDB, unless a
+   * commit on the key is still unreported. (Between the moment LMDB shows a commit and its
+   * report the cache answers as just before it: only readers without the key's lock can ask
+   * then, and the write it holds is not acknowledged yet.)
+   */
+  private assertCachedVersions(bucket: string, key: string, cached: readonly ObjectVersion[]): void {
+    if (this.keyVersions.hasUnreportedWrites(bucket, key)) return;
+    if (JSON.stringify(cached) !== JSON.stringify(this.readVersions(bucket, key))) {
+      throw new Error(`the cached versions of ${bucket}/${key} differ from the drive's`);
+    }
   }
 
   hasObjects(bucket: string): boolean {
@@ -126,6 +178,7 @@ export class ProjectionStore implements ProjectionReader {
    * its own writes, and the commit is synchronous: one bump of the generation is enough.)
    */
   applySync(writes: readonly KeyedWrite[]): void {
+    this.keyVersions.clear();
     const encoded = encodeWrites(writes);
     if (writesBuckets(encoded)) this.bucketsGeneration++;
     for (const { db, key, value } of encoded) void (value ? this.database(db).putSync(key, asBinary(value)) : this.database(db).removeSync(key));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BucketCreated, CairnEvent } from '../../../src/domain/events';
-import { logEntry, VERIFY_PROJECTIONS, verifyAgainstLoggedJson } from '../../../src/infra/drives/log-entry';
+import { logEntry, verifyAgainstLoggedJson } from '../../../src/infra/drives/log-entry';
+import { VERIFY_PROJECTIONS } from '../../../src/infra/eventlog/verify-projections';
 import { bucketCreated, objectPut } from '../../helpers/events';
 import { given } from '../../helpers/given-when-then';
 
