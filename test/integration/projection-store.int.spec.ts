@@ -53,10 +53,11 @@ describe('projection store on one drive', () => {
     const before = store.getBucket('b')!;
     expect(store.getBucket('b')).toBe(before); // no write since: served without reading LMDB
 
-    store.apply(encodeWrites([{ op: 'putBucket', bucket: bucket('Enabled') }]));
+    const write = [{ op: 'putBucket' as const, bucket: bucket('Enabled') }];
+    store.apply(encodeWrites(write));
     expect(store.getBucket('b')).toEqual(bucket('Unversioned')); // queued, not committed: the old record, cached again
     await db.buckets.committed;
-    store.bucketWritesCommitted();
+    store.settled(write, true);
     expect(store.getBucket('b')).toEqual(bucket('Enabled'));
   });
 
@@ -76,12 +77,12 @@ describe('projection store on one drive', () => {
       const first = putNull(undefined, version('0001'));
       store.apply(encodeWrites(first));
       await db.objects.committed;
-      store.versionWritesCommitted(first);
+      store.settled(first, true);
       expect(store.versionsOf('b', 'k').map((v) => v.eventId)).toEqual(['0001']);
       const second = putNull(version('0001'), version('0002'));
       store.apply(encodeWrites(second));
       await db.objects.committed;
-      store.versionWritesCommitted(second);
+      store.settled(second, true);
       expect(store.versionsOf('b', 'k').map((v) => v.eventId)).toEqual(['0002']);
       expect(store.latestVersion('b', 'k')?.eventId).toBe('0002');
     });
@@ -95,7 +96,7 @@ describe('projection store on one drive', () => {
       await db.objects.committed;
       // The commit not reported to the store: its cache still says the key has no version.
       expect(() => store.versionsOf('b', 'k')).toThrow("the cached versions of b/k differ from the drive's");
-      store.versionWritesCommitted(write);
+      store.settled(write, true);
       expect(store.versionsOf('b', 'k').map((v) => v.eventId)).toEqual(['0001']);
     });
 
@@ -104,11 +105,11 @@ describe('projection store on one drive', () => {
       const store = new ProjectionStore(db);
       expect(store.versionsOf('b', 'k')).toEqual([]);
       const write = putNull(undefined, version('0001'));
-      store.versionWritesQueued(write);
+      store.queued(write);
       store.apply(encodeWrites(write));
       await db.objects.committed;
       expect(store.versionsOf('b', 'k')).toEqual([]); // landed, not yet reported: no error, the state before it
-      store.versionWritesCommitted(write);
+      store.settled(write, true);
       expect(store.versionsOf('b', 'k').map((v) => v.eventId)).toEqual(['0001']);
     });
   });

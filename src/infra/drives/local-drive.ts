@@ -18,7 +18,7 @@ import { markHealPending } from './heal-marker';
 import { EventLog } from '../eventlog/event-log';
 import { GroupCommit } from '../eventlog/group-commit';
 import { genesisHash } from '../eventlog/event-record';
-import { ProjectionStore, writesBuckets } from '../eventlog/projection-store';
+import { ProjectionStore } from '../eventlog/projection-store';
 import { ShardStore } from '../shards/shard-store';
 import type { Drive, DriveState, LogEntry, ShardReader, ShardWriter } from './drive';
 import { FORMAT_FILE, slotOf, type DriveFormat } from './drive-format';
@@ -71,28 +71,20 @@ export class LocalDrive implements Drive {
 
   appendEvent(entry: LogEntry, inlineShard: Buffer | undefined): Promise<void> {
     const { event, jsonBytes, encodedWrites, undo } = entry;
-    this.projections.versionWritesQueued(entry.writes);
-    const appended = this.log.append(event.id, jsonBytes, inlineShard, undo, () => this.projections.apply(encodedWrites));
-    // The projections' read caches follow the commit (ProjectionStore): attached first, so
-    // they are up to date before anyone waiting for the append goes on.
-    const settled = appended.then(
-      () => {
-        if (writesBuckets(encodedWrites)) this.projections.bucketWritesCommitted();
-        this.projections.versionWritesCommitted(entry.writes);
-      },
+    this.projections.queued(entry.writes);
+    // The projections' read caches follow the commit, and first: they are up to date before
+    // anyone waiting for the append goes on.
+    return this.log.append(event.id, jsonBytes, inlineShard, undo, () => this.projections.apply(encodedWrites)).then(
+      () => this.projections.settled(entry.writes, true),
       (error: unknown) => {
-        if (writesBuckets(encodedWrites)) this.projections.bucketWritesCommitted();
-        this.projections.versionWritesFailed(entry.writes);
+        this.projections.settled(entry.writes, false);
+        // One failed batch fails many appends: the one that takes the drive offline explains why.
+        const wasOnline = this.currentState !== 'offline';
+        this.markOffline(`write failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (wasOnline) void this.explainWriteFailure();
         throw error;
       },
     );
-    return settled.catch((error: unknown) => {
-      // One failed batch fails many appends: the one that takes the drive offline explains why.
-      const wasOnline = this.currentState !== 'offline';
-      this.markOffline(`write failed: ${error instanceof Error ? error.message : String(error)}`);
-      if (wasOnline) void this.explainWriteFailure();
-      throw error;
-    });
   }
 
   /** LMDB says only "Commit failed": a write probe tells the operator why (EPERM, EROFS, EIO, ENOSPC...). */

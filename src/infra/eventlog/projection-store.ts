@@ -20,7 +20,7 @@ export class ProjectionStore implements ProjectionReader {
   private readonly decodedBuckets = new Map<string, { bytes: Buffer; record: BucketRecord; generation: number }>();
   /**
    * Bumped whenever a bucket record is written: when the write is queued (`apply`,
-   * `applySync`) and again when it is committed (`bucketWritesCommitted`). A record read at
+   * `applySync`) and again when its commit has settled (`settled`). A record read at
    * the current generation is returned without reading LMDB. Sound because this store is the
    * only writer of its drive's buckets in the process (`cairn admin rebuild` runs with the
    * server stopped), and lmdb-js renews its read snapshot before it resolves a commit: a
@@ -80,21 +80,23 @@ export class ProjectionStore implements ProjectionReader {
   }
 
   /**
-   * Version writes about to be queued on this drive (LocalDrive.appendEvent): their report
-   * follows. Only the test suite's check needs to know (assertCachedVersions).
+   * An event's writes are about to be queued on this drive (LocalDrive.appendEvent); `settled`
+   * reports their commit. Only the test suite's check needs to know (assertCachedVersions).
    */
-  versionWritesQueued(writes: readonly ProjectionWrite[]): void {
+  queued(writes: readonly ProjectionWrite[]): void {
     if (VERIFY_PROJECTIONS) this.keyVersions.queued(writes);
   }
 
-  /** The version writes of a commit that succeeded on this drive. */
-  versionWritesCommitted(writes: readonly ProjectionWrite[]): void {
-    this.keyVersions.committed(writes);
-  }
-
-  /** The version writes of a commit that failed: the cached versions are dropped. */
-  versionWritesFailed(writes: readonly ProjectionWrite[]): void {
-    this.keyVersions.failed(writes);
+  /**
+   * The commit of an event's writes (given to `apply`) has settled: the read caches follow it.
+   * A bucket write moves the buckets' generation either way (see getBucket); a key's cached
+   * versions take the writes of a commit that succeeded, and are all dropped after one that
+   * failed, since what the drive then holds is not known here.
+   */
+  settled(writes: readonly ProjectionWrite[], committed: boolean): void {
+    if (writes.some((write) => write.op === 'putBucket' || write.op === 'removeBucket')) this.bucketsGeneration++;
+    if (committed) this.keyVersions.committed(writes);
+    else this.keyVersions.failed(writes);
   }
 
   private readVersions(bucket: string, key: string): ObjectVersion[] {
@@ -160,17 +162,12 @@ export class ProjectionStore implements ProjectionReader {
   }
 
   /**
-   * Queues the writes in the current transaction (or the current event turn's batch). When
-   * they write a bucket record, call `bucketWritesCommitted` once their commit has settled.
+   * Queues the writes in the current transaction (or the current event turn's batch); call
+   * `settled` once their commit has.
    */
   apply(writes: readonly EncodedWrite[]): void {
     if (writesBuckets(writes)) this.bucketsGeneration++;
     for (const { db, key, value } of writes) void (value ? this.database(db).put(key, asBinary(value)) : this.database(db).remove(key));
-  }
-
-  /** The commit of writes given to `apply` that wrote a bucket record has settled (either way). */
-  bucketWritesCommitted(): void {
-    this.bucketsGeneration++;
   }
 
   /**
@@ -191,7 +188,7 @@ export class ProjectionStore implements ProjectionReader {
 }
 
 /** Whether any of the writes is to a bucket record. */
-export function writesBuckets(writes: readonly EncodedWrite[]): boolean {
+function writesBuckets(writes: readonly EncodedWrite[]): boolean {
   for (const write of writes) if (write.db === 'buckets') return true;
   return false;
 }
