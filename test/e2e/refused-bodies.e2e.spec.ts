@@ -27,6 +27,14 @@ interface Answer {
   continued: boolean;
 }
 
+/**
+ * Every connection a request of this file went on. Node's `request.reusedSocket` cannot say
+ * it: a request queued for the agent's one socket (the previous request was still writing its
+ * body when its answer ended, as happens on a busy machine) is handed that socket without
+ * being marked reused.
+ */
+const usedSockets = new WeakSet<object>();
+
 /** A signed PUT of `body` (UNSIGNED-PAYLOAD unless `headers` say otherwise). */
 async function put(server: CairnServer, key: string, body: Buffer, options: { agent: http.Agent | false; headers?: Record<string, string>; expectContinue?: boolean }): Promise<Answer> {
   const path = `/${key.startsWith('/') ? key.slice(1) : `${BUCKET}/${key}`}`;
@@ -36,6 +44,7 @@ async function put(server: CairnServer, key: string, body: Buffer, options: { ag
   return new Promise((resolve, reject) => {
     let continued = false;
     let answered = false;
+    let reused = false;
     const request = http.request({ host: '127.0.0.1', port: server.port, method: 'PUT', path, headers, agent: options.agent }, (response) => {
       let text = '';
       response.on('data', (d: Buffer) => (text += d.toString()));
@@ -45,7 +54,7 @@ async function put(server: CairnServer, key: string, body: Buffer, options: { ag
           status: response.statusCode!,
           code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1],
           connection: response.headers.connection,
-          reused: request.reusedSocket,
+          reused,
           continued,
         });
         // Refused instead of 100 Continue: the body was never sent, and never will be. (Not
@@ -53,6 +62,10 @@ async function put(server: CairnServer, key: string, body: Buffer, options: { ag
         // the answer ends, and destroying it then closes a connection the next request should reuse.)
         if (options.expectContinue && !continued) request.destroy();
       });
+    });
+    request.on('socket', (socket) => {
+      reused = usedSockets.has(socket);
+      usedSockets.add(socket);
     });
     request.on('error', (error) => answered || reject(error));
     if (options.expectContinue) {
