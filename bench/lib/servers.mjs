@@ -31,7 +31,8 @@ const DEFS = {
       mkdirSync(dataDir, { recursive: true });
       return null;
     },
-    cmd: (port, dataDir) => [process.execPath, [path.join(BENCH_DIR, 'durable-server.mjs'), '--port', String(port), '--data', dataDir]],
+    // DURABLE_NODE_FLAGS: extra node flags, for profiling (as CAIRN_NODE_FLAGS for cairn).
+    cmd: (port, dataDir) => [process.execPath, [...(process.env.DURABLE_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), path.join(BENCH_DIR, 'durable-server.mjs'), '--port', String(port), '--data', dataDir]],
     startTimeoutMs: 20_000,
     // Its GETs and listings are the null server's: only its PUTs measure anything. And it codes
     // and writes a large body's blocks one after another, which under-states a 32 MiB PUT.
