@@ -8,14 +8,14 @@
 // It answers what the bench's CPU column cannot: whether a server is bound by its loop or by
 // the threads around it, and what a wake-up costs (on this VM a thread woken on an idle core
 // waits ~100 us before it runs). Linux only (/proc/<pid>/task/*/schedstat).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DATA_BUCKET } from './lib/content.mjs';
 import { measure } from './lib/load.mjs';
 import { S3Client } from './lib/s3-client.mjs';
-import { cleanupSync, startServer } from './lib/servers.mjs';
+import { cleanupSync, registerTempDir, SERVER_NAMES, servesWorkload, startServer } from './lib/servers.mjs';
 import { setup, WORKLOADS } from './lib/workloads.mjs';
 
 const USAGE = `usage: node bench/threads.mjs [options]   (or: npm run bench:threads -- [options])
@@ -23,6 +23,8 @@ const USAGE = `usage: node bench/threads.mjs [options]   (or: npm run bench:thre
   --workload ID       a bench workload id: put-4k, get-4k, mix-4k, put-1m, ... (default put-4k;
                       not the listing, nor one that runs during a heal scan)
   --duration S        measured seconds (default 8), after --warmup S (default 3)
+  -h, --help          this text
+The durable floor serves PUT workloads only.
 Node flags for the server (a CPU profile, say): CAIRN_NODE_FLAGS for cairn, DURABLE_NODE_FLAGS
 for the durable floor. Needs \`npm run build\` for cairn and the durable floor.`;
 
@@ -33,10 +35,14 @@ const serverName = o.server ?? 'cairn';
 const workload = WORKLOADS.find((w) => w.id === (o.workload ?? 'put-4k'));
 const durationMs = Number(o.duration ?? 8) * 1000;
 const warmupMs = Number(o.warmup ?? 3) * 1000;
-if (o.help || !workload || !(durationMs > 0) || !(warmupMs >= 0) || workload.kind === 'list' || workload.during) {
+const usable = workload && workload.kind !== 'list' && !workload.during && SERVER_NAMES.includes(serverName) && servesWorkload(serverName, workload);
+if (o.help || !usable || !(durationMs > 0) || !(warmupMs >= 0)) {
   console.log(USAGE);
   process.exit(o.help ? 0 : 2);
 }
+// The server runs in its own process group: stop it and drop its data on any way out.
+process.on('exit', cleanupSync);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => process.exit(130));
 
 /** Per thread of `pid`: CPU run time, run-queue wait (ns) and times scheduled, from schedstat. */
 function threadTimes(pid) {
@@ -58,10 +64,10 @@ function processIo(pid) {
 }
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cairn-threads-'));
+registerTempDir(tmp);
 const server = await startServer(serverName, tmp, console.log);
 if (server.skipped) {
   console.error(`${serverName}: ${server.skipped}\n${server.logTail ?? ''}`);
-  rmSync(tmp, { recursive: true, force: true });
   process.exit(1);
 }
 try {
@@ -73,20 +79,30 @@ try {
 
   // Samples at the measured window's edges (measure() starts its load 20 ms from now).
   const windowStart = performance.now() + 20 + warmupMs;
-  const sample = () => ({ threads: threadTimes(server.pid), io: processIo(server.pid) });
-  const at = (t) => new Promise((resolve) => setTimeout(() => resolve(sample()), Math.max(0, t - performance.now())));
+  // A timer on this loop may fire late (the load shares it): each sample keeps its own instant.
+  const sample = () => ({ t: performance.now(), threads: threadTimes(server.pid), io: processIo(server.pid) });
+  const at = (t) =>
+    new Promise((resolve, reject) =>
+      setTimeout(() => {
+        try {
+          resolve(sample());
+        } catch (error) {
+          reject(error); // the server is gone
+        }
+      }, Math.max(0, t - performance.now())),
+    );
   const samples = Promise.all([at(windowStart), at(windowStart + durationMs)]);
+  samples.catch(() => {}); // reported below, after the load
   const cell = await measure({ workload, server, clientOpts, threads: 1, warmupMs, durationMs });
   const [before, after] = await samples;
   report(cell, before, after);
 } finally {
   await server.stop();
   cleanupSync();
-  rmSync(tmp, { recursive: true, force: true });
 }
 
 function report(cell, before, after) {
-  const ops = cell.opsPerSec * (durationMs / 1000);
+  const ops = cell.opsPerSec * ((after.t - before.t) / 1000);
   const us = (ns) => (ns / 1000 / ops).toFixed(1).padStart(8);
   console.log(`${serverName} ${workload.name}: ${Math.round(cell.opsPerSec)} ops/s, p50 ${cell.p50Ms.toFixed(2)} ms, server CPU ${(cell.serverCpuMsPerOp * 1000).toFixed(0)} us/op`);
   const groups = { 'event loop': { run: 0, wait: 0, slices: 0 }, 'other threads': { run: 0, wait: 0, slices: 0 } };
