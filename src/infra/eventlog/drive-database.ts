@@ -45,6 +45,12 @@ export class DriveDatabase {
       encoding: 'json',
       readOnly: options.readOnly ?? false,
       maxDbs: 8,
+      // LMDB zeroes each page it allocates for a write unless told not to: 11% of the
+      // instructions of a PUT 4 KiB. Unzeroed, a page's unused part keeps whatever its memory
+      // held before in this process, typically an earlier page of this drive (the writer
+      // allocates and frees pages all the time): bytes the file holds anyway, as LMDB never
+      // scrubs freed pages either.
+      noMemInit: true,
     });
     return new DriveDatabase(
       root,
