@@ -4,6 +4,7 @@
  * for streams, checksum mode on GET).
  */
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
@@ -15,7 +16,6 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-
 } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -157,6 +157,33 @@ describe('AWS SDK v3 against cairn', () => {
     await s3.send(new DeleteBucketCommand({ Bucket: 'sdk-delete' }));
     expect((await s3ErrorOf(s3.send(new HeadBucketCommand({ Bucket: 'sdk-delete' })))).$metadata.httpStatusCode).toBe(404);
     expect((await s3ErrorOf(s3.send(new PutObjectCommand({ Bucket: 'sdk-delete', Key: 'k', Body: 'x' })))).name).toBe('NoSuchBucket');
+  });
+
+  it('refuses x-amz-expected-bucket-owner naming another owner with 403 AccessDenied, changing nothing; the owner ListBuckets reports passes', async () => {
+    const bucket = 'sdk-owner-guard';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'source', Body: 'original' }));
+    const ownerId = (await s3.send(new ListBucketsCommand({}))).Owner?.ID;
+    expect(ownerId).toMatch(/^[0-9a-f]{64}$/);
+    const otherAccount = '111122223333';
+
+    const refused = [
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'guarded', Body: 'x', ExpectedBucketOwner: otherAccount })),
+      s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'source', ExpectedBucketOwner: otherAccount })),
+      s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'source', ExpectedBucketOwner: otherAccount })),
+      s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/source`, ExpectedSourceBucketOwner: otherAccount })),
+      s3.send(new DeleteBucketCommand({ Bucket: bucket, ExpectedBucketOwner: otherAccount })),
+    ];
+    for (const error of await Promise.all(refused.map((request) => s3ErrorOf(request)))) {
+      expect([error.name, error.$metadata.httpStatusCode]).toEqual(['AccessDenied', 403]);
+    }
+    const keys = (await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents?.map((c) => c.Key);
+    expect(keys).toEqual(['source']);
+
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'guarded', Body: 'y', ExpectedBucketOwner: ownerId }));
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/source`, ExpectedBucketOwner: ownerId, ExpectedSourceBucketOwner: ownerId }));
+    const copy = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'copy', ExpectedBucketOwner: ownerId }));
+    expect(await bytesOf(copy.Body)).toEqual(Buffer.from('original'));
   });
 
   it('puts x-amz-request-id on every response, errors included', async () => {

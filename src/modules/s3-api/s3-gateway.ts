@@ -37,6 +37,8 @@ import { discardRestOfBody } from './unread-body';
 import { routeAroundFastify } from './front-dispatch';
 import { answerClientErrorsAsS3 } from './client-errors';
 import { refuseServerSideEncryption } from './server-side-encryption';
+import { assertExpectedBucketOwner } from './expected-bucket-owner';
+import { ownerOf } from './s3-owner';
 import { assertSdkChecksumSent } from './body-digests';
 import { renderError } from './xml/error.xml';
 
@@ -46,6 +48,7 @@ const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] as 
 export class S3Gateway implements OnModuleInit {
   private readonly logger = new Logger('s3');
   private readonly handlers: Record<S3Operation, (call: S3Call) => Promise<void>>;
+  private readonly ownerId: string;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -64,6 +67,7 @@ export class S3Gateway implements OnModuleInit {
     private readonly cors: CorsHandlers,
     unsetConfigurations: UnsetConfigurationHandlers,
   ) {
+    this.ownerId = ownerOf(config.rootUser).id;
     this.handlers = {
       ListBuckets: (call) => service.listBuckets(call),
       CreateBucket: (call) => buckets.createBucket(call),
@@ -151,6 +155,7 @@ export class S3Gateway implements OnModuleInit {
       const auth = this.authenticator.authenticate(raw, target);
       const operation = resolveOperation(raw.method ?? 'GET', target, raw.headers);
       refuseServerSideEncryption(raw.headers);
+      assertExpectedBucketOwner(raw.headers, this.ownerId);
       assertSdkChecksumSent(raw.headers, auth.payload);
       continueOnFirstRead(raw, res);
       await this.handlers[operation]({
