@@ -7,11 +7,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { s3ErrorOf } from '../helpers/s3-assertions';
 import { CairnServer } from '../helpers/server';
-import { signedHeaders } from '../helpers/signed-request';
+import { signedHeaders, signedRequest } from '../helpers/signed-request';
 import { serverForTests } from '../helpers/server-for-tests';
 
 const BUCKET = 'refusals';
@@ -147,5 +147,30 @@ describe('refused request bodies', () => {
     });
     expect(await put(server, 'after-sha', Buffer.from('next'), { agent })).toMatchObject({ status: 200, reused: true });
     for (const key of ['bad-md5', 'bad-sha']) expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })))).name).toBe('NotFound');
+  });
+
+  it('a body sent with an operation that takes none (DELETE, GET, CopyObject) is verified all the same: a mismatch refuses it and changes nothing', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'kept', Body: 'kept' }));
+    const body = Buffer.from('not the body that was signed');
+    const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+    const code = (answer: { body: Buffer }) => /<Code>([^<]+)<\/Code>/.exec(answer.body.toString())?.[1];
+    const bodyless: Array<[string, string, Record<string, string>]> = [
+      ['DELETE', `/${BUCKET}/kept`, {}],
+      ['GET', `/${BUCKET}/kept`, {}],
+      ['PUT', `/${BUCKET}/copied`, { 'x-amz-copy-source': `${BUCKET}/kept` }],
+    ];
+    for (const [method, path, headers] of bodyless) {
+      const signedForOther = await signedRequest(server, method, path, { headers: { ...headers, 'x-amz-content-sha256': sha256('other bytes') }, body });
+      expect([signedForOther.status, code(signedForOther)], `${method} ${path}`).toEqual([400, 'XAmzContentSHA256Mismatch']);
+      const wrongMd5 = await signedRequest(server, method, path, { headers: { ...headers, 'content-md5': createHash('md5').update('other bytes').digest('base64') }, body });
+      expect([wrongMd5.status, code(wrongMd5)], `${method} ${path}`).toEqual([400, 'BadDigest']);
+    }
+    await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'kept' }));
+    expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'copied' })))).name).toBe('NotFound');
+
+    // The same DELETE with the body it signed goes through, as in AWS.
+    const matching = await signedRequest(server, 'DELETE', `/${BUCKET}/kept`, { headers: { 'x-amz-content-sha256': sha256(body) }, body });
+    expect(matching.status).toBe(204);
+    expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'kept' })))).name).toBe('NotFound');
   });
 });

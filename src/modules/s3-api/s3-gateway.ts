@@ -38,6 +38,7 @@ import { routeAroundFastify } from './front-dispatch';
 import { answerClientErrorsAsS3 } from './client-errors';
 import { refuseServerSideEncryption } from './server-side-encryption';
 import { assertExpectedBucketOwner } from './expected-bucket-owner';
+import { declaresBody, ignoresBody, verifyIgnoredBody } from './ignored-body';
 import { ownerOf } from './s3-owner';
 import { assertSdkChecksumSent } from './body-digests';
 import { renderError } from './xml/error.xml';
@@ -158,14 +159,16 @@ export class S3Gateway implements OnModuleInit {
       assertExpectedBucketOwner(raw.headers, this.ownerId);
       assertSdkChecksumSent(raw.headers, auth.payload);
       continueOnFirstRead(raw, res);
-      await this.handlers[operation]({
+      const call: S3Call = {
         operation,
         target,
         request: raw,
         response,
         auth,
         context: { actor: auth.accessKey, requestId: response.requestId },
-      });
+      };
+      if (declaresBody(raw.headers) && ignoresBody(raw.method ?? 'GET', operation)) await verifyIgnoredBody(call);
+      await this.handlers[operation](call);
     } catch (error) {
       await this.fail(raw, response, error, target);
     }
