@@ -3,11 +3,12 @@
  * LMDB only after a bucket write and decodes only when their stored bytes change, are always
  * the current ones.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BucketRecord } from '../../src/domain/bucket';
 import { DriveDatabase } from '../../src/infra/eventlog/drive-database';
 import type { ObjectVersion } from '../../src/domain/object-version';
 import { encodeWrites, ProjectionStore } from '../../src/infra/eventlog/projection-store';
+import { versionKey } from '../../src/infra/eventlog/object-keys';
 import { tempDir } from '../helpers/temp-dirs';
 
 describe('projection store on one drive', () => {
@@ -111,6 +112,68 @@ describe('projection store on one drive', () => {
       expect(store.versionsOf('b', 'k')).toEqual([]); // landed, not yet reported: no error, the state before it
       store.settled(write, true);
       expect(store.versionsOf('b', 'k').map((v) => v.eventId)).toEqual(['0001']);
+    });
+  });
+
+  describe('keys the drive never held: answered without reading LMDB once the scan of its keys has ended', () => {
+    const version = (eventId: string): ObjectVersion => ({
+      versionId: 'null', lastModified: 1, eventId, size: 1, etag: 'e', system: {}, user: {}, storageClass: 'STANDARD', data: { kind: 'empty' },
+    });
+    const put = (key: string, eventId: string) => ({ op: 'putVersion' as const, bucket: 'b', key, version: version(eventId) });
+    /** Keys committed by an earlier run of the server: more than one chunk of the scan. */
+    const committedBefore = 4500;
+    const earlierRun = (db: DriveDatabase) => {
+      const writer = new ProjectionStore(db);
+      db.root.transactionSync(() => {
+        for (let i = 0; i < committedBefore; i++) writer.applySync([put(`old/${i}`, `${i.toString(16).padStart(16, '0')}`)]);
+      });
+    };
+
+    it('finds every key committed before it started and every key written since, even during its scan', async () => {
+      const db = openDatabase();
+      earlierRun(db);
+      const store = new ProjectionStore(db);
+      expect(store.knownKeysComplete).toBe(false);
+      expect(store.versionsOf('b', 'new/0')).toEqual([]); // read from LMDB; starts the scan
+      const duringScan = [put('new/1', 'a000000000000001')];
+      store.queued(duringScan);
+      store.apply(encodeWrites(duringScan)); // queued while the scan runs
+      await vi.waitFor(() => expect(store.knownKeysComplete).toBe(true));
+      await db.objects.committed;
+      store.settled(duringScan, true);
+
+      for (let i = 0; i < committedBefore; i += 7) expect(store.versionsOf('b', `old/${i}`).map((v) => v.eventId), `old/${i}`).toEqual([`${i.toString(16).padStart(16, '0')}`]);
+      expect(store.latestVersion('b', `old/${committedBefore - 1}`)?.eventId).toBe((committedBefore - 1).toString(16).padStart(16, '0'));
+      expect(store.versionsOf('b', 'new/1').map((v) => v.eventId)).toEqual(['a000000000000001']);
+      expect(store.versionsOf('b', 'new/2')).toEqual([]);
+      expect(store.latestVersion('b', 'new/3')).toBeUndefined();
+    });
+
+    it('is made only at a moment with no append in flight: an earlier write not yet committed could be missed by the scan', async () => {
+      const db = openDatabase();
+      const store = new ProjectionStore(db);
+      const inFlight = [put('pending', 'c000000000000001')];
+      store.queued(inFlight); // appended, its writes not yet queued in LMDB (held for the next group)
+      expect(store.versionsOf('b', 'other')).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(store.knownKeysComplete).toBe(false); // no filter: every key is read from LMDB
+      store.apply(encodeWrites(inFlight));
+      await db.objects.committed;
+      store.settled(inFlight, true);
+      expect(store.versionsOf('b', 'another')).toEqual([]); // nothing in flight now: the filter is made
+      await vi.waitFor(() => expect(store.knownKeysComplete).toBe(true));
+      expect(store.versionsOf('b', 'pending').map((v) => v.eventId)).toEqual(['c000000000000001']);
+    });
+
+    it('answers "no versions" from the filter alone: a version written behind the store\'s back is not seen (and CAIRN_VERIFY_PROJECTIONS, on in this suite, says so)', async () => {
+      const db = openDatabase();
+      earlierRun(db);
+      const store = new ProjectionStore(db);
+      store.versionsOf('b', 'anything');
+      await vi.waitFor(() => expect(store.knownKeysComplete).toBe(true));
+      // Nothing but the store writes a drive's projections; this write breaks that rule on purpose.
+      db.objects.putSync(versionKey('b', 'sneaked', 'b000000000000001'), version('b000000000000001'));
+      expect(() => store.versionsOf('b', 'sneaked')).toThrow('the known-keys filter took b/sneaked for a key without versions, but the drive holds some');
     });
   });
 });

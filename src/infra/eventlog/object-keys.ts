@@ -11,6 +11,8 @@
  */
 const SEPARATOR = 0x00;
 const ORDER_BYTES = 8;
+/** What follows `bucket 0x00 key` in a version key: the separator and the order. */
+export const VERSION_SUFFIX_BYTES = 1 + ORDER_BYTES;
 
 /** bucket 0x00 key, followed by `room` bytes left for the caller: one allocation (a hot path). */
 function keyWithRoom(bucket: string, key: string, room: number): { bytes: Buffer; end: number } {

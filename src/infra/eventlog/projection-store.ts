@@ -9,11 +9,15 @@ import type { ObjectVersion } from '../../domain/object-version';
 import { dataDirsOf, type KeyedWrite, type ProjectionReader, type ProjectionWrite } from '../../domain/projections/projection';
 import { VERIFY_PROJECTIONS } from './verify-projections';
 import { KeyVersionsCache } from './key-versions-cache';
+import { KnownKeys } from './known-keys';
 import type { KeyCursor, ListEntry } from '../../domain/rules/listing';
 import { asBinary, type Database } from 'lmdb';
 import type { DriveDatabase } from './drive-database';
-import { bucketEnd, bucketPrefix, keyStart, objectKeyOf, pastPrefix, versionKey, versionsRange } from './object-keys';
+import { bucketEnd, bucketPrefix, keyStart, objectKeyOf, pastPrefix, VERSION_SUFFIX_BYTES, versionKey, versionsRange } from './object-keys';
 import { isUploadId, partKey, partsRange, uploadKey } from './upload-keys';
+
+/** Version keys the known-keys scan reads per event turn (~1 ms). */
+const KNOWN_KEYS_SCAN_CHUNK = 2000;
 
 export class ProjectionStore implements ProjectionReader {
   /** Bucket records as last decoded, with their bytes and the generation they were read at (see getBucket). */
@@ -30,6 +34,15 @@ export class ProjectionStore implements ProjectionReader {
   private bucketsGeneration = 0;
   /** The versions of recently used keys, kept exact through this drive's commits (key-versions-cache.ts). */
   private readonly keyVersions = new KeyVersionsCache();
+  /**
+   * The keys this drive may hold versions of (known-keys.ts), made on the first read of a
+   * key's versions (only the drive that answers those needs one) at a moment when no append
+   * is in flight: from then on it takes every version write this store queues, and a scan
+   * adds what was committed before.
+   */
+  private knownKeys: KnownKeys | undefined;
+  /** Appends between `queued` and `settled`: their writes may be queued and not yet committed. */
+  private appendsInFlight = 0;
 
   constructor(private readonly db: DriveDatabase) {}
 
@@ -63,7 +76,7 @@ export class ProjectionStore implements ProjectionReader {
       if (VERIFY_PROJECTIONS) this.assertCachedVersions(bucket, key, cached);
       return cached.slice();
     }
-    const versions = this.readVersions(bucket, key);
+    const versions = this.mayHaveVersions(bucket, key) ? this.readVersions(bucket, key) : [];
     this.keyVersions.remember(bucket, key, versions);
     return versions.slice();
   }
@@ -74,6 +87,7 @@ export class ProjectionStore implements ProjectionReader {
       if (VERIFY_PROJECTIONS) this.assertCachedVersions(bucket, key, cached);
       return cached[0];
     }
+    if (!this.mayHaveVersions(bucket, key)) return undefined;
     const { start, end } = versionsRange(bucket, key); // spelled out: a spread followed by a field is V8's slow path
     for (const { value } of this.db.objects.getRange({ start, end, limit: 1 })) return value;
     return undefined;
@@ -84,6 +98,7 @@ export class ProjectionStore implements ProjectionReader {
    * reports their commit. Only the test suite's check needs to know (assertCachedVersions).
    */
   queued(writes: readonly ProjectionWrite[]): void {
+    this.appendsInFlight++;
     if (VERIFY_PROJECTIONS) this.keyVersions.queued(writes);
   }
 
@@ -94,9 +109,60 @@ export class ProjectionStore implements ProjectionReader {
    * failed, since what the drive then holds is not known here.
    */
   settled(writes: readonly ProjectionWrite[], committed: boolean): void {
+    this.appendsInFlight--;
     if (writes.some((write) => write.op === 'putBucket' || write.op === 'removeBucket')) this.bucketsGeneration++;
     if (committed) this.keyVersions.committed(writes);
     else this.keyVersions.failed(writes);
+  }
+
+  /** The scan of committed keys has ended: keys never written are answered without reading LMDB. */
+  get knownKeysComplete(): boolean {
+    return this.knownKeys?.complete ?? false;
+  }
+
+  /**
+   * False when the drive certainly holds no version of the key, so that LMDB need not be read
+   * (a new key's write). Until the filter is made and its scan has ended, every key may.
+   */
+  private mayHaveVersions(bucket: string, key: string): boolean {
+    const known = this.knownKeys;
+    if (known === undefined || !known.complete) {
+      if (known === undefined && this.appendsInFlight === 0) this.scanKnownKeys((this.knownKeys = new KnownKeys()));
+      return true;
+    }
+    if (known.mayHave(keyStart(bucket, key))) return true;
+    if (VERIFY_PROJECTIONS && this.readVersions(bucket, key).length > 0) {
+      throw new Error(`the known-keys filter took ${bucket}/${key} for a key without versions, but the drive holds some`);
+    }
+    return false;
+  }
+
+  /**
+   * Adds every version key committed so far to the filter, a chunk per event turn (a drive
+   * may hold millions) with a fresh read each time (an iterator kept open across turns would
+   * pin old pages), then marks it complete. With no append in flight when the filter was
+   * made, every earlier write has committed, so the scan sees it; later ones are added as
+   * they are queued.
+   */
+  private scanKnownKeys(known: KnownKeys): void {
+    let after: Buffer | undefined;
+    const scanChunk = (): void => {
+      let scanned = 0;
+      try {
+        for (const key of this.db.objects.getKeys(after ? { start: after, limit: KNOWN_KEYS_SCAN_CHUNK + 1 } : { limit: KNOWN_KEYS_SCAN_CHUNK })) {
+          const bytes = key as Buffer;
+          if (after !== undefined && bytes.equals(after)) continue; // the start of a range is inclusive
+          known.add(bytes, bytes.length - VERSION_SUFFIX_BYTES);
+          after = Buffer.from(bytes);
+          scanned++;
+        }
+      } catch {
+        return; // the database was closed: the filter stays incomplete, and unused
+      }
+      if (scanned < KNOWN_KEYS_SCAN_CHUNK) known.markScanned();
+      else setImmediate(scanChunk);
+    };
+    setImmediate(scanChunk);
   }
 
   private readVersions(bucket: string, key: string): ObjectVersion[] {
@@ -167,6 +233,7 @@ export class ProjectionStore implements ProjectionReader {
    */
   apply(writes: readonly EncodedWrite[]): void {
     if (writesBuckets(writes)) this.bucketsGeneration++;
+    this.addKnownKeys(writes);
     for (const { db, key, value } of writes) void (value ? this.database(db).put(key, asBinary(value)) : this.database(db).remove(key));
   }
 
@@ -178,7 +245,17 @@ export class ProjectionStore implements ProjectionReader {
     this.keyVersions.clear();
     const encoded = encodeWrites(writes);
     if (writesBuckets(encoded)) this.bucketsGeneration++;
+    this.addKnownKeys(encoded);
     for (const { db, key, value } of encoded) void (value ? this.database(db).putSync(key, asBinary(value)) : this.database(db).removeSync(key));
+  }
+
+  /** Version writes are added to the known keys before they are queued: before they can commit. */
+  private addKnownKeys(writes: readonly EncodedWrite[]): void {
+    const known = this.knownKeys;
+    if (known === undefined) return;
+    for (const { db, key, value } of writes) {
+      if (db === 'objects' && value !== undefined) known.add(key as Buffer, key.length - VERSION_SUFFIX_BYTES);
+    }
   }
 
   /** The database as raw bytes go in (asBinary bypasses its JSON encoding). */
