@@ -3,7 +3,7 @@
  * that a write to a key the drive has never seen skips reading the key's versions from LMDB.
  * Under 16 concurrent small PUTs of new keys that read cost ~20 µs of the event loop per PUT,
  * most of it cache misses on B-tree pages the writer thread had just written
- * (docs/performance.md, thirteenth session).
+ * (docs/performance.md, thirteenth and fourteenth sessions).
  *
  * "Absent" must never be wrong; "maybe" may be (it only costs the read). So the filter only
  * grows, and its owner (ProjectionStore, the one writer of the drive's projections) fills it
