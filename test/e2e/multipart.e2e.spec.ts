@@ -251,6 +251,22 @@ describe('multipart uploads', () => {
     };
     expect(got.ChecksumCRC32).toBe(`${crc32(Buffer.concat(parts.map(crc32))).toString('base64')}-3`);
     expect(got.ChecksumType).toBe('COMPOSITE');
+
+    // A part read by number comes with that part's own checksum, which the SDK checks as it reads.
+    const second = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'lib-storage.bin', PartNumber: 2, ChecksumMode: 'ENABLED' }));
+    expect((await bytesOf(second.Body)).equals(parts[1])).toBe(true);
+    expect([second.ChecksumCRC32, second.ChecksumType, second.PartsCount]).toEqual([crc32(parts[1]).toString('base64'), 'COMPOSITE', 3]);
+    const third = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'lib-storage.bin', PartNumber: 3, ChecksumMode: 'ENABLED' }));
+    expect(third.ChecksumCRC32).toBe(crc32(parts[2]).toString('base64'));
+    // Any other range has no checksum to give.
+    const ranged = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'lib-storage.bin', Range: 'bytes=0-99', ChecksumMode: 'ENABLED' }));
+    expect((await bytesOf(ranged.Body)).equals(body.subarray(0, 100))).toBe(true);
+    expect(ranged.ChecksumCRC32).toBeUndefined();
+    // A single-part object's part 1 is the whole object, and so is its checksum.
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'single-part.bin', Body: parts[2], ChecksumAlgorithm: 'CRC32' }));
+    const only = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'single-part.bin', PartNumber: 1, ChecksumMode: 'ENABLED' }));
+    expect((await bytesOf(only.Body)).equals(parts[2])).toBe(true);
+    expect(only.ChecksumCRC32).toBe(crc32(parts[2]).toString('base64'));
   });
 
   it('gives a FULL_OBJECT checksum (the CRC of the whole object) when asked, and checks the client\'s whole-object checksum', async () => {
@@ -288,6 +304,10 @@ describe('multipart uploads', () => {
       const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
       expect((await bytesOf(got.Body)).equals(whole)).toBe(true);
       expect([got[`Checksum${algorithm}`], got.ChecksumType]).toEqual([crc(algorithm, whole), 'FULL_OBJECT']);
+      // A FULL_OBJECT checksum covers the whole object only: a part of two has none to show.
+      const part = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, PartNumber: 2, ChecksumMode: 'ENABLED' }));
+      expect((await bytesOf(part.Body)).equals(parts[1])).toBe(true);
+      expect(part[`Checksum${algorithm}`]).toBeUndefined();
     }
     // CRC64NVME has no COMPOSITE form; SHA256 has no FULL_OBJECT form.
     expect((await s3ErrorOf(s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'x', ChecksumAlgorithm: 'SHA256', ChecksumType: 'FULL_OBJECT' })))).name).toBe(

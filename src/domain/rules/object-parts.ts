@@ -6,7 +6,7 @@
  * (as MinIO reads it), and responses say how many parts there are (x-amz-mp-parts-count).
  */
 import { s3Error } from '../errors';
-import type { ObjectVersion } from '../object-version';
+import type { ChecksumValue, ObjectVersion } from '../object-version';
 import type { ByteRange } from './range';
 
 export const MAX_PART_NUMBER = 10_000;
@@ -35,4 +35,22 @@ export function partRange(version: Pick<ObjectVersion, 'size' | 'data'>, partNum
 /** x-amz-mp-parts-count: only multipart objects have one. */
 export function partsCount(version: Pick<ObjectVersion, 'data'>): number | undefined {
   return version.data.kind === 'multipart' ? version.data.parts.length : undefined;
+}
+
+/**
+ * The checksum GET/HEAD with partNumber return in checksum mode, as AWS does: a part of a
+ * COMPOSITE multipart object has its own (what UploadPart verified); a FULL_OBJECT one's
+ * parts have none of their own to show unless the part is the whole object; a single-part
+ * object's part 1 is the object. (partRange has checked the number.)
+ */
+export function partChecksum(version: Pick<ObjectVersion, 'checksum' | 'data'>, partNumber: number): ChecksumValue | undefined {
+  if (version.data.kind !== 'multipart') return version.checksum;
+  const { parts } = version.data;
+  if (version.checksum && !isComposite(version.checksum)) return parts.length === 1 ? version.checksum : undefined;
+  return parts[partNumber - 1]?.checksum;
+}
+
+/** A multipart upload's COMPOSITE checksum is of its parts' checksums and carries their count (`…-3`). */
+export function isComposite(checksum: ChecksumValue): boolean {
+  return checksum.value.includes('-');
 }

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { s3Error } from '../../domain/errors';
+import { isComposite } from '../../domain/rules/object-parts';
 import type { ChecksumValue, ObjectVersion } from '../../domain/object-version';
 import { createChecksum } from '../../infra/http/checksums';
 import type { ByteSink } from '../../infra/storage/object-reader';
@@ -31,11 +32,6 @@ export function copyPayload(
       return result;
     },
   };
-}
-
-/** A multipart upload's COMPOSITE checksum carries its part count (`…-3`). */
-function isComposite(checksum: ChecksumValue): boolean {
-  return checksum.value.includes('-');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ObjectVersion } from '../../../src/domain/object-version';
-import { parsePartNumber, partRange, partsCount } from '../../../src/domain/rules/object-parts';
+import { parsePartNumber, partChecksum, partRange, partsCount } from '../../../src/domain/rules/object-parts';
 import { codeOf } from '../../helpers/s3-error-code';
 
 const layout = { dataShards: 2, parityShards: 2, blockSize: 1 << 20, distribution: [0, 1, 2, 3] };
@@ -41,5 +41,33 @@ describe('partNumber on a multipart object', () => {
     expect(codeOf(() => partRange(version, 4))).toBe('InvalidPartNumber');
     expect(partsCount(version)).toBe(3);
     expect(partsCount(single(5))).toBeUndefined();
+  });
+});
+
+describe('the checksum a part is read with (checksum mode)', () => {
+  const crc = (value: string) => ({ algorithm: 'CRC32' as const, value });
+  const withParts = (objectChecksum: string, partChecksums: Array<string | undefined>): Pick<ObjectVersion, 'checksum' | 'data'> => ({
+    checksum: crc(objectChecksum),
+    data: {
+      kind: 'multipart',
+      parts: partChecksums.map((value, i) => ({
+        partNumber: i + 1, size: 10, etag: 'e', data: { kind: 'files', layout, dataDir: `d${i}` }, ...(value ? { checksum: crc(value) } : {}),
+      })),
+    },
+  });
+
+  it("a COMPOSITE object's part has its own", () => {
+    expect(partChecksum(withParts('AAAA-2', ['p1', 'p2']), 2)).toEqual(crc('p2'));
+    expect(partChecksum(withParts('AAAA-1', ['p1']), 1)).toEqual(crc('p1'));
+  });
+
+  it("a FULL_OBJECT object's part has none, unless it is the only one", () => {
+    expect(partChecksum(withParts('whole', ['p1', 'p2']), 1)).toBeUndefined();
+    expect(partChecksum(withParts('whole', ['p1']), 1)).toEqual(crc('whole'));
+  });
+
+  it("a single-part object's part 1 is the object", () => {
+    expect(partChecksum({ checksum: crc('obj'), data: { kind: 'inline', layout } }, 1)).toEqual(crc('obj'));
+    expect(partChecksum({ data: { kind: 'inline', layout } }, 1)).toBeUndefined();
   });
 });

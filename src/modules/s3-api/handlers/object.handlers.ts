@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { s3Error } from '../../../domain/errors';
 import { NULL_VERSION_ID } from '../../../domain/object-version';
-import { parsePartNumber, partsCount } from '../../../domain/rules/object-parts';
+import { isComposite, parsePartNumber, partChecksum, partsCount } from '../../../domain/rules/object-parts';
 import { assertAcceptableCannedAclOnWrite } from '../../../domain/rules/acl';
 import { destinationTags, parseTaggingHeader } from '../../../domain/rules/tagging';
 import { checksumHeaderName } from '../../../infra/http/checksums';
@@ -159,20 +159,25 @@ export class ObjectHandlers {
     const { version, range } = read;
     // Added to objectHeaders' own literal: a spread followed by more fields is V8's slow path.
     const headers = Object.assign(objectHeaders(version), lockHeaders(version));
+    const partNumber = call.target.query.get('partNumber');
     if (range) {
       headers['content-length'] = range.end - range.start + 1;
       headers['content-range'] = `bytes ${range.start}-${range.end}/${version.size}`;
     } else {
       headers['content-length'] = version.size;
-      if (version.checksum && header(call, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
-        headers[checksumHeaderName(version.checksum.algorithm)] = version.checksum.value;
+    }
+    if (version.checksum && header(call, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
+      // A part has a checksum of its own; any other range none.
+      const checksum = partNumber !== undefined ? partChecksum(version, Number(partNumber)) : range ? undefined : version.checksum;
+      if (checksum) {
+        headers[checksumHeaderName(checksum.algorithm)] = checksum.value;
         // A multipart upload's checksum is of its parts' checksums ("<checksum>-<parts>").
-        headers['x-amz-checksum-type'] = version.checksum.value.includes('-') ? 'COMPOSITE' : 'FULL_OBJECT';
+        headers['x-amz-checksum-type'] = isComposite(version.checksum) ? 'COMPOSITE' : 'FULL_OBJECT';
       }
     }
     if (read.bucket.versioning !== 'Unversioned') headers['x-amz-version-id'] = version.versionId;
     // AWS: the part count comes back only when a part was asked for, and only for multipart objects.
-    if (call.target.query.has('partNumber')) headers['x-amz-mp-parts-count'] = partsCount(version);
+    if (partNumber !== undefined) headers['x-amz-mp-parts-count'] = partsCount(version);
     applyResponseOverrides(headers, call.target.query);
     return headers;
   }
