@@ -214,7 +214,12 @@ export class LocalDrive implements Drive {
   }
 
   async close(): Promise<void> {
-    await this.shards.close();
-    await this.database.close();
+    try {
+      await this.shards.close();
+    } finally {
+      // Even when the shard files fail to close: a drive opened again on this directory must
+      // not share an environment still open here (its caches assume one writer).
+      await this.database.close();
+    }
   }
 }

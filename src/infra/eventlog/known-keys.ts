@@ -18,9 +18,13 @@
 /** Bits per key and probes per key: ~0.14% false "maybe"s per full layer. */
 const BITS_PER_KEY = 16;
 const PROBES = 5;
-/** The first layer's capacity (128 KiB of bits); each further layer doubles it, up to the last's. */
+/** The first layer's capacity (128 KiB of bits); each further layer doubles it. */
 const FIRST_LAYER_KEYS = 64 * 1024;
-const LARGEST_LAYER_KEYS = 64 * 1024 * 1024; // 128 MiB of bits: bit indexes stay within 31 bits
+/**
+ * Past this many keys (64 MiB of layers) the filter is given up: every key "maybe" again, as
+ * before it existed, rather than memory that grows without end (deleted keys stay in it).
+ */
+const MOST_KEYS = 32 * 1024 * 1024;
 
 class BloomLayer {
   private readonly bits: Uint32Array;
@@ -51,12 +55,23 @@ class BloomLayer {
 }
 
 export class KnownKeys {
-  private readonly layers: BloomLayer[] = [new BloomLayer(FIRST_LAYER_KEYS)];
+  private layers: BloomLayer[] = [new BloomLayer(FIRST_LAYER_KEYS)];
+  private capacity = FIRST_LAYER_KEYS;
   /** The scan of committed keys has ended: an "absent" answer can be trusted. */
   private scanned = false;
+  /** Given up (too many keys, or its owner could not add one): never "absent" again. */
+  private abandoned = false;
+
+  constructor(private readonly mostKeys = MOST_KEYS) {}
 
   get complete(): boolean {
-    return this.scanned;
+    return this.scanned && !this.abandoned;
+  }
+
+  /** Gives the filter up for good and frees its memory: every key "maybe" from now on. */
+  abandon(): void {
+    this.abandoned = true;
+    this.layers = [];
   }
 
   /** Called once the scan of the keys committed before has added them all. */
@@ -66,15 +81,21 @@ export class KnownKeys {
 
   /** Adds `bytes[0, length)`: the `bucket 0x00 key` part of an encoded key. */
   add(bytes: Uint8Array, length = bytes.length): void {
+    if (this.abandoned) return;
     const [h1, h2] = hashOf(bytes, length);
     if (this.layers.some((layer) => layer.has(h1, h2))) return; // counted once, however often written
     let newest = this.layers[this.layers.length - 1];
-    if (newest.count >= newest.capacity) this.layers.push((newest = new BloomLayer(Math.min(newest.capacity * 2, LARGEST_LAYER_KEYS))));
+    if (newest.count >= newest.capacity) {
+      if (this.capacity + newest.capacity * 2 > this.mostKeys) return this.abandon();
+      this.layers.push((newest = new BloomLayer(newest.capacity * 2)));
+      this.capacity += newest.capacity;
+    }
     newest.add(h1, h2);
   }
 
-  /** False only for a key never added. */
+  /** False only for a key never added (and never once the filter is given up). */
   mayHave(bytes: Uint8Array, length = bytes.length): boolean {
+    if (this.abandoned) return true;
     const [h1, h2] = hashOf(bytes, length);
     return this.layers.some((layer) => layer.has(h1, h2));
   }

@@ -157,7 +157,8 @@ export class ProjectionStore implements ProjectionReader {
           scanned++;
         }
       } catch {
-        return; // the database was closed: the filter stays incomplete, and unused
+        known.abandon(); // the database was closed (or the filter ran out of memory): reads go to LMDB
+        return;
       }
       if (scanned < KNOWN_KEYS_SCAN_CHUNK) known.markScanned();
       else setImmediate(scanChunk);
@@ -249,12 +250,20 @@ export class ProjectionStore implements ProjectionReader {
     for (const { db, key, value } of encoded) void (value ? this.database(db).putSync(key, asBinary(value)) : this.database(db).removeSync(key));
   }
 
-  /** Version writes are added to the known keys before they are queued: before they can commit. */
+  /**
+   * Version writes are added to the known keys before they are queued: before they can commit.
+   * This runs inside an append's transaction, where a throw would commit the event without its
+   * projection: a filter that cannot take a key (out of memory) is given up instead.
+   */
   private addKnownKeys(writes: readonly EncodedWrite[]): void {
     const known = this.knownKeys;
     if (known === undefined) return;
-    for (const { db, key, value } of writes) {
-      if (db === 'objects' && value !== undefined) known.add(key as Buffer, key.length - VERSION_SUFFIX_BYTES);
+    try {
+      for (const { db, key, value } of writes) {
+        if (db === 'objects' && value !== undefined) known.add(key as Buffer, key.length - VERSION_SUFFIX_BYTES);
+      }
+    } catch {
+      known.abandon();
     }
   }
 

@@ -31,6 +31,24 @@ describe('known keys (a growing Bloom filter over bucket 0x00 key)', () => {
     expect(known.mayHave(keyBytes(2))).toBe(false);
   });
 
+  it('gives itself up past its most keys (and when told to): every key "maybe", its memory freed', () => {
+    const known = new KnownKeys(200_000); // layers of 64 Ki and 128 Ki keys; a third would pass 200,000
+    known.markScanned();
+    for (let i = 0; i < 196_000; i++) known.add(keyBytes(i));
+    expect(known.complete).toBe(true);
+    expect(known.mayHave(keyBytes(1_000_000))).toBe(false);
+    for (let i = 196_000; i < 200_000; i++) known.add(keyBytes(i));
+    expect(known.complete).toBe(false);
+    expect(known.mayHave(keyBytes(1_000_000))).toBe(true);
+    expect(known.bytes).toBe(0);
+
+    const told = new KnownKeys();
+    told.markScanned();
+    told.abandon();
+    told.add(keyBytes(1));
+    expect([told.complete, told.mayHave(keyBytes(2)), told.bytes]).toEqual([false, true, 0]);
+  });
+
   it('is not complete until the scan of committed keys says so', () => {
     const known = new KnownKeys();
     expect(known.complete).toBe(false);
