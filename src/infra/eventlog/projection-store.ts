@@ -95,7 +95,8 @@ export class ProjectionStore implements ProjectionReader {
 
   /**
    * An event's writes are about to be queued on this drive (LocalDrive.appendEvent); `settled`
-   * reports their commit. Only the test suite's check needs to know (assertCachedVersions).
+   * reports their commit. The known-keys filter is only made with none in flight; the test
+   * suite's check of cached versions also follows them (assertCachedVersions).
    */
   queued(writes: readonly ProjectionWrite[]): void {
     this.appendsInFlight++;
