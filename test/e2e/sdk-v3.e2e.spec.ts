@@ -24,12 +24,14 @@ import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
 import { sdkClient } from '../helpers/s3-clients';
 import { CairnServer } from '../helpers/server';
 import { serverForTests } from '../helpers/server-for-tests';
+import { signedRequest } from '../helpers/signed-request';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 
 describe('AWS SDK v3 against cairn', () => {
+  let server: CairnServer;
   let s3: S3Client;
-  serverForTests((started) => ({ s3 } = started));
+  serverForTests((started) => ({ server, s3 } = started));
 
   it('creates, heads and lists buckets', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'sdk-basics' }));
@@ -184,6 +186,11 @@ describe('AWS SDK v3 against cairn', () => {
     await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/source`, ExpectedBucketOwner: ownerId, ExpectedSourceBucketOwner: ownerId }));
     const copy = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'copy', ExpectedBucketOwner: ownerId }));
     expect(await bytesOf(copy.Body)).toEqual(Buffer.from('original'));
+
+    // ListBuckets and CreateBucket have no such parameter: the header means nothing there, as in AWS.
+    const guard = { 'x-amz-expected-bucket-owner': otherAccount };
+    expect((await signedRequest(server, 'GET', '/', { headers: guard })).status).toBe(200);
+    expect((await signedRequest(server, 'PUT', '/sdk-owner-guard-created', { headers: guard })).status).toBe(200);
   });
 
   it('puts x-amz-request-id on every response, errors included', async () => {

@@ -156,7 +156,7 @@ export class S3Gateway implements OnModuleInit {
       const auth = this.authenticator.authenticate(raw, target);
       const operation = resolveOperation(raw.method ?? 'GET', target, raw.headers);
       refuseServerSideEncryption(raw.headers);
-      assertExpectedBucketOwner(raw.headers, this.ownerId);
+      assertExpectedBucketOwner(raw.headers, this.ownerId, operation);
       assertSdkChecksumSent(raw.headers, auth.payload);
       continueOnFirstRead(raw, res);
       const call: S3Call = {
