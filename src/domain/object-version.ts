@@ -41,6 +41,16 @@ export interface ChecksumValue {
   readonly value: string;
 }
 
+/** A multipart upload's COMPOSITE checksum is of its parts' checksums and carries their count (`…-3`). */
+export function isComposite(checksum: ChecksumValue): boolean {
+  return checksum.value.includes('-');
+}
+
+/** The ChecksumType S3 reports with a stored checksum. */
+export function checksumTypeOf(checksum: ChecksumValue): 'COMPOSITE' | 'FULL_OBJECT' {
+  return isComposite(checksum) ? 'COMPOSITE' : 'FULL_OBJECT';
+}
+
 /** Headers S3 stores with an object and returns on GET/HEAD. */
 export interface SystemMetadata {
   readonly contentType?: string;

@@ -11,6 +11,10 @@ import { encodeWrites, ProjectionStore } from '../../src/infra/eventlog/projecti
 import { versionKey } from '../../src/infra/eventlog/object-keys';
 import { tempDir } from '../helpers/temp-dirs';
 
+const version = (eventId: string): ObjectVersion => ({
+  versionId: 'null', lastModified: 1, eventId, size: 1, etag: 'e', system: {}, user: {}, storageClass: 'STANDARD', data: { kind: 'empty' },
+});
+
 describe('projection store on one drive', () => {
   const dirs: Array<{ remove(): void }> = [];
   const closers: Array<() => Promise<void>> = [];
@@ -63,9 +67,6 @@ describe('projection store on one drive', () => {
   });
 
   describe("a key's versions, cached once read and kept exact through commits", () => {
-    const version = (eventId: string): ObjectVersion => ({
-      versionId: 'null', lastModified: 1, eventId, size: 1, etag: 'e', system: {}, user: {}, storageClass: 'STANDARD', data: { kind: 'empty' },
-    });
     const putNull = (old: ObjectVersion | undefined, next: ObjectVersion) => [
       ...(old ? [{ op: 'removeVersion' as const, bucket: 'b', key: 'k', version: old }] : []),
       { op: 'putVersion' as const, bucket: 'b', key: 'k', version: next },
@@ -116,9 +117,6 @@ describe('projection store on one drive', () => {
   });
 
   describe('keys the drive never held: answered without reading LMDB once the scan of its keys has ended', () => {
-    const version = (eventId: string): ObjectVersion => ({
-      versionId: 'null', lastModified: 1, eventId, size: 1, etag: 'e', system: {}, user: {}, storageClass: 'STANDARD', data: { kind: 'empty' },
-    });
     const put = (key: string, eventId: string) => ({ op: 'putVersion' as const, bucket: 'b', key, version: version(eventId) });
     /** Keys committed by an earlier run of the server: more than one chunk of the scan. */
     const committedBefore = 4500;

@@ -6,7 +6,7 @@
  * (as MinIO reads it), and responses say how many parts there are (x-amz-mp-parts-count).
  */
 import { s3Error } from '../errors';
-import type { ChecksumValue, ObjectVersion } from '../object-version';
+import { isComposite, type ChecksumValue, type ObjectVersion } from '../object-version';
 import type { ByteRange } from './range';
 
 export const MAX_PART_NUMBER = 10_000;
@@ -48,9 +48,4 @@ export function partChecksum(version: Pick<ObjectVersion, 'checksum' | 'data'>, 
   const { parts } = version.data;
   if (version.checksum && !isComposite(version.checksum)) return parts.length === 1 ? version.checksum : undefined;
   return parts[partNumber - 1]?.checksum;
-}
-
-/** A multipart upload's COMPOSITE checksum is of its parts' checksums and carries their count (`…-3`). */
-export function isComposite(checksum: ChecksumValue): boolean {
-  return checksum.value.includes('-');
 }

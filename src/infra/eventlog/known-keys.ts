@@ -56,7 +56,6 @@ class BloomLayer {
 
 export class KnownKeys {
   private layers: BloomLayer[] = [new BloomLayer(FIRST_LAYER_KEYS)];
-  private capacity = FIRST_LAYER_KEYS;
   /** The scan of committed keys has ended: an "absent" answer can be trusted. */
   private scanned = false;
   /** Given up (too many keys, or its owner could not add one): never "absent" again. */
@@ -86,9 +85,9 @@ export class KnownKeys {
     if (this.layers.some((layer) => layer.has(h1, h2))) return; // counted once, however often written
     let newest = this.layers[this.layers.length - 1];
     if (newest.count >= newest.capacity) {
-      if (this.capacity + newest.capacity * 2 > this.mostKeys) return this.abandon();
+      const capacity = this.layers.reduce((sum, layer) => sum + layer.capacity, 0);
+      if (capacity + newest.capacity * 2 > this.mostKeys) return this.abandon();
       this.layers.push((newest = new BloomLayer(newest.capacity * 2)));
-      this.capacity += newest.capacity;
     }
     newest.add(h1, h2);
   }

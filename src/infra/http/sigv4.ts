@@ -149,8 +149,9 @@ export function verifyAuthorizationHeader(req: SignedRequest, options: SigV4Opti
   };
   const signer = verifySignature(req, claim, secret, contentSha256!); // present: checked just above
   // A request without a body is checked here, before a handler acts on it: a DELETE or a GET
-  // never reads a body, so its hash would otherwise never be compared.
-  if (content.kind === 'signed' && declaresNoBody(headers) && content.sha256Hex !== EMPTY_SHA256) {
+  // never reads a body, so its hash would otherwise never be compared (one that sends a body
+  // anyway has it read and checked first: s3-api/ignored-body.ts).
+  if (content.kind === 'signed' && !declaresBody(headers) && content.sha256Hex !== EMPTY_SHA256) {
     throw new S3Error('XAmzContentSHA256Mismatch', undefined, { ClientComputedContentSHA256: content.sha256Hex, S3ComputedContentSHA256: EMPTY_SHA256 });
   }
 
@@ -161,9 +162,10 @@ export function verifyAuthorizationHeader(req: SignedRequest, options: SigV4Opti
   };
 }
 
-function declaresNoBody(headers: SignedRequest['headers']): boolean {
+/** The request says it carries a body: a non-zero Content-Length, or a Transfer-Encoding. */
+export function declaresBody(headers: SignedRequest['headers']): boolean {
   const length = headers['content-length'];
-  return headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /** What a request claims about its signature (Authorization header or presigned query). */

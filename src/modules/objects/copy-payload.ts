@@ -8,8 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { s3Error } from '../../domain/errors';
-import { isComposite } from '../../domain/rules/object-parts';
-import type { ChecksumValue, ObjectVersion } from '../../domain/object-version';
+import { isComposite, type ChecksumValue, type ObjectVersion } from '../../domain/object-version';
 import { createChecksum } from '../../infra/http/checksums';
 import type { ByteSink } from '../../infra/storage/object-reader';
 import type { ObjectPayload } from './object-payload';

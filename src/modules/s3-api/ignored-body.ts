@@ -6,7 +6,6 @@
  * whose body was altered in transit would act all the same. (A request that declares no body
  * has its hash checked against the empty body's during authentication: sigv4.ts.)
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import { payloadOf } from './request-body';
 import type { S3Call } from './s3-call';
 import type { S3Operation } from './s3-routes';
@@ -16,11 +15,6 @@ const BODYLESS_WRITES: ReadonlySet<S3Operation> = new Set<S3Operation>(['CopyObj
 
 export function ignoresBody(method: string, operation: S3Operation): boolean {
   return method === 'GET' || method === 'HEAD' || method === 'DELETE' || BODYLESS_WRITES.has(operation);
-}
-
-export function declaresBody(headers: IncomingHttpHeaders): boolean {
-  const length = headers['content-length'];
-  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /** Reads the body through to its end, hashing it on the way (nothing is kept), and verifies it. */

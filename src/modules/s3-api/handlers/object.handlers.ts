@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { s3Error } from '../../../domain/errors';
-import { NULL_VERSION_ID } from '../../../domain/object-version';
-import { isComposite, parsePartNumber, partChecksum, partsCount } from '../../../domain/rules/object-parts';
+import { checksumTypeOf, NULL_VERSION_ID } from '../../../domain/object-version';
+import { parsePartNumber, partChecksum, partsCount } from '../../../domain/rules/object-parts';
 import { assertAcceptableCannedAclOnWrite } from '../../../domain/rules/acl';
 import { destinationTags, parseTaggingHeader } from '../../../domain/rules/tagging';
 import { checksumHeaderName } from '../../../infra/http/checksums';
@@ -171,8 +171,7 @@ export class ObjectHandlers {
       const checksum = partNumber !== undefined ? partChecksum(version, Number(partNumber)) : range ? undefined : version.checksum;
       if (checksum) {
         headers[checksumHeaderName(checksum.algorithm)] = checksum.value;
-        // A multipart upload's checksum is of its parts' checksums ("<checksum>-<parts>").
-        headers['x-amz-checksum-type'] = isComposite(version.checksum) ? 'COMPOSITE' : 'FULL_OBJECT';
+        headers['x-amz-checksum-type'] = checksumTypeOf(version.checksum);
       }
     }
     if (read.bucket.versioning !== 'Unversioned') headers['x-amz-version-id'] = version.versionId;

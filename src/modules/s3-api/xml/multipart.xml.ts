@@ -2,7 +2,7 @@
  * Result documents of the multipart operations, element for element as AWS writes them.
  */
 import type { MultipartUpload, UploadedPart } from '../../../domain/multipart-upload';
-import type { ChecksumValue } from '../../../domain/object-version';
+import { checksumTypeOf, type ChecksumValue } from '../../../domain/object-version';
 import type { UploadListPage } from '../../../domain/rules/upload-listing';
 import { s3Document, tag, xmlTimestamp } from '../../../infra/http/xml-writer';
 import type { PartsPage } from '../../objects/multipart.service';
@@ -24,7 +24,7 @@ export function renderCopyPartResult(result: { etag: string; lastModified: numbe
 }
 
 export function renderCompleteMultipartUpload(result: { location: string; bucket: string; key: string; etag: string; checksum?: ChecksumValue }): string {
-  const checksumType = result.checksum ? tag('ChecksumType', result.checksum.value.includes('-') ? 'COMPOSITE' : 'FULL_OBJECT') : '';
+  const checksumType = result.checksum ? tag('ChecksumType', checksumTypeOf(result.checksum)) : '';
   return s3Document(
     'CompleteMultipartUploadResult',
     `${tag('Location', result.location)}${tag('Bucket', result.bucket)}${tag('Key', result.key)}${tag('ETag', `"${result.etag}"`)}` +

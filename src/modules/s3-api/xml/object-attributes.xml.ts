@@ -1,5 +1,5 @@
 import type { ObjectPart } from '../../../domain/multipart-upload';
-import type { ChecksumValue, ObjectVersion } from '../../../domain/object-version';
+import { checksumTypeOf, type ChecksumValue, type ObjectVersion } from '../../../domain/object-version';
 import { s3Document, tag } from '../../../infra/http/xml-writer';
 
 /** The attributes GetObjectAttributes can be asked for (x-amz-object-attributes). */
@@ -35,10 +35,9 @@ export function renderObjectAttributes(version: ObjectVersion, wanted: ReadonlyS
 }
 
 function renderChecksum(checksum: ChecksumValue): string {
-  const dash = checksum.value.indexOf('-');
-  const composite = dash >= 0;
-  const value = composite ? checksum.value.slice(0, dash) : checksum.value;
-  return `<Checksum>${tag(`Checksum${checksum.algorithm}`, value)}${tag('ChecksumType', composite ? 'COMPOSITE' : 'FULL_OBJECT')}</Checksum>`;
+  const type = checksumTypeOf(checksum);
+  const value = type === 'COMPOSITE' ? checksum.value.slice(0, checksum.value.indexOf('-')) : checksum.value;
+  return `<Checksum>${tag(`Checksum${checksum.algorithm}`, value)}${tag('ChecksumType', type)}</Checksum>`;
 }
 
 function renderObjectParts(parts: readonly ObjectPart[], withParts: boolean, page: PartsPageRequest): string {
