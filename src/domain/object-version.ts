@@ -41,6 +41,14 @@ export interface ChecksumValue {
   readonly value: string;
 }
 
+/**
+ * The checksum S3 stores with a new object whose upload declared none (since December 2024):
+ * a PutObject, a multipart upload created without x-amz-checksum-algorithm, a copy of a
+ * source without one. Its value comes back with x-amz-checksum-mode: ENABLED, so clients can
+ * check what they download.
+ */
+export const DEFAULT_CHECKSUM_ALGORITHM: 'CRC64NVME' = 'CRC64NVME';
+
 /** A multipart upload's COMPOSITE checksum is of its parts' checksums and carries their count (`…-3`). */
 export function isComposite(checksum: ChecksumValue): boolean {
   return checksum.value.includes('-');

@@ -4,6 +4,7 @@
  * multipart/form-data with fetch; every policy violation is refused and stores nothing.
  */
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Crc64NvmeJs } from '@aws-sdk/checksums/crc';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -324,6 +325,17 @@ describe('POST Object (browser-form uploads)', () => {
       const valueOnly = await postForm(checksumForm('sum/value-only'), body, 'f', { key: 'sum/value-only', 'x-amz-checksum-crc32c': checksumBase64('CRC32C', body) });
       expect(valueOnly.status, await valueOnly.clone().text()).toBe(204);
       expect(await headChecksums('sum/value-only')).toEqual({ CRC32C: checksumBase64('CRC32C', body) });
+    });
+
+    it('gives a form without checksum fields the default CRC64NVME, as a PutObject', async () => {
+      const body = randomBytes(2000);
+      const response = await postForm(checksumForm('sum/default'), body, 'f', { key: 'sum/default' });
+      expect(response.status, await response.clone().text()).toBe(204);
+      const crc64 = new Crc64NvmeJs();
+      crc64.update(body);
+      const expected = Buffer.from(await crc64.digest()).toString('base64');
+      expect(response.headers.get('x-amz-checksum-crc64nvme')).toBe(expected);
+      expect(await headChecksums('sum/default')).toEqual({ CRC64NVME: expected });
     });
 
     it('refuses a checksum or Content-MD5 that does not match (BadDigest) and leaves the key as it was', async () => {

@@ -2,13 +2,13 @@
  * The source of a CopyObject as an ObjectPayload, so a copy goes through the same write
  * path as a PUT: the source version's bytes are read back (verified block by block by the
  * ObjectReader) and re-encoded for the destination. The MD5 and a checksum (the algorithm
- * the request names, else the source's) are recomputed over the bytes actually copied: the
+ * the request names, else the source's, else the default) are recomputed over the bytes actually copied: the
  * copy is one object, so its checksum is a full-object one even when the source's was a
  * multipart upload's COMPOSITE checksum (`…-N`, a checksum of the parts' checksums).
  */
 import { createHash } from 'node:crypto';
 import { s3Error } from '../../domain/errors';
-import { isComposite, type ChecksumValue, type ObjectVersion } from '../../domain/object-version';
+import { DEFAULT_CHECKSUM_ALGORITHM, isComposite, type ChecksumValue, type ObjectVersion } from '../../domain/object-version';
 import { createChecksum } from '../../infra/http/checksums';
 import type { ByteSink } from '../../infra/storage/object-reader';
 import type { ObjectPayload } from './object-payload';
@@ -19,7 +19,7 @@ export function copyPayload(
   /** x-amz-checksum-algorithm of the CopyObject request. */
   requestedAlgorithm?: ChecksumValue['algorithm'],
 ): ObjectPayload {
-  const algorithm = requestedAlgorithm ?? source.checksum?.algorithm;
+  const algorithm = requestedAlgorithm ?? source.checksum?.algorithm ?? DEFAULT_CHECKSUM_ALGORITHM;
   const payload = rangeCopyPayload(source.size, produce, algorithm);
   const comparable = source.checksum && source.checksum.algorithm === algorithm && !isComposite(source.checksum) ? source.checksum : undefined;
   return {

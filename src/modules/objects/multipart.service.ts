@@ -19,7 +19,7 @@ import {
 import { assertBucketExists } from '../../domain/deciders/object-decider';
 import { s3Error } from '../../domain/errors';
 import { MAX_PART_SIZE, type MultipartUpload, type ObjectPart, type UploadedPart } from '../../domain/multipart-upload';
-import type { ChecksumValue } from '../../domain/object-version';
+import { DEFAULT_CHECKSUM_ALGORITHM, type ChecksumValue } from '../../domain/object-version';
 import { decisionState, releasedDataDirs, uploadDecisionState } from '../../domain/projections/projection';
 import { assertValidObjectKey } from '../../domain/rules/names';
 import { MAX_LIST_UPLOADS, type UploadListPage, type UploadListParams } from '../../domain/rules/upload-listing';
@@ -70,13 +70,18 @@ export class MultipartService {
     const { bucket, key, uploadId, partNumber, payload } = command;
     assertValidPartNumber(partNumber);
     // Refuse early, before reading a body that could not be stored.
-    assertUploadExists(await this.findUpload(bucket, key, uploadId), uploadId);
+    const upload = await this.findUpload(bucket, key, uploadId);
+    assertUploadExists(upload, uploadId);
     if (payload.size > MAX_PART_SIZE) throw s3Error('EntityTooLarge', undefined, { ProposedSize: payload.size, MaxSizeAllowed: MAX_PART_SIZE });
     this.set.assertWritable();
 
     const staged = await stageFiles(this.set, this.set.shardLayoutFor(bucket, key), payload);
     try {
-      const { md5Hex, checksum } = await payload.finish();
+      const digests = await payload.finish();
+      const { md5Hex } = digests;
+      // The default checksum stands in only where the upload asked for none: a part of an
+      // upload created with an algorithm must carry that checksum itself.
+      const checksum = digests.checksumDefaulted && upload.checksumAlgorithm ? undefined : digests.checksum;
       const part = { partNumber, size: payload.size, etag: md5Hex, ...(checksum ? { checksum } : {}), data: staged.data as UploadedPart['data'] };
       const appended = await this.withUpload(bucket, key, uploadId, (state, upload) =>
         this.set.appendEvent((stamp) => decideUploadPart(upload, { bucket, key, uploadId, part }, decisionContext(stamp, context)), { state }),
@@ -100,7 +105,7 @@ export class MultipartService {
     assertUploadExists(upload, command.uploadId);
     const read = await this.objects.copyPartSource(command.source, command.sourceConditions, command.range);
     const size = read.range ? read.range.end - read.range.start + 1 : read.version.size;
-    const payload = rangeCopyPayload(size, (sink) => read.pipe(sink), upload.checksumAlgorithm);
+    const payload = rangeCopyPayload(size, (sink) => read.pipe(sink), upload.checksumAlgorithm ?? DEFAULT_CHECKSUM_ALGORITHM);
     const part = await this.uploadPart(context, { bucket: command.bucket, key: command.key, uploadId: command.uploadId, partNumber: command.partNumber, payload });
     return { ...part, sourceVersionId: read.version.versionId };
   }
@@ -189,10 +194,22 @@ export class MultipartService {
  */
 function checksumOfParts(upload: MultipartUpload, parts: readonly ObjectPart[]): ChecksumValue | undefined {
   const algorithm = upload.checksumAlgorithm;
-  if (!algorithm) return undefined;
+  if (!algorithm) return defaultChecksumOfParts(parts);
   if (upload.checksumType === 'FULL_OBJECT' && isCrcAlgorithm(algorithm)) {
     return { algorithm, value: combineCrcs(algorithm, parts.map((part) => ({ value: part.checksum?.value ?? '', size: part.size }))) };
   }
   const digests = parts.map((part) => Buffer.from(part.checksum?.value ?? '', 'base64'));
   return { algorithm, value: `${checksumBase64(algorithm, Buffer.concat(digests))}-${parts.length}` };
+}
+
+/**
+ * An upload created without a checksum algorithm: the object gets the default full-object
+ * CRC64NVME when every chosen part has one (each part received without a checksum gets it);
+ * none when a part came with a checksum of another algorithm, or was logged before parts had
+ * the default.
+ */
+function defaultChecksumOfParts(parts: readonly ObjectPart[]): ChecksumValue | undefined {
+  const algorithm = DEFAULT_CHECKSUM_ALGORITHM;
+  if (!parts.every((part) => part.checksum?.algorithm === algorithm)) return undefined;
+  return { algorithm, value: combineCrcs(algorithm, parts.map((part) => ({ value: part.checksum!.value, size: part.size }))) };
 }

@@ -21,6 +21,11 @@ export interface DeclaredDigests {
   readonly contentMd5?: Buffer;
   /** The checksum to compute and store; `value` is checked when the request sent one. */
   readonly checksum?: { readonly algorithm: ChecksumAlgorithm; readonly value?: string };
+  /**
+   * The checksum to compute and store when the request declared none (`checksum` absent):
+   * S3 gives every new object a CRC64NVME (DEFAULT_CHECKSUM_ALGORITHM).
+   */
+  readonly defaultChecksum?: ChecksumAlgorithm;
 }
 
 /** x-amz-checksum-* names that are not a checksum value. */
@@ -106,13 +111,20 @@ export function declaredChecksum(entries: Iterable<readonly [string, string]>, a
 export interface VerifiedDigests {
   readonly md5Hex: string;
   readonly checksum?: ChecksumValue;
+  /** The checksum is the default one, computed because the request declared none. */
+  readonly checksumDefaulted?: true;
 }
 
 /**
- * Checksums the worker computes along with the MD5 (CRC32C and CRC64NVME stay on the loop:
- * their implementations are not available to the worker's code).
+ * Checksums the worker computes along with the MD5 (CRC32C stays on the loop: its native
+ * binding is not available to the worker's code).
  */
-const WORKER_CHECKSUMS: Partial<Record<ChecksumAlgorithm, DigestAlgorithm>> = { CRC32: 'crc32', SHA1: 'sha1', SHA256: 'sha256' };
+const WORKER_CHECKSUMS: Partial<Record<ChecksumAlgorithm, DigestAlgorithm>> = {
+  CRC32: 'crc32',
+  CRC64NVME: 'crc64nvme',
+  SHA1: 'sha1',
+  SHA256: 'sha256',
+};
 
 /**
  * Hashes the bytes as they go by; `finish` checks them against what was declared. Large
@@ -138,7 +150,7 @@ export class BodyDigests {
     private readonly declared: DeclaredDigests,
     private readonly options: { signedSha256?: string; offload?: boolean } = {},
   ) {
-    const algorithm = declared.checksum?.algorithm;
+    const algorithm = declared.checksum?.algorithm ?? declared.defaultChecksum;
     this.workerChecksum = options.offload && algorithm ? WORKER_CHECKSUMS[algorithm] : undefined;
     if (options.offload) {
       const algorithms: DigestAlgorithm[] = ['md5'];
@@ -186,11 +198,13 @@ export class BodyDigests {
     if (this.options.signedSha256 !== undefined && payloadSha256!.toString('hex') !== this.options.signedSha256) throw s3Error('XAmzContentSHA256Mismatch');
     if (this.declared.contentMd5 && !this.declared.contentMd5.equals(md5)) throw s3Error('BadDigest');
     const declared = this.declared.checksum;
-    if (!declared) return { md5Hex: md5.toString('hex') };
+    const algorithm = declared?.algorithm ?? this.declared.defaultChecksum;
+    if (!algorithm) return { md5Hex: md5.toString('hex') };
     const computed = workerChecksum ? workerChecksum.toString('base64') : this.checksum!.digestBase64();
-    if (declared.value !== undefined && computed !== declared.value) {
+    if (declared?.value !== undefined && computed !== declared.value) {
       throw s3Error('BadDigest', `The ${declared.algorithm} you specified did not match the calculated checksum.`);
     }
-    return { md5Hex: md5.toString('hex'), checksum: { algorithm: declared.algorithm, value: computed } };
+    const checksum = { algorithm, value: computed };
+    return declared ? { md5Hex: md5.toString('hex'), checksum } : { md5Hex: md5.toString('hex'), checksum, checksumDefaulted: true };
   }
 }

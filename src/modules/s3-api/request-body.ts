@@ -9,7 +9,8 @@ import type { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { s3Error } from '../../domain/errors';
 import { DigestWorkers } from '../../infra/hashing/digest-workers';
-import { AwsChunkedDecoder, awsChunkedOptions } from '../../infra/http/aws-chunked';
+import { AwsChunkedDecoder, awsChunkedOptions, trailerNames } from '../../infra/http/aws-chunked';
+import type { ChecksumAlgorithm } from '../../infra/http/checksums';
 import { collectChunks, type ObjectPayload } from '../objects/object-payload';
 import { BodyDigests, declaredChecksum, isChecksumValueName, parseContentMd5 } from './body-digests';
 import { header, type S3Call } from './s3-call';
@@ -42,18 +43,25 @@ function declaredLength(headers: RequestHeaders, required: boolean): number {
  *   than this body (CompleteMultipartUpload: the whole object's checksum)
  * @param options.lengthRequired true for an object's or a part's bytes: no Content-Length is
  *   MissingContentLength (411), as AWS answers, not an empty object
+ * @param options.defaultChecksum the checksum to compute and store when the request carries
+ *   none, in a header or a trailer (an object's or a part's bytes)
  */
-export function payloadOf(call: S3Call, options: { checksumHeaders?: boolean; lengthRequired?: boolean } = {}): ObjectPayload {
+export function payloadOf(
+  call: S3Call,
+  options: { checksumHeaders?: boolean; lengthRequired?: boolean; defaultChecksum?: ChecksumAlgorithm } = {},
+): ObjectPayload {
   const headers = call.request.headers;
   const mode = call.auth.payload;
   const chunked = awsChunkedOptions(mode, headers);
   const size = chunked ? chunked.decodedLength : declaredLength(headers, options.lengthRequired ?? false);
   const contentMd5 = parseContentMd5(header(call, 'content-md5'));
   const checksum = options.checksumHeaders === false ? undefined : declaredChecksum(checksumHeaderEntries(headers));
+  const trailsChecksum = chunked !== undefined && trailerNames(chunked.trailer).some(isChecksumValueName);
+  const defaultChecksum = checksum || trailsChecksum ? undefined : options.defaultChecksum;
   // Trailing checksums are verified by the decoder; header checksums, Content-MD5 and a
   // signed payload's SHA-256 here (on a worker thread for large bodies).
   const digests = new BodyDigests(
-    { contentMd5, checksum },
+    { contentMd5, checksum, defaultChecksum },
     { signedSha256: mode.kind === 'signed' ? mode.sha256Hex : undefined, offload: size >= DigestWorkers.MIN_BYTES },
   );
   let decoder: AwsChunkedDecoder | undefined;

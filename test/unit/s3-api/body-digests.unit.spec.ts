@@ -48,6 +48,22 @@ describe('BodyDigests on a worker thread and on the calling thread', () => {
     expect(result.checksum).toEqual({ algorithm: 'SHA1', value: createHash('sha1').update(body).digest('base64') });
   });
 
+  it('computes the default checksum only when none was declared, and says it is the default', async () => {
+    const jobs = vi.spyOn(DigestWorkers.prototype, 'open');
+    for (const offload of [true, false]) {
+      const defaulted = await digestOf(body, { defaultChecksum: 'CRC64NVME' }, { offload });
+      expect(defaulted).toEqual({ md5Hex: md5(body).digest('hex'), checksum: { algorithm: 'CRC64NVME', value: checksumBase64('CRC64NVME', body) }, checksumDefaulted: true });
+      const declared = await digestOf(body, { checksum: { algorithm: 'CRC32' }, defaultChecksum: 'CRC64NVME' }, { offload });
+      expect(declared).toEqual({ md5Hex: md5(body).digest('hex'), checksum: { algorithm: 'CRC32', value: checksumBase64('CRC32', body) } });
+    }
+    // A large body's CRC64NVME is the worker's job, not the event loop's.
+    expect(jobs.mock.calls.map(([algorithms]) => algorithms)).toEqual([
+      ['md5', 'crc64nvme'],
+      ['md5', 'crc32'],
+    ]);
+    jobs.mockRestore();
+  });
+
   it('refuses each mismatch with the AWS error, whichever thread hashed', async () => {
     const other = randomBytes(16);
     for (const offload of [true, false]) {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ServerConfig } from '../../../config/server-config';
 import { s3Error } from '../../../domain/errors';
 import { checksumTypeFor } from '../../../domain/deciders/multipart-decider';
-import { NULL_VERSION_ID, type ChecksumValue } from '../../../domain/object-version';
+import { DEFAULT_CHECKSUM_ALGORITHM, NULL_VERSION_ID, type ChecksumValue } from '../../../domain/object-version';
 import { MAX_LIST_UPLOADS } from '../../../domain/rules/upload-listing';
 import { checksumHeaderName, parseChecksumAlgorithm } from '../../../infra/http/checksums';
 import { MAX_LIST_PARTS, MultipartService } from '../../objects/multipart.service';
@@ -57,7 +57,9 @@ export class MultipartHandlers {
     const result = await this.multipart.uploadPart(call.context, {
       ...uploadOf(call),
       partNumber: partNumberOf(call),
-      payload: payloadOf(call, { lengthRequired: true }),
+      // A part of an upload created without a checksum algorithm gets the default one, so
+      // that the object's full-object checksum can be combined from its parts' (AWS does so).
+      payload: payloadOf(call, { lengthRequired: true, defaultChecksum: DEFAULT_CHECKSUM_ALGORITHM }),
     });
     const response: Headers = { etag: `"${result.etag}"` };
     if (result.checksum) response[checksumHeaderName(result.checksum.algorithm)] = result.checksum.value;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { s3Error } from '../../../domain/errors';
-import { checksumTypeOf, NULL_VERSION_ID } from '../../../domain/object-version';
+import { checksumTypeOf, DEFAULT_CHECKSUM_ALGORITHM, NULL_VERSION_ID } from '../../../domain/object-version';
 import { parsePartNumber, partChecksum, partsCount } from '../../../domain/rules/object-parts';
 import { assertAcceptableCannedAclOnWrite } from '../../../domain/rules/acl';
 import { destinationTags, parseTaggingHeader } from '../../../domain/rules/tagging';
@@ -36,7 +36,7 @@ export class ObjectHandlers {
     const result = await this.objects.putObject(call.context, {
       bucket: bucketOf(call),
       key: call.target.key,
-      payload: payloadOf(call, { lengthRequired: true }),
+      payload: payloadOf(call, { lengthRequired: true, defaultChecksum: DEFAULT_CHECKSUM_ALGORITHM }),
       system: systemMetadataFrom(headers),
       user: userMetadataFrom(headers),
       storageClass,

@@ -6,7 +6,7 @@
 import { Injectable } from '@nestjs/common';
 import { ServerConfig } from '../../../config/server-config';
 import { s3Error } from '../../../domain/errors';
-import { NULL_VERSION_ID } from '../../../domain/object-version';
+import { DEFAULT_CHECKSUM_ALGORITHM, NULL_VERSION_ID } from '../../../domain/object-version';
 import { checkPostPolicy, parsePostPolicy } from '../../../domain/rules/post-policy';
 import { verifyFormSignature } from '../../../infra/http/post-form-auth';
 import { ObjectService, type PutObjectResult } from '../../objects/object.service';
@@ -58,7 +58,7 @@ export class PostObjectHandlers {
     const range = checkPostPolicy(parsePostPolicy(fields.get('policy')!), fields, new Date());
     const contentMd5 = parseContentMd5(fields.get('content-md5'));
     const checksum = declaredChecksum(fields, fields.get('x-amz-checksum-algorithm'));
-    const digests = { ...(contentMd5 ? { contentMd5 } : {}), ...(checksum ? { checksum } : {}) };
+    const digests = { ...(contentMd5 ? { contentMd5 } : {}), ...(checksum ? { checksum } : { defaultChecksum: DEFAULT_CHECKSUM_ALGORITHM }) };
 
     const metadata: Record<string, string> = {};
     for (const [name, value] of fields) if (METADATA_FIELDS.includes(name) || name.startsWith('x-amz-meta-')) metadata[name] = value;
