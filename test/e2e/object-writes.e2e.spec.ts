@@ -244,6 +244,14 @@ describe('object writes', () => {
       expect(head.Metadata).toEqual({ 'camera-model': 'X100V' });
     });
 
+    it('drops a metadata header with an empty name (x-amz-meta-) and keeps the others', async () => {
+      const response = await signedRequest(server, 'PUT', `/${BUCKET}/meta-empty-name`, { headers: { 'x-amz-meta-': 'nameless', 'x-amz-meta-kept': 'yes' }, body: Buffer.from('x') });
+      expect(response.status).toBe(200);
+      const head = await signedRequest(server, 'HEAD', `/${BUCKET}/meta-empty-name`);
+      expect(head.headers['x-amz-meta-']).toBeUndefined();
+      expect(head.headers['x-amz-meta-kept']).toBe('yes');
+    });
+
     it('stores RFC 2047 encoded non-ASCII values decoded and returns them encoded as =?UTF-8?B?...?=', async () => {
       const encoded = `=?UTF-8?B?${Buffer.from('café ☕').toString('base64')}?=`;
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'meta-utf8', Body: 'x', Metadata: { drink: encoded, plain: 'ascii' } }));

@@ -19,7 +19,8 @@ function single(headers: RequestHeaders, name: string): string | undefined {
 
 /**
  * x-amz-meta-* headers as stored: names lowercase (Node already folds them), values with
- * RFC 2047 encoded-words decoded, as S3 does, so non-ASCII values count in UTF-8 bytes.
+ * RFC 2047 encoded-words decoded, as S3 does, so non-ASCII values count in UTF-8 bytes; an
+ * empty name is dropped.
  */
 export function userMetadataFrom(headers: RequestHeaders): Record<string, string> {
   const user: Record<string, string> = {};
@@ -27,6 +28,8 @@ export function userMetadataFrom(headers: RequestHeaders): Record<string, string
   for (const name of Object.keys(headers)) {
     if (!name.startsWith(USER_PREFIX)) continue;
     const key = name.slice(USER_PREFIX.length);
+    // A bare `x-amz-meta-` names nothing a GET could return: S3 drops it rather than store it.
+    if (key === '') continue;
     const value = decodeHeaderValue(single(headers, name) ?? '');
     user[key] = value;
     bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
