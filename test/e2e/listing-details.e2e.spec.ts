@@ -4,7 +4,16 @@
  * (encoding-type=url); fetch-owner; v1 NextMarker only with a delimiter; what
  * encoding-type=url encodes.
  */
-import { CreateBucketCommand, ListObjectsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli, boto3 } from '../helpers/cli-tools';
 import { minioClient, sdkClient } from '../helpers/s3-clients';
@@ -91,5 +100,34 @@ describe('listing details', () => {
     const bogus = await signedFetch(server, { method: 'GET', path: `/${BUCKET}`, query: { 'encoding-type': 'base64' } });
     expect(bogus.status).toBe(400);
     expect(bogus.body).toContain('<Code>InvalidArgument</Code>');
+  });
+
+  it('answers markers, start-afters and prefixes longer than any key (over LMDB\'s key limit) as S3 does, not with a 500', async () => {
+    const bucket = 'long-markers';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    // `after` is cut to 1,022 bytes plus a 3-byte character across byte 1,024: the seek lands
+    // before it, and only the keys after it may come back.
+    const stem = 'k' + 'x'.repeat(1021);
+    const after = `${stem}€${'z'.repeat(4000)}`;
+    const before = `${stem}a`; // 1,023 bytes, sorts before `after`
+    const past = `k${'x'.repeat(1020)}y`; // sorts after it
+    for (const Key of [before, past, 'l']) await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: 'x' }));
+    await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: before }));
+    await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'l' }));
+
+    const v2 = await s3.send(new ListObjectsV2Command({ Bucket: bucket, StartAfter: after }));
+    expect(v2.Contents?.map((c) => c.Key)).toEqual([past, 'l']);
+    const v1 = await s3.send(new ListObjectsCommand({ Bucket: bucket, Marker: after }));
+    expect(v1.Contents?.map((c) => c.Key)).toEqual([past, 'l']);
+    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker: after }));
+    expect(versions.Versions?.map((v) => v.Key)).toEqual([past, 'l']);
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, KeyMarker: after }));
+    expect(uploads.Uploads?.map((u) => u.Key)).toEqual(['l']);
+
+    // A prefix no key can have: an empty page.
+    const longPrefix = 'k'.repeat(5000);
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: longPrefix }))).KeyCount).toBe(0);
+    expect((await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: longPrefix }))).Versions).toBeUndefined();
+    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: longPrefix }))).Uploads).toBeUndefined();
   });
 });

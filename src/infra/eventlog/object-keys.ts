@@ -9,6 +9,8 @@
  * so the encoding is unambiguous and memcmp order is S3's order (UTF-8 bytes).
  * Longest key: 63 + 1 + 1024 + 1 + 8 = 1097 bytes, under LMDB's 1978-byte limit.
  */
+import { MAX_KEY_BYTES } from '../../domain/rules/names';
+
 const SEPARATOR = 0x00;
 const ORDER_BYTES = 8;
 /** What follows `bucket 0x00 key` in a version key: the separator and the order. */
@@ -33,7 +35,21 @@ export function bucketPrefix(bucket: string): Buffer {
 
 /** bucket 0x00 key-or-prefix: where a key, or the first key with that prefix, starts. */
 export function keyStart(bucket: string, keyOrPrefix: string): Buffer {
-  return keyWithRoom(bucket, keyOrPrefix, 0).bytes;
+  return keyWithRoom(bucket, seekable(keyOrPrefix), 0).bytes;
+}
+
+/**
+ * A client's marker, start-after or prefix can be longer than any stored key, and LMDB refuses
+ * keys over 1978 bytes. Cut to its first MAX_KEY_BYTES bytes (at a character boundary) it
+ * sorts at or before every key it should be at or before, so a seek lands no later than it
+ * should; the listing rules skip the keys before their real start.
+ */
+function seekable(keyOrPrefix: string): string {
+  if (keyOrPrefix.length * 3 <= MAX_KEY_BYTES || Buffer.byteLength(keyOrPrefix) <= MAX_KEY_BYTES) return keyOrPrefix;
+  const bytes = Buffer.from(keyOrPrefix).subarray(0, MAX_KEY_BYTES + 1);
+  let end = MAX_KEY_BYTES;
+  while ((bytes[end]! & 0xc0) === 0x80) end--; // back to the first byte of the character cut
+  return bytes.toString('utf8', 0, end);
 }
 
 /** Range [start, end) holding exactly the versions of one key. */
@@ -56,6 +72,8 @@ export function versionKey(bucket: string, key: string, eventId: string): Buffer
 
 /** The first key after every key that starts with `prefix` (in bytes). */
 export function pastPrefix(bucket: string, prefix: string): Buffer {
+  // No stored key is that long, so none starts with it: past it is where it would start.
+  if (seekable(prefix) !== prefix) return keyStart(bucket, prefix);
   const start = keyStart(bucket, prefix);
   // Valid UTF-8 never contains 0xff, so incrementing the last byte cannot overflow.
   start[start.length - 1] += 1;
