@@ -130,4 +130,14 @@ describe('listing details', () => {
     expect((await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: longPrefix }))).Versions).toBeUndefined();
     expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: longPrefix }))).Uploads).toBeUndefined();
   });
+
+  it('takes an empty continuation-token as none: the listing starts at the beginning and echoes it', async () => {
+    const v2 = await signedFetch(server, { method: 'GET', path: `/${BUCKET}`, query: { 'list-type': '2', 'continuation-token': '' } });
+    expect(v2.status, v2.body).toBe(200);
+    expect(v2.body).toContain('<ContinuationToken></ContinuationToken>');
+    expect(v2.body).toContain(`<KeyCount>${KEYS.length}</KeyCount>`);
+    const buckets = await signedFetch(server, { method: 'GET', path: '/', query: { 'continuation-token': '' } });
+    expect(buckets.status, buckets.body).toBe(200);
+    expect(buckets.body).toContain(`<Name>${BUCKET}</Name>`);
+  });
 });

@@ -72,7 +72,8 @@ export class BucketHandlers {
     const continuationToken = query.get('continuation-token');
     const startAfter = query.get('start-after');
     const render = this.listRender(call);
-    const after = continuationToken !== undefined ? decodeContinuationToken(continuationToken) : startAfter || undefined;
+    // An empty token is no token (AWS lists from the start and echoes it).
+    const after = continuationToken ? decodeContinuationToken(continuationToken) : startAfter || undefined;
     const page = await this.objects.listObjects(render.bucket, { prefix: render.prefix, delimiter: render.delimiter, after, maxKeys: render.maxKeys });
     const owner = query.get('fetch-owner') === 'true' ? ownerOf(this.config.rootUser) : undefined;
     call.response.xml(

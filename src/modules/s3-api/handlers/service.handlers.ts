@@ -25,7 +25,7 @@ export class ServiceHandlers {
     const prefix = query.get('prefix');
     const page = pageOfBuckets(await this.buckets.listBuckets(), {
       prefix,
-      after: token === undefined ? undefined : decodeContinuationToken(token),
+      after: token ? decodeContinuationToken(token) : undefined, // an empty token is no token
       region: query.get('bucket-region') || undefined,
       maxBuckets,
     });
