@@ -38,7 +38,10 @@ describe('AWS SDK v3 against cairn', () => {
     await s3.send(new HeadBucketCommand({ Bucket: 'sdk-basics' }));
     const { Buckets } = await s3.send(new ListBucketsCommand({}));
     expect(Buckets?.map((b) => b.Name)).toContain('sdk-basics');
-    expect((await s3ErrorOf(s3.send(new CreateBucketCommand({ Bucket: 'sdk-basics' })))).name).toBe('BucketAlreadyOwnedByYou');
+    // us-east-1 (the default region): creating a bucket one owns again succeeds and changes nothing.
+    await s3.send(new PutObjectCommand({ Bucket: 'sdk-basics', Key: 'kept', Body: 'still here' }));
+    await s3.send(new CreateBucketCommand({ Bucket: 'sdk-basics' }));
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: 'sdk-basics' }))).Contents?.map((c) => c.Key)).toEqual(['kept']);
   });
 
   it('refuses bucket names S3 does not allow as InvalidBucketName, creating nothing', async () => {

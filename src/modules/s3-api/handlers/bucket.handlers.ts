@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { s3Error } from '../../../domain/errors';
+import { isS3Error, s3Error } from '../../../domain/errors';
 import { assertAcceptableCannedAclOnWrite } from '../../../domain/rules/acl';
+import { assertLocationConstraint, recreatingOwnBucketSucceeds } from '../../../domain/rules/bucket-region';
 import { MAX_LIST_KEYS } from '../../../domain/rules/listing';
 import { ServerConfig } from '../../../config/server-config';
 import { BucketService } from '../../buckets/bucket.service';
@@ -28,14 +29,17 @@ export class BucketHandlers {
     assertAcceptableCannedAclOnWrite(header(call, 'x-amz-acl'));
     const body = await readSmallBody(call);
     const location = body.length > 0 ? parseCreateBucketConfiguration(body).locationConstraint : undefined;
-    if (location && this.config.regionEnforced && location !== this.config.region) {
-      throw s3Error('InvalidLocationConstraint', `The ${location} location constraint is not valid; this server's region is ${this.config.region}.`);
-    }
+    if (location && this.config.regionEnforced) assertLocationConstraint(location, this.config.region);
     const objectLock = header(call, 'x-amz-bucket-object-lock-enabled')?.toLowerCase();
     if (objectLock !== undefined && objectLock !== 'true' && objectLock !== 'false') {
       throw s3Error('InvalidArgument', 'x-amz-bucket-object-lock-enabled must be true or false', { ArgumentName: 'x-amz-bucket-object-lock-enabled' });
     }
-    await this.buckets.createBucket(call.context, bucket, { objectLockEnabled: objectLock === 'true' });
+    try {
+      await this.buckets.createBucket(call.context, bucket, { objectLockEnabled: objectLock === 'true' });
+    } catch (error) {
+      const alreadyMine = isS3Error(error) && error.code === 'BucketAlreadyOwnedByYou';
+      if (!alreadyMine || !recreatingOwnBucketSucceeds(this.config.region)) throw error;
+    }
     call.response.send(200, { location: `/${bucket}` });
   }
 
