@@ -18,7 +18,10 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
+import * as http from 'node:http';
 import { Readable } from 'node:stream';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { signedHeaders } from '../helpers/signed-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
 import { sdkClient } from '../helpers/s3-clients';
@@ -234,6 +237,39 @@ describe('authentication failures', () => {
   it('refuses a clock 20 minutes off with RequestTimeTooSkewed', async () => {
     const error = await attempt(sdkClient(server, { systemClockOffset: 20 * 60 * 1000, maxAttempts: 1 }));
     expect([error.name, error.$metadata.httpStatusCode]).toEqual(['RequestTimeTooSkewed', 403]);
+  });
+
+  it('refuses a session token (cairn issues no temporary credentials) with 400 InvalidToken, in a header or a presigned URL', async () => {
+    const { ACCESS_KEY, SECRET_KEY } = await import('../helpers/server');
+    const credentials = { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY, sessionToken: 'a-token-nobody-issued' };
+    const error = await attempt(sdkClient(server, { credentials }));
+    expect([error.name, error.$metadata.httpStatusCode]).toEqual(['InvalidToken', 400]);
+    const presigner = sdkClient(server, { credentials });
+    const url = await getSignedUrl(presigner, new PutObjectCommand({ Bucket: 'auth', Key: 'intruder' }), { expiresIn: 300 });
+    presigner.destroy();
+    expect(url).toContain('X-Amz-Security-Token=');
+    const response = await fetch(url, { method: 'PUT', body: 'x' });
+    expect([response.status, await response.text()]).toEqual([400, expect.stringContaining('<Code>InvalidToken</Code>')]);
+  });
+
+  it('signs a repeated header as its values joined by a bare comma, as SigV4 does', async () => {
+    // Signed as one header `x-amz-meta-fruit:apple,pear`, sent as two.
+    const headers = await signedHeaders(server, 'PUT', '/auth/repeated', { headers: { 'x-amz-meta-fruit': 'apple,pear' } });
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = http.request(
+        { host: '127.0.0.1', port: server.port, method: 'PUT', path: '/auth/repeated', headers: { ...headers, 'x-amz-meta-fruit': ['apple', 'pear'], 'content-length': '1' } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on('error', reject);
+      request.end('x');
+    });
+    expect(status).toBe(200);
+    const s3 = sdkClient(server);
+    await s3.send(new DeleteObjectCommand({ Bucket: 'auth', Key: 'repeated' }));
+    s3.destroy();
   });
 
   it('stored nothing for any refused request', async () => {

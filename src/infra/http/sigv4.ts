@@ -164,7 +164,7 @@ export function verifyAuthorizationHeader(req: SignedRequest, options: SigV4Opti
 
 /** The request says it carries a body: a non-zero Content-Length, or a Transfer-Encoding. */
 export function declaresBody(headers: SignedRequest['headers']): boolean {
-  const length = headers['content-length'];
+  const length = headerValue(headers, 'content-length');
   return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 

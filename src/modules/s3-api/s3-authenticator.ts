@@ -40,7 +40,10 @@ export class S3Authenticator {
         { ArgumentName: 'Authorization', ArgumentValue: authorization ?? '' },
       );
     }
-    const signed = { method: request.method ?? 'GET', rawPath: target.rawPath, rawQuery: target.rawQuery, headers: request.headers };
+    assertNoSessionToken(request, target);
+    // Node joins a repeated header's values with ', '; signatures join them with ','.
+    const headers = hasRepeatedHeaders(request) ? request.headersDistinct : request.headers;
+    const signed = { method: request.method ?? 'GET', rawPath: target.rawPath, rawQuery: target.rawQuery, headers };
     const lookupSecret = this.lookupSecret;
     const now = new Date();
     const enforcedRegion = this.config.regionEnforced ? this.config.region : undefined;
@@ -64,6 +67,23 @@ export class S3Authenticator {
     if (target.bucket !== undefined && target.key === '') resourcePaths.push(...resourcePaths.map((p) => (p.endsWith('/') ? p.slice(0, -1) : `${p}/`)));
     return { ...signed, query: target.query, resourcePaths };
   }
+}
+
+/**
+ * A session token belongs to temporary credentials, which cairn does not issue: AWS refuses a
+ * token it cannot honour (InvalidToken) rather than ignore it, so an expired or revoked one
+ * is never taken as valid.
+ */
+function assertNoSessionToken(request: IncomingMessage, target: S3Target): void {
+  if (request.headers['x-amz-security-token'] !== undefined || target.query.has('X-Amz-Security-Token') || target.query.has('x-amz-security-token')) {
+    throw s3Error('InvalidToken');
+  }
+}
+
+function hasRepeatedHeaders(request: IncomingMessage): boolean {
+  let names = 0;
+  for (const _name in request.headers) names++;
+  return request.rawHeaders.length / 2 > names;
 }
 
 /** POST /bucket with a multipart/form-data body and no sub-resource: a browser-form upload. */
