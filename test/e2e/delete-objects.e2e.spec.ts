@@ -2,7 +2,17 @@
  * DeleteObjects (POST /bucket?delete) with every real client, and the requests it refuses:
  * no digest, a wrong digest, malformed XML, more than 1000 keys — each of which deletes nothing.
  */
-import { CreateBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsCli, boto3 } from '../helpers/cli-tools';
 import { s3ErrorOf } from '../helpers/s3-assertions';
@@ -35,6 +45,50 @@ describe('DeleteObjects', () => {
     expect(result.Deleted?.map((d) => d.Key).sort()).toEqual([...keys, 'never-existed'].sort());
     expect(result.Errors ?? []).toEqual([]);
     expect(await keysIn('sdk-batch')).toEqual(['kept']);
+  });
+
+  it('conditional deletes (If-Match, and ETag per key in DeleteObjects): a wrong ETag is 412 and a missing key 404, deleting nothing', async () => {
+    await fill('conditional', ['one', 'two', 'three', 'four']);
+    const etagOf = async (Key: string) => (await s3.send(new HeadObjectCommand({ Bucket: 'conditional', Key }))).ETag!;
+    const wrong = await s3ErrorOf(s3.send(new DeleteObjectCommand({ Bucket: 'conditional', Key: 'one', IfMatch: '"0123456789abcdef0123456789abcdef"' })));
+    expect([wrong.name, wrong.$metadata.httpStatusCode]).toEqual(['PreconditionFailed', 412]);
+    const missing = await s3ErrorOf(s3.send(new DeleteObjectCommand({ Bucket: 'conditional', Key: 'none', IfMatch: '*' })));
+    expect([missing.name, missing.$metadata.httpStatusCode]).toEqual(['NoSuchKey', 404]);
+    expect(await keysIn('conditional')).toEqual(['four', 'one', 'three', 'two']);
+    await s3.send(new DeleteObjectCommand({ Bucket: 'conditional', Key: 'one', IfMatch: await etagOf('one') }));
+    await s3.send(new DeleteObjectCommand({ Bucket: 'conditional', Key: 'two', IfMatch: '*' }));
+    expect(await keysIn('conditional')).toEqual(['four', 'three']);
+
+    const result = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: 'conditional',
+        Delete: {
+          Objects: [
+            { Key: 'three', ETag: '"0123456789abcdef0123456789abcdef"' },
+            { Key: 'four', ETag: await etagOf('four') },
+            { Key: 'gone', ETag: '*' },
+          ],
+        },
+      }),
+    );
+    expect(result.Deleted?.map((d) => d.Key)).toEqual(['four']);
+    expect(result.Errors?.map((e) => [e.Key, e.Code])).toEqual([
+      ['three', 'PreconditionFailed'],
+      ['gone', 'NoSuchKey'],
+    ]);
+    expect(await keysIn('conditional')).toEqual(['three']);
+  });
+
+  it('a conditional delete on a versioned key is decided on its current version: a delete marker on top is NoSuchKey', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'conditional-versions' }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'conditional-versions', VersioningConfiguration: { Status: 'Enabled' } }));
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'conditional-versions', Key: 'k', Body: 'v1' }));
+    const marker = await s3.send(new DeleteObjectCommand({ Bucket: 'conditional-versions', Key: 'k', IfMatch: put.ETag }));
+    expect(marker.DeleteMarker).toBe(true);
+    const again = await s3ErrorOf(s3.send(new DeleteObjectCommand({ Bucket: 'conditional-versions', Key: 'k', IfMatch: '*' })));
+    expect(again.name).toBe('NoSuchKey');
+    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: 'conditional-versions' }));
+    expect([versions.Versions?.length, versions.DeleteMarkers?.length]).toEqual([1, 1]);
   });
 
   it('quiet mode returns only errors, per key (an invalid key fails alone)', async () => {

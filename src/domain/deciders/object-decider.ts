@@ -61,15 +61,20 @@ export function decidePutObject(
  * - without, on an unversioned bucket: the null version is removed (if there is one);
  * - without, on a versioned bucket: a delete marker becomes the newest version (Enabled: with
  *   its own version id; Suspended: as the null version, replacing an existing null version).
+ *
+ * A conditional delete (If-Match: an ETag, a list of them, or `*`) is decided on the key's
+ * current version, with or without a version id, as AWS does: none (no object, or a delete
+ * marker on top) is 404 NoSuchKey, another ETag 412 PreconditionFailed.
  */
 export function decideDeleteObject(
   bucket: BucketRecord | undefined,
   current: readonly ObjectVersion[],
-  command: { bucket: string; key: string; versionId?: string; bypassGovernance?: boolean },
+  command: { bucket: string; key: string; versionId?: string; bypassGovernance?: boolean; ifMatch?: string },
   context: DecisionContext,
 ): ObjectVersionDeleted | DeleteMarkerCreated | undefined {
   assertBucketExists(bucket, command.bucket);
   assertValidObjectKey(command.key);
+  if (command.ifMatch !== undefined) assertWriteConditions({ ifMatch: command.ifMatch }, currentVersion(current), command);
   if (command.versionId === undefined && bucket.versioning !== 'Unversioned') {
     return newEvent('DeleteMarkerCreated', context, { bucket: command.bucket, key: command.key, versionId: newVersionId(bucket, context) });
   }

@@ -292,12 +292,19 @@ export class ObjectService {
   }
 
   /** DeleteObject; says what was deleted or created (x-amz-delete-marker, x-amz-version-id). */
-  async deleteObject(context: RequestContext, bucket: string, key: string, versionId?: string, options: { bypassGovernance?: boolean } = {}): Promise<DeleteResult> {
+  async deleteObject(
+    context: RequestContext,
+    bucket: string,
+    key: string,
+    versionId?: string,
+    options: { bypassGovernance?: boolean; ifMatch?: string } = {},
+  ): Promise<DeleteResult> {
     return decideOnKey(
       this.set,
       this.locks,
       { bucket, key },
-      (state, stamp) => decideDeleteObject(state.bucket, state.versions, { bucket, key, versionId, bypassGovernance: options.bypassGovernance }, decisionContext(stamp, context)),
+      (state, stamp) =>
+        decideDeleteObject(state.bucket, state.versions, { bucket, key, versionId, bypassGovernance: options.bypassGovernance, ifMatch: options.ifMatch }, decisionContext(stamp, context)),
       (appended, state) => {
         if (!appended) return { deleteMarker: false, ...(versionId !== undefined ? { versionId } : {}) };
         this.reclaimer.reclaim(releasedDataDirs(appended.writes));

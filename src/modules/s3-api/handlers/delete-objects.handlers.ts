@@ -43,13 +43,16 @@ export class DeleteObjectsHandlers {
     call.response.xml(200, renderDeleteResult(outcomes, request.quiet));
   }
 
-  private async deleteOne(call: S3Call, bucket: string, object: { key: string; versionId?: string }): Promise<DeleteOutcome> {
+  private async deleteOne(call: S3Call, bucket: string, object: { key: string; versionId?: string; etag?: string }): Promise<DeleteOutcome> {
     // AWS reports a malformed id in the document as that key's NoSuchVersion, not a deletion.
     if (object.versionId !== undefined && !isWellFormedVersionId(object.versionId)) {
       return { key: object.key, versionId: object.versionId, deleted: false, code: 'NoSuchVersion', message: S3_ERRORS.NoSuchVersion.message };
     }
     try {
-      const result = await this.objects.deleteObject(call.context, bucket, object.key, object.versionId, { bypassGovernance: bypassesGovernance(call) });
+      const result = await this.objects.deleteObject(call.context, bucket, object.key, object.versionId, {
+        bypassGovernance: bypassesGovernance(call),
+        ...(object.etag !== undefined ? { ifMatch: object.etag } : {}),
+      });
       // Literals, not spreads: up to 1000 outcomes a request, and spreads are V8's slow path.
       const deleteMarker = result.deleteMarker && result.versionId !== undefined ? { versionId: result.versionId } : undefined;
       return { key: object.key, versionId: object.versionId, deleted: true, deleteMarker };

@@ -128,8 +128,10 @@ export class ObjectHandlers {
   }
 
   async deleteObject(call: S3Call): Promise<void> {
+    const ifMatch = header(call, 'if-match');
     const result = await this.objects.deleteObject(call.context, bucketOf(call), call.target.key, requestedVersionId(call), {
       bypassGovernance: bypassesGovernance(call),
+      ...(ifMatch !== undefined ? { ifMatch } : {}),
     });
     const headers: Headers = {};
     if (result.deleteMarker) headers['x-amz-delete-marker'] = 'true';

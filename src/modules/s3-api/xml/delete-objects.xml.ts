@@ -8,7 +8,7 @@ export const MAX_DELETE_OBJECTS = 1000;
 
 export interface DeleteRequest {
   readonly quiet: boolean;
-  readonly objects: ReadonlyArray<{ readonly key: string; readonly versionId?: string }>;
+  readonly objects: ReadonlyArray<{ readonly key: string; readonly versionId?: string; readonly etag?: string }>;
 }
 
 export function parseDeleteRequest(body: Buffer): DeleteRequest {
@@ -19,7 +19,8 @@ export function parseDeleteRequest(body: Buffer): DeleteRequest {
     const key = childText(object, 'Key');
     if (key === undefined) throw s3Error('MalformedXML');
     const versionId = childText(object, 'VersionId');
-    return versionId === undefined ? { key } : { key, versionId };
+    const etag = childText(object, 'ETag'); // a conditional delete of this key (If-Match)
+    return { key, ...(versionId !== undefined ? { versionId } : {}), ...(etag !== undefined ? { etag } : {}) };
   });
   if (objects.length === 0 || objects.length > MAX_DELETE_OBJECTS) throw s3Error('MalformedXML');
   return { quiet: quiet?.trim().toLowerCase() === 'true', objects };
