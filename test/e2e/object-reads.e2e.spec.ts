@@ -143,6 +143,13 @@ describe('object reads', () => {
       expect(error.name).toBe('InvalidRange');
     });
 
+    it('a suffix range of an empty object is 200 with the empty object; a range from an offset is 416', async () => {
+      const suffix = await signedRequest(server, 'GET', `/${BUCKET}/empty`, { headers: { range: 'bytes=-1' } });
+      expect([suffix.status, suffix.headers['content-length'], suffix.headers['content-range'], suffix.body.length]).toEqual([200, '0', undefined, 0]);
+      const offset = await signedRequest(server, 'GET', `/${BUCKET}/empty`, { headers: { range: 'bytes=0-0' } });
+      expect([offset.status, offset.headers['content-range']]).toEqual([416, 'bytes */0']);
+    });
+
     it('several ranges or invalid syntax are ignored: 200 with the whole object', async () => {
       for (const range of ['bytes=0-1,5-6', 'bytes=abc', 'bytes=9-1', 'pages=1-2']) {
         const response = await get(range);

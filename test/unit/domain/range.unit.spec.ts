@@ -18,6 +18,12 @@ describe('Range header', () => {
     expect(parseRange('bytes=100-200', 100)).toBe('unsatisfiable');
     expect(parseRange('bytes=-0', 100)).toBe('unsatisfiable');
     expect(parseRange('bytes=0-', 0)).toBe('unsatisfiable');
+    expect(parseRange('bytes=0-0', 0)).toBe('unsatisfiable');
+  });
+
+  it('reads a suffix of an empty object as the whole (empty) object, as AWS does', () => {
+    expect(parseRange('bytes=-1', 0)).toBeUndefined();
+    expect(parseRange('bytes=-100', 0)).toBeUndefined();
   });
 
   it('ignores what S3 ignores: no header, syntax errors, several ranges, last < first', () => {
