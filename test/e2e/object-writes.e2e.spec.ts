@@ -21,6 +21,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -60,6 +61,32 @@ describe('object writes', () => {
       expect(answer, key).toContain('<Code>MissingContentLength</Code>');
       expect((await signedRequest(server, 'HEAD', path)).status, key).toBe(404);
     }
+  });
+
+  it('a PutObject or UploadPart over 5 GiB is 400 EntityTooLarge at once, before its body, and stores nothing', async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'too-large-part' }));
+    for (const [key, query] of [['too-large', {}], ['too-large-part', { partNumber: '1', uploadId: UploadId! }]] as const) {
+      const path = `/${BUCKET}/${key}`;
+      const headers = await signedHeaders(server, 'PUT', path, { query, headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+      const search = new URLSearchParams(query).toString();
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = http.request(
+          { host: '127.0.0.1', port: server.port, method: 'PUT', path: search ? `${path}?${search}` : path, headers: { ...headers, 'content-length': String(5 * 1024 ** 3 + 1) } },
+          (response) => {
+            let body = '';
+            response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+          },
+        );
+        request.on('error', reject);
+        request.write(Buffer.alloc(64 * 1024)); // and never the rest: the answer must not wait for it
+      });
+      expect(answer.status, key).toBe(400);
+      expect(answer.body, key).toContain('<Code>EntityTooLarge</Code>');
+      expect(answer.body, key).toContain('<MaxSizeAllowed>5368709120</MaxSizeAllowed>');
+    }
+    expect((await signedRequest(server, 'HEAD', `/${BUCKET}/too-large`)).status).toBe(404);
+    expect((await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: 'too-large-part', UploadId }))).Parts ?? []).toEqual([]);
   });
 
   describe('server-side encryption, which cairn does not do, is refused and stores nothing', () => {

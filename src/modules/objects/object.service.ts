@@ -64,6 +64,8 @@ export interface GetObjectOptions {
 
 /** Largest source CopyObject accepts (AWS: larger objects are copied with UploadPartCopy). */
 export const MAX_COPY_SOURCE_SIZE = 5 * 1024 ** 3;
+/** AWS: one PutObject carries at most 5 GiB (larger objects are multipart uploads). */
+export const MAX_PUT_OBJECT_SIZE = 5 * 1024 ** 3;
 
 export interface DeleteResult {
   /** A delete marker was created, or the version removed was one. */
@@ -125,6 +127,9 @@ export class ObjectService {
   async putObject(context: RequestContext, input: PutObjectInput): Promise<PutObjectResult> {
     const { bucket, key, payload } = input;
     assertValidObjectKey(key);
+    if (payload.size !== undefined && payload.size > MAX_PUT_OBJECT_SIZE) {
+      throw s3Error('EntityTooLarge', undefined, { ProposedSize: payload.size, MaxSizeAllowed: MAX_PUT_OBJECT_SIZE });
+    }
     // Refuse early, before reading a body that could not be stored.
     assertBucketExists(await this.set.metadataDrive().getBucket(bucket), bucket);
     this.set.assertWritable();
