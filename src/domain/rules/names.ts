@@ -37,6 +37,7 @@ export function assertValidBucketName(name: string): void {
  */
 export function assertValidObjectKey(key: string): void {
   if (key.length === 0) throw s3Error('InvalidArgument', 'Object key must not be empty.');
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw s3Error('KeyTooLongError', undefined, { Key: key.slice(0, 64) + '...' });
+  const bytes = Buffer.byteLength(key, 'utf8');
+  if (bytes > MAX_KEY_BYTES) throw s3Error('KeyTooLongError', undefined, { Size: bytes, MaxSizeAllowed: MAX_KEY_BYTES });
   if (key.includes('\u0000')) throw s3Error('InvalidArgument', 'Object key must not contain the NUL character.');
 }

@@ -9,7 +9,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { S3Error } from '../../domain/errors';
-import { DEFAULT_MAX_SKEW_MS, headerValue, type SignedRequest, type VerifiedRequest } from './sigv4';
+import { DEFAULT_MAX_SKEW_MS, errorTimestamp, headerValue, type SignedRequest, type VerifiedRequest } from './sigv4';
 
 /**
  * Query parameters that V2 signs as part of the resource: the sub-resources and the
@@ -103,7 +103,7 @@ export function verifyAuthorizationHeaderV2(req: SigV2Request, options: SigV2Opt
   if (Math.abs(options.now.getTime() - time) > maxSkewMs) {
     throw new S3Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
       RequestTime: raw,
-      ServerTime: options.now.toISOString(),
+      ServerTime: errorTimestamp(options.now),
       MaxAllowedSkewMilliseconds: maxSkewMs,
     });
   }
@@ -126,8 +126,8 @@ export function verifyPresignedV2(req: SigV2Request, options: SigV2Options): Ver
   if (secret === undefined) throw new S3Error('InvalidAccessKeyId', undefined, { AWSAccessKeyId: accessKey });
   if (options.now.getTime() > Number(expires) * 1000) {
     throw new S3Error('AccessDenied', 'Request has expired', {
-      Expires: new Date(Number(expires) * 1000).toISOString(),
-      ServerTime: options.now.toISOString(),
+      Expires: errorTimestamp(new Date(Number(expires) * 1000)),
+      ServerTime: errorTimestamp(options.now),
     });
   }
   checkSignature(req, secret, accessKey, signature, [expires]);

@@ -12,6 +12,7 @@ import {
   DEFAULT_MAX_SKEW_MS,
   UNSIGNED_PAYLOAD,
   checkSignedHeaders,
+  errorTimestamp,
   headerValue,
   parseAmzDate,
   payloadMode,
@@ -119,13 +120,13 @@ export function verifyPresignedV4(req: SignedRequest, query: ReadonlyMap<string,
   // AWS refuses a URL dated in the future (beyond the clock skew it tolerates) and one past its expiry.
   const now = options.now.getTime();
   if (params.time - now > (options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS)) {
-    throw new S3Error('AccessDenied', 'Request is not valid yet', { 'X-Amz-Date': params.amzDate, ServerTime: options.now.toISOString() });
+    throw new S3Error('AccessDenied', 'Request is not yet valid', { 'X-Amz-Date': params.amzDate, ServerTime: errorTimestamp(options.now) });
   }
   if (now > params.time + params.expiresSeconds * 1000) {
     throw new S3Error('AccessDenied', 'Request has expired', {
       'X-Amz-Expires': params.expiresSeconds,
-      Expires: new Date(params.time + params.expiresSeconds * 1000).toISOString(),
-      ServerTime: options.now.toISOString(),
+      Expires: errorTimestamp(new Date(params.time + params.expiresSeconds * 1000)),
+      ServerTime: errorTimestamp(options.now),
     });
   }
 

@@ -130,7 +130,7 @@ export function verifyAuthorizationHeader(req: SignedRequest, options: SigV4Opti
   if (Math.abs(options.now.getTime() - time) > maxSkewMs) {
     throw new S3Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
       RequestTime: rawDate,
-      ServerTime: options.now.toISOString(),
+      ServerTime: errorTimestamp(options.now),
       MaxAllowedSkewMilliseconds: maxSkewMs,
     });
   }
@@ -204,7 +204,9 @@ export function verifySignature(req: SignedRequest, claim: SignatureClaim, secre
       AWSAccessKeyId: claim.accessKey,
       StringToSign: stringToSign,
       SignatureProvided: claim.signature,
+      StringToSignBytes: spacedHex(stringToSign),
       CanonicalRequest: canonicalRequest,
+      CanonicalRequestBytes: spacedHex(canonicalRequest),
     });
   }
   return { signingKey: key, amzDate: claim.amzDate, scope, seedSignature: claim.signature };
@@ -422,6 +424,16 @@ export function checkSignedHeaders(signed: string[], headers: SignedRequest['hea
       HeadersNotSigned: unsigned.join(', '),
     });
   }
+}
+
+/** A time in S3 error documents: ISO 8601 to the second, as AWS writes it (no milliseconds). */
+export function errorTimestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Bytes as AWS lists them in SignatureDoesNotMatch (StringToSignBytes): hex pairs, space-separated. */
+function spacedHex(text: string): string {
+  return Buffer.from(text, 'utf8').toString('hex').replace(/(..)(?!$)/g, '$1 ');
 }
 
 // --- canonical request ---------------------------------------------------------

@@ -195,7 +195,9 @@ export class BodyDigests {
     const md5 = this.md5 ? this.md5.digest() : digests.shift()!;
     const workerChecksum = this.workerChecksum ? digests.shift()! : undefined;
     const payloadSha256 = this.payloadSha256 ? this.payloadSha256.digest() : digests.shift();
-    if (this.options.signedSha256 !== undefined && payloadSha256!.toString('hex') !== this.options.signedSha256) throw s3Error('XAmzContentSHA256Mismatch');
+    if (this.options.signedSha256 !== undefined && payloadSha256!.toString('hex') !== this.options.signedSha256) {
+      throw s3Error('XAmzContentSHA256Mismatch', undefined, { ClientComputedContentSHA256: this.options.signedSha256, S3ComputedContentSHA256: payloadSha256!.toString('hex') });
+    }
     if (this.declared.contentMd5 && !this.declared.contentMd5.equals(md5)) throw s3Error('BadDigest');
     const declared = this.declared.checksum;
     const algorithm = declared?.algorithm ?? this.declared.defaultChecksum;

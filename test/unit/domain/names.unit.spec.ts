@@ -30,7 +30,7 @@ describe('object keys', () => {
 
   it('refuses empty keys, keys over 1024 bytes, and NUL', () => {
     expect(() => assertValidObjectKey('')).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
-    expect(() => assertValidObjectKey('x'.repeat(1025))).toThrow(expect.objectContaining({ code: 'KeyTooLongError' }));
+    expect(() => assertValidObjectKey('x'.repeat(1025))).toThrow(expect.objectContaining({ code: 'KeyTooLongError', details: { Size: 1025, MaxSizeAllowed: 1024 } }));
     expect(() => assertValidObjectKey('a\u0000b')).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
   });
 });

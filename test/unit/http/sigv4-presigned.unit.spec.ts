@@ -55,7 +55,7 @@ describe('SigV4 presigned query', () => {
 
   it('refuses a URL dated more than 15 minutes in the future', () => {
     const error = errorOf(() => verify(EXAMPLE_QUERY, '2013-05-23T23:40:00Z'));
-    expect([error.code, error.message]).toEqual(['AccessDenied', 'Request is not valid yet']);
+    expect([error.code, error.message]).toEqual(['AccessDenied', 'Request is not yet valid']);
   });
 
   it('refuses a tampered signature, method, path or extra parameter', () => {

@@ -278,6 +278,11 @@ describe('SigV4 rejections', () => {
     expect(error.details).toMatchObject({ AWSAccessKeyId: ACCESS_KEY, SignatureProvided: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(error.details.CanonicalRequest).toContain('range:bytes=0-10');
     expect(error.details.StringToSign).toMatch(/^AWS4-HMAC-SHA256\n20260115T120000Z\n20260115\/us-east-1\/s3\/aws4_request\n[0-9a-f]{64}$/);
+    // AWS's byte listings: hex pairs separated by spaces, which decode to the same text.
+    const bytesOf = (listing: unknown) => Buffer.from(String(listing).split(' ').join(''), 'hex').toString('utf8');
+    expect(String(error.details.StringToSignBytes)).toMatch(/^41 57 53 34( [0-9a-f]{2})+$/);
+    expect(bytesOf(error.details.StringToSignBytes)).toBe(error.details.StringToSign);
+    expect(bytesOf(error.details.CanonicalRequestBytes)).toBe(error.details.CanonicalRequest);
   });
 
   it('a changed path is SignatureDoesNotMatch', async () => {
@@ -314,7 +319,7 @@ describe('SigV4 rejections', () => {
     const late = await sdkSign({ path: sdkPath('bucket', 'k'), date: new Date(NOW.getTime() - 16 * 60_000) });
     const error = errorOf(() => verifyAuthorizationHeader(late, options()));
     expect(error.code).toBe('RequestTimeTooSkewed');
-    expect(error.details).toMatchObject({ RequestTime: '20260115T114400Z', ServerTime: NOW.toISOString(), MaxAllowedSkewMilliseconds: 900000 });
+    expect(error.details).toMatchObject({ RequestTime: '20260115T114400Z', ServerTime: NOW.toISOString().replace('.000Z', 'Z'), MaxAllowedSkewMilliseconds: 900000 });
     const early = await sdkSign({ path: sdkPath('bucket', 'k'), date: new Date(NOW.getTime() + 16 * 60_000) });
     expect(codeOf(() => verifyAuthorizationHeader(early, options()))).toBe('RequestTimeTooSkewed');
     const ok = await sdkSign({ path: sdkPath('bucket', 'k'), date: new Date(NOW.getTime() - 14 * 60_000) });

@@ -72,6 +72,8 @@ describe('BodyDigests on a worker thread and on the calling thread', () => {
       expect(await codeOf(digestOf(body, { checksum: { algorithm: 'CRC32', value: checksumBase64('CRC32', other) } }, { offload }))).toBe('BadDigest');
       const wrongSha = createHash('sha256').update(other).digest('hex');
       expect(await codeOf(digestOf(body, {}, { signedSha256: wrongSha, offload }))).toBe('XAmzContentSHA256Mismatch');
+      const mismatch = await digestOf(body, {}, { signedSha256: wrongSha, offload }).catch((error: unknown) => error as S3Error);
+      expect((mismatch as S3Error).details).toEqual({ ClientComputedContentSHA256: wrongSha, S3ComputedContentSHA256: createHash('sha256').update(body).digest('hex') });
     }
   });
 
