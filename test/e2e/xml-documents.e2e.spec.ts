@@ -104,6 +104,7 @@ describe('XML document roots and namespaces', () => {
     expect(oversized).toMatch(/^HTTP\/1\.1 400 /);
     expect(oversized).toMatch(/\r\nx-amz-request-id: [0-9A-F]{16}\r\n/);
     expect(oversized).toContain('<Code>RequestHeaderSectionTooLarge</Code>');
+    expect(oversized).toContain('<MaxSizeAllowed>16384</MaxSizeAllowed>');
 
     const garbled = await exchange(Buffer.from(`GET /${BUCKET}/k HTTP/1.1\r\ncontent-length: abc\r\n\r\n`));
     expect(garbled).toMatch(/^HTTP\/1\.1 400 /);
