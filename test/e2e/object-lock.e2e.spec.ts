@@ -116,6 +116,22 @@ describe('Object Lock', () => {
     await deleteVersion('evidence', versionId);
   });
 
+  it('refuses a default retention over 100 years (AWS\'s longest) and keeps the configuration it had', async () => {
+    const before = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: BUCKET })).then(
+      (answer) => answer.ObjectLockConfiguration,
+      () => undefined,
+    );
+    for (const DefaultRetention of [{ Mode: 'COMPLIANCE' as const, Years: 101 }, { Mode: 'COMPLIANCE' as const, Days: 36_501 }, { Mode: 'COMPLIANCE' as const, Years: 300_000 }]) {
+      const error = await s3ErrorOf(s3.send(new PutObjectLockConfigurationCommand({ Bucket: BUCKET, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention } } })));
+      expect([error.name, error.$metadata.httpStatusCode], JSON.stringify(DefaultRetention)).toEqual(['InvalidArgument', 400]);
+    }
+    const after = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: BUCKET })).then(
+      (answer) => answer.ObjectLockConfiguration,
+      () => undefined,
+    );
+    expect(after).toEqual(before);
+  });
+
   it('applies the bucket default retention to new versions, multipart uploads included', async () => {
     await s3.send(
       new PutObjectLockConfigurationCommand({

@@ -60,6 +60,9 @@ export function lockForNewVersion(bucket: BucketRecord, request: LockRequest | u
   return { ...(retention ? { retention } : {}), ...(request?.legalHold ? { legalHold: true as const } : {}) };
 }
 
+const MAX_RETENTION_YEARS = 100;
+const MAX_RETENTION_DAYS = 36_500;
+
 function defaultRetentionFrom(rule: DefaultRetention | undefined, now: number): Retention | undefined {
   if (!rule) return undefined;
   const until = new Date(now);
@@ -68,7 +71,8 @@ function defaultRetentionFrom(rule: DefaultRetention | undefined, now: number): 
 }
 
 export function isUnderRetention(lock: VersionLock, now: number): boolean {
-  return lock.retention !== undefined && now < lock.retention.retainUntil;
+  // Written so that a retain-until that is not a number (NaN) protects rather than releases.
+  return lock.retention !== undefined && !(now >= lock.retention.retainUntil);
 }
 
 /** DeleteObject (or DeleteObjects) naming this version: refused while it is protected. */
@@ -108,6 +112,13 @@ export function assertValidDefaultRetention(rule: { mode?: string; days?: number
   const count = (hasDays ? rule.days : rule.years)!;
   if (!Number.isInteger(count) || count <= 0) {
     throw s3Error('InvalidArgument', 'Default retention period must be a positive integer value.', { ArgumentName: hasDays ? 'Days' : 'Years' });
+  }
+  // AWS's longest retention is 100 years. Past it a date would not even be representable, and
+  // a version whose retain-until date is not a date must never read as unprotected.
+  if (count > (hasDays ? MAX_RETENTION_DAYS : MAX_RETENTION_YEARS)) {
+    throw s3Error('InvalidArgument', `Default retention period must not exceed ${MAX_RETENTION_DAYS} days or ${MAX_RETENTION_YEARS} years.`, {
+      ArgumentName: hasDays ? 'Days' : 'Years',
+    });
   }
   return { mode: rule.mode, ...(hasDays ? { days: count } : { years: count }) };
 }

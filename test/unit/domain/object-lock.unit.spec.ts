@@ -73,6 +73,22 @@ describe('Object Lock rules', () => {
     expect(codeOf(() => assertValidDefaultRetention({ mode: 'COMPLIANCE', days: 0 }))).toBe('InvalidArgument');
   });
 
+  it('caps the default retention at 100 years, as AWS does, so a retain-until date is always a date', () => {
+    expect(assertValidDefaultRetention({ mode: 'COMPLIANCE', years: 100 })).toEqual({ mode: 'COMPLIANCE', years: 100 });
+    expect(assertValidDefaultRetention({ mode: 'COMPLIANCE', days: 36_500 })).toEqual({ mode: 'COMPLIANCE', days: 36_500 });
+    for (const tooLong of [{ years: 101 }, { years: 300_000 }, { days: 36_501 }, { days: 200_000_000 }]) {
+      expect(codeOf(() => assertValidDefaultRetention({ mode: 'COMPLIANCE', ...tooLong })), JSON.stringify(tooLong)).toBe('InvalidArgument');
+    }
+  });
+
+  it('a retain-until that is not a number protects the version instead of releasing it', () => {
+    const state = lockedBucket();
+    const versionId = putLocked(state, { retention: { mode: 'COMPLIANCE', retainUntil: NOW + DAY } });
+    const version = state.versionsOf('bkt', 'k')[0]!;
+    const broken = [{ ...version, retention: { mode: 'COMPLIANCE' as const, retainUntil: Number.NaN } }];
+    expect(codeOf(() => decideDeleteObject(state.getBucket('bkt'), broken, { bucket: 'bkt', key: 'k', versionId, bypassGovernance: true }, ctx(NOW)))).toBe('AccessDenied');
+  });
+
   it('refuses lock settings on a bucket without Object Lock, and a retention date in the past', () => {
     const state = new InMemoryProjection();
     state.apply(decideCreateBucket(undefined, { bucket: 'bkt', region: 'us-east-1' }, ctx(NOW)));
