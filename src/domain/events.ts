@@ -72,6 +72,8 @@ export interface MultipartUploadCreated extends EventEnvelope {
   readonly checksumType?: ChecksumType;
   readonly lock?: LockRequest;
   readonly storageClass: StorageClass;
+  /** x-amz-tagging given at creation: the completed object's tags (absent: none). */
+  readonly tags?: readonly Tag[];
 }
 
 /** UploadPart: a part's bytes, already durable; replaces an earlier part with the same number. */

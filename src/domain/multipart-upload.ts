@@ -3,6 +3,7 @@
  * Parts are always stored as shard files (or nothing, when empty); CompleteMultipartUpload
  * turns the chosen parts into one object version whose data lists them in order.
  */
+import type { Tag } from './rules/tagging';
 import type { ChecksumValue, ObjectData, StorageClass, SystemMetadata } from './object-version';
 import type { LockRequest } from './rules/object-lock';
 
@@ -33,6 +34,8 @@ export interface MultipartUpload {
   /** x-amz-object-lock-* given at creation: applied to the object when it is completed. */
   readonly lock?: LockRequest;
   readonly storageClass: StorageClass;
+  /** x-amz-tagging given at creation: the completed object's tags. */
+  readonly tags?: readonly Tag[];
 }
 
 export interface UploadedPart {

@@ -4,7 +4,9 @@
  * and AWS's limits.
  */
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteBucketTaggingCommand,
   DeleteObjectTaggingCommand,
   GetBucketTaggingCommand,
@@ -14,6 +16,7 @@ import {
   PutBucketTaggingCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
+  UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
@@ -184,6 +187,36 @@ describe('object and bucket tagging', () => {
       bucket: [{ Key: 'by', Value: 'boto3' }],
       after: 'NoSuchTagSet',
     });
+  });
+
+  it('tags given at CreateMultipartUpload go onto the completed object; bad ones are refused at creation', async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'multipart', Tagging: 'team=data&tier=hot' }));
+    const { ETag } = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'multipart', UploadId, PartNumber: 1, Body: 'only part' }));
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'multipart', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }));
+    expect(await tagsOf('multipart')).toEqual([
+      { Key: 'team', Value: 'data' },
+      { Key: 'tier', Value: 'hot' },
+    ]);
+    // Refused as a PutObject with the same header is.
+    for (const Tagging of ['aws:reserved=1', 'dup=1&dup=2']) {
+      const onPut = await s3ErrorOf(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'multipart-bad', Body: 'x', Tagging })));
+      const onCreate = await s3ErrorOf(s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'multipart-bad', Tagging })));
+      expect([onCreate.name, onCreate.$metadata.httpStatusCode], Tagging).toEqual([onPut.name, 400]);
+    }
+    // boto3's managed transfer (s3transfer) sends the tags on CreateMultipartUpload.
+    const result = await boto3(
+      server,
+      [
+        'from boto3.s3.transfer import TransferConfig',
+        'import io',
+        `s3.upload_fileobj(io.BytesIO(b'x' * (6 * 1024 * 1024)), '${BUCKET}', 'boto-multipart', ExtraArgs={'Tagging': 'via=s3transfer'}, Config=TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024))`,
+        `print(json.dumps(s3.get_object_tagging(Bucket='${BUCKET}', Key='boto-multipart')['TagSet']))`,
+      ].join('\n'),
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([{ Key: 'via', Value: 's3transfer' }]);
+    const { ETag: multipartEtag } = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'boto-multipart' }));
+    expect(multipartEtag).toMatch(/-2"$/);
   });
 
   it('tags survive a restart (they are in the log and the projection)', async () => {

@@ -23,7 +23,7 @@ import { newEvent, type DecisionContext } from './decision-context';
 import { assertBucketExists, currentVersion } from './object-decider';
 
 /** What CreateMultipartUpload asks for: the event's own fields. */
-export type CreateUploadCommand = Pick<MultipartUploadCreated, 'bucket' | 'key' | 'system' | 'user' | 'checksumAlgorithm' | 'checksumType' | 'lock'> & {
+export type CreateUploadCommand = Pick<MultipartUploadCreated, 'bucket' | 'key' | 'system' | 'user' | 'checksumAlgorithm' | 'checksumType' | 'lock' | 'tags'> & {
   /** x-amz-storage-class; STANDARD when absent. */
   readonly storageClass?: StorageClass;
 };
@@ -45,6 +45,7 @@ export function decideCreateUpload(
     ...(command.checksumAlgorithm ? { checksumAlgorithm: command.checksumAlgorithm, checksumType } : {}),
     ...(command.lock ? { lock: command.lock } : {}),
     storageClass: command.storageClass ?? 'STANDARD',
+    ...(command.tags && command.tags.length > 0 ? { tags: command.tags } : {}),
   });
 }
 
@@ -174,6 +175,7 @@ export function decideCompleteUpload(
       user: upload.user,
       ...(checksum ? { checksum } : {}),
       storageClass: upload.storageClass,
+      ...(upload.tags ? { tags: upload.tags } : {}),
       data: { kind: 'multipart', parts },
       ...lockForNewVersion(bucket, upload.lock, context.time),
     },

@@ -79,6 +79,7 @@ export function project(event: CairnEvent, state: ProjectionReader): ProjectionW
             ...(event.checksumType ? { checksumType: event.checksumType } : {}),
             ...(event.lock ? { lock: event.lock } : {}),
             storageClass: event.storageClass,
+            ...(event.tags ? { tags: event.tags } : {}),
           },
         },
       ];

@@ -1,3 +1,4 @@
+import { parseTaggingHeader } from '../../../domain/rules/tagging';
 import { Injectable } from '@nestjs/common';
 import { ServerConfig } from '../../../config/server-config';
 import { s3Error } from '../../../domain/errors';
@@ -37,6 +38,7 @@ export class MultipartHandlers {
     }
     const bucket = bucketOf(call);
     const key = call.target.key;
+    const tagging = header(call, 'x-amz-tagging');
     const uploadId = await this.multipart.createUpload(call.context, {
       bucket,
       key,
@@ -46,6 +48,7 @@ export class MultipartHandlers {
       ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
       ...(typeHeader ? { checksumType: typeHeader } : {}),
       lock: lockRequestFrom(headers),
+      ...(tagging !== undefined ? { tags: parseTaggingHeader(tagging) } : {}),
     });
     const response: Headers = checksumAlgorithm
       ? { 'x-amz-checksum-algorithm': checksumAlgorithm, 'x-amz-checksum-type': checksumTypeFor(checksumAlgorithm, typeHeader) }
