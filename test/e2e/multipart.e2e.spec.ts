@@ -81,6 +81,8 @@ describe('multipart uploads', () => {
     expect([first.Parts?.map((p) => p.PartNumber), first.IsTruncated, first.NextPartNumberMarker, first.MaxParts]).toEqual([[1, 2], true, '2', 2]);
     const rest = await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, MaxParts: 2, PartNumberMarker: first.NextPartNumberMarker }));
     expect([rest.Parts?.map((p) => p.PartNumber), rest.IsTruncated, rest.PartNumberMarker]).toEqual([[3], false, '2']);
+    const none = await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, MaxParts: 0 }));
+    expect([none.Parts ?? [], none.IsTruncated]).toEqual([[], false]);
     // Uploads in progress are not objects.
     expect((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'photos/' }))).KeyCount).toBe(0);
 

@@ -148,7 +148,8 @@ export class MultipartService {
     const after = (await this.set.metadataDrive().partsOf(uploadId)).filter((part) => part.partNumber > options.partNumberMarker);
     const maxParts = Math.min(options.maxParts, MAX_LIST_PARTS);
     const parts = after.slice(0, maxParts);
-    const isTruncated = after.length > maxParts;
+    // max-parts=0 is an empty page, not a truncated one (as max-keys=0 in a listing).
+    const isTruncated = maxParts > 0 && after.length > maxParts;
     return { upload, parts, isTruncated, ...(isTruncated ? { nextPartNumberMarker: parts[parts.length - 1].partNumber } : {}) };
   }
 
