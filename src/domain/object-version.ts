@@ -32,8 +32,12 @@ export type ObjectData =
   | { readonly kind: 'inline'; readonly layout: ShardLayout }
   | { readonly kind: 'files'; readonly layout: ShardLayout; readonly dataDir: string }
   | { readonly kind: 'empty' }
-  /** A completed multipart upload: its parts in order, each with its own shards. */
-  | { readonly kind: 'multipart'; readonly parts: readonly ObjectPart[] };
+  /**
+   * A completed multipart upload: its parts in order, each with its own shards, and the
+   * upload's id (absent in versions logged before it was kept), by which a retried
+   * CompleteMultipartUpload is answered.
+   */
+  | { readonly kind: 'multipart'; readonly parts: readonly ObjectPart[]; readonly uploadId?: string };
 
 export interface ChecksumValue {
   readonly algorithm: 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';

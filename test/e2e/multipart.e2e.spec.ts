@@ -170,6 +170,23 @@ describe('multipart uploads', () => {
     expect((await bytesOf((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body)).equals(small)).toBe(true);
   });
 
+  it('answers a retried completion (its first answer lost) with the same result, while the object it made is there', async () => {
+    const key = 'retried';
+    const uploadId = await create(key);
+    const { ETag } = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: 1, Body: 'all of it' }));
+    const complete = () => s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }));
+    const first = await complete();
+    const again = await complete();
+    expect([again.ETag, again.Key]).toEqual([first.ETag, key]);
+    expect(first.ETag).toMatch(/-1"$/);
+    // Overwritten, the upload's object is gone: a late retry is NoSuchUpload again.
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'newer' }));
+    expect((await s3ErrorOf(complete())).name).toBe('NoSuchUpload');
+    // An upload that never completed is NoSuchUpload as before.
+    const never = s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: '0123456789abcdef0123456789abcdef', MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }));
+    expect((await s3ErrorOf(never)).name).toBe('NoSuchUpload');
+  });
+
   it('refuses parts of unknown uploads and out-of-range part numbers', async () => {
     const unknown = await s3ErrorOf(
       s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'k', UploadId: 'ffffffffffffffffffffffffffffffff', PartNumber: 1, Body: randomBytes(10) })),

@@ -176,7 +176,7 @@ export function decideCompleteUpload(
       ...(checksum ? { checksum } : {}),
       storageClass: upload.storageClass,
       ...(upload.tags ? { tags: upload.tags } : {}),
-      data: { kind: 'multipart', parts },
+      data: { kind: 'multipart', parts, uploadId: command.uploadId },
       ...lockForNewVersion(bucket, upload.lock, context.time),
     },
   });

@@ -17,9 +17,9 @@ import {
   type CreateUploadCommand,
 } from '../../domain/deciders/multipart-decider';
 import { assertBucketExists } from '../../domain/deciders/object-decider';
-import { s3Error } from '../../domain/errors';
+import { isS3Error, s3Error } from '../../domain/errors';
 import { MAX_PART_SIZE, type MultipartUpload, type ObjectPart, type UploadedPart } from '../../domain/multipart-upload';
-import { DEFAULT_CHECKSUM_ALGORITHM, type ChecksumValue } from '../../domain/object-version';
+import { DEFAULT_CHECKSUM_ALGORITHM, type ChecksumValue, type ObjectVersion } from '../../domain/object-version';
 import { decisionState, releasedDataDirs, uploadDecisionState } from '../../domain/projections/projection';
 import { assertValidObjectKey } from '../../domain/rules/names';
 import { MAX_LIST_UPLOADS, type UploadListPage, type UploadListParams } from '../../domain/rules/upload-listing';
@@ -122,17 +122,31 @@ export class MultipartService {
     },
   ): Promise<{ etag: string; versionId: string; checksum?: ChecksumValue }> {
     const { bucket, key, uploadId } = command;
-    const appended = await this.withUpload(bucket, key, uploadId, async (state, upload, parts) => {
-      const bucketRecord = state.getBucket(bucket);
-      const current = state.versionsOf(bucket, key);
-      return this.set.appendEvent(
-        (stamp) => decideCompleteUpload(bucketRecord, upload, parts, { ...command, checksumOfParts }, decisionContext(stamp, context), current),
-        { state },
-      );
-    });
+    const answer = (version: Omit<ObjectVersion, 'eventId'>) => ({ etag: version.etag, versionId: version.versionId, ...(version.checksum ? { checksum: version.checksum } : {}) });
+    let appended;
+    try {
+      appended = await this.withUpload(bucket, key, uploadId, async (state, upload, parts) => {
+        const bucketRecord = state.getBucket(bucket);
+        const current = state.versionsOf(bucket, key);
+        return this.set.appendEvent(
+          (stamp) => decideCompleteUpload(bucketRecord, upload, parts, { ...command, checksumOfParts }, decisionContext(stamp, context), current),
+          { state },
+        );
+      });
+    } catch (error) {
+      // A retry of a completion that succeeded (its answer was lost) gets that answer again,
+      // as AWS gives it, while the version the upload became is still there.
+      const completed = isS3Error(error) && error.code === 'NoSuchUpload' ? await this.versionCompletedBy(bucket, key, uploadId) : undefined;
+      if (completed) return answer(completed);
+      throw error;
+    }
     this.reclaimer.reclaim(releasedDataDirs(appended!.writes));
-    const version = appended!.event.version;
-    return { etag: version.etag, versionId: version.versionId, ...(version.checksum ? { checksum: version.checksum } : {}) };
+    return answer(appended!.event.version);
+  }
+
+  private async versionCompletedBy(bucket: string, key: string, uploadId: string): Promise<ObjectVersion | undefined> {
+    const versions = await this.set.metadataDrive().versionsOf(bucket, key);
+    return versions.find((version) => version.data.kind === 'multipart' && version.data.uploadId === uploadId);
   }
 
   async abortUpload(context: RequestContext, command: { bucket: string; key: string; uploadId: string }): Promise<void> {
