@@ -26,6 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
 import { minioClient, sdkClient } from '../helpers/s3-clients';
 import { CairnServer } from '../helpers/server';
+import { checksumBase64 } from '../../src/infra/http/checksums';
 
 const MiB = 1024 * 1024;
 
@@ -167,14 +168,26 @@ describe('the default checksum of uploads that carry none', () => {
     expect(stored.bytes.equals(whole)).toBe(true);
   });
 
-  it('still refuses a part without a checksum when the upload was created with an algorithm, even CRC64NVME', async () => {
+  it('a part sent without a checksum: a FULL_OBJECT upload computes its own algorithm\'s, a COMPOSITE one refuses it', async () => {
+    const composite = await plain.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'needs-crc32', ChecksumAlgorithm: 'CRC32' }));
+    const error = await s3ErrorOf(plain.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'needs-crc32', UploadId: composite.UploadId, PartNumber: 1, Body: randomBytes(100) })));
+    expect([error.name, error.message]).toEqual(['InvalidRequest', 'The upload was created using a CRC32 checksum. The part must include a CRC32 checksum.']);
+    expect((await plain.send(new ListPartsCommand({ Bucket: BUCKET, Key: 'needs-crc32', UploadId: composite.UploadId }))).Parts ?? []).toEqual([]);
+
     for (const algorithm of ['CRC32', 'CRC64NVME'] as const) {
-      const key = `multipart-needs-${algorithm}`;
+      const key = `full-object-${algorithm}`;
       const { UploadId } = await plain.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key, ChecksumAlgorithm: algorithm, ChecksumType: 'FULL_OBJECT' }));
-      const error = await s3ErrorOf(plain.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: 1, Body: randomBytes(100) })));
-      expect([error.name, error.message]).toEqual(['InvalidRequest', `The upload was created using a ${algorithm} checksum. The part must include a ${algorithm} checksum.`]);
-      const listed = await plain.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId }));
-      expect(listed.Parts ?? []).toEqual([]);
+      const parts = [randomBytes(5 * MiB), randomBytes(321)];
+      const completed = [];
+      for (const [i, Body] of parts.entries()) {
+        const uploaded = await plain.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: i + 1, Body }));
+        expect(uploaded[`Checksum${algorithm}`], `${algorithm} part ${i + 1}`).toBe(checksumBase64(algorithm, Body));
+        completed.push({ PartNumber: i + 1, ETag: uploaded.ETag });
+      }
+      const done = await plain.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId, MultipartUpload: { Parts: completed } }));
+      const whole = Buffer.concat(parts);
+      expect([done[`Checksum${algorithm}`], done.ChecksumType]).toEqual([checksumBase64(algorithm, whole), 'FULL_OBJECT']);
+      expect((await storedChecksum(key)).bytes.equals(whole)).toBe(true);
     }
   });
 });

@@ -334,6 +334,29 @@ describe('multipart uploads', () => {
     );
   });
 
+  it('completes a COMPOSITE upload only with every part\'s checksum named, a checksum type that is the upload\'s, and the whole checksum with or without its -N', async () => {
+    const key = 'composite-rules';
+    const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key, ChecksumAlgorithm: 'CRC32' }));
+    const bodies = [randomBytes(5 * MiB), randomBytes(99)];
+    const uploaded = [];
+    for (const [i, Body] of bodies.entries()) {
+      const { ETag, ChecksumCRC32 } = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: created.UploadId, PartNumber: i + 1, Body, ChecksumAlgorithm: 'CRC32' }));
+      uploaded.push({ PartNumber: i + 1, ETag, ChecksumCRC32 });
+    }
+    const complete = (Parts: typeof uploaded, extra: Record<string, string> = {}) =>
+      s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: created.UploadId, MultipartUpload: { Parts }, ...extra }));
+    const withoutChecksums = await s3ErrorOf(complete(uploaded.map(({ PartNumber, ETag }) => ({ PartNumber, ETag }))));
+    expect([withoutChecksums.name, withoutChecksums.message]).toEqual([
+      'InvalidRequest',
+      'The upload was created using a crc32 checksum. The complete request must include the checksum for each part. It was missing for part 1 in the request.',
+    ]);
+    expect((await s3ErrorOf(complete(uploaded, { ChecksumType: 'FULL_OBJECT' }))).name).toBe('BadDigest');
+    // The whole object's COMPOSITE checksum: the CRC32 of the parts' CRC32s.
+    const composite = checksumBase64('CRC32', Buffer.concat(uploaded.map((part) => Buffer.from(part.ChecksumCRC32!, 'base64'))));
+    const done = await complete(uploaded, { ChecksumType: 'COMPOSITE', ChecksumCRC32: composite });
+    expect([done.ChecksumCRC32, done.ChecksumType]).toEqual([`${composite}-2`, 'COMPOSITE']);
+  });
+
   it('copies parts from existing objects (UploadPartCopy, whole and ranged) and checks the copy-source conditions', async () => {
     const source = randomBytes(6 * MiB + 11);
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'copy-src', Body: source }));

@@ -98,8 +98,8 @@ describe('projection rebuild', () => {
         const etags: string[] = [];
         for (let part = 1; part <= 3; part++) {
           const size = part < 3 ? 5 * 1024 * 1024 : 1000 + u;
-          if (part === 2) await multipart.uploadPart(who, { bucket, key, uploadId, partNumber: part, payload: bufferPayload(randomBytes(10)) });
-          etags.push((await multipart.uploadPart(who, { bucket, key, uploadId, partNumber: part, payload: bufferPayload(randomBytes(size)) })).etag);
+          if (part === 2) await multipart.uploadPart(who, { bucket, key, uploadId, partNumber: part, payloadFor: () => bufferPayload(randomBytes(10)) });
+          etags.push((await multipart.uploadPart(who, { bucket, key, uploadId, partNumber: part, payloadFor: () => bufferPayload(randomBytes(size)) })).etag);
         }
         if (u === 0) await multipart.completeUpload(who, { bucket, key, uploadId, parts: etags.map((etag, i) => ({ partNumber: i + 1, etag })) });
         if (u === 1) await multipart.abortUpload(who, { bucket, key, uploadId });

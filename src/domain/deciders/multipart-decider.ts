@@ -14,7 +14,7 @@ import {
   type ObjectPart,
   type UploadedPart,
 } from '../multipart-upload';
-import { NULL_VERSION_ID, type ChecksumValue, type ObjectVersion, type StorageClass } from '../object-version';
+import { isComposite, NULL_VERSION_ID, type ChecksumValue, type ObjectVersion, type StorageClass } from '../object-version';
 import { multipartEtag } from '../rules/multipart-etag';
 import { lockForNewVersion } from '../rules/object-lock';
 import { assertWriteConditions, type WriteConditions } from '../rules/preconditions';
@@ -122,6 +122,8 @@ export function decideCompleteUpload(
     checksumOfParts?: (upload: MultipartUpload, parts: readonly ObjectPart[]) => ChecksumValue | undefined;
     /** A checksum of the whole object the client sent with the request: it must match. */
     expectedChecksum?: ChecksumValue;
+    /** x-amz-checksum-type sent with the request: it must be the upload's. */
+    expectedChecksumType?: ChecksumType;
     /** If-None-Match / If-Match: decided on the key's committed versions, as a PutObject's are. */
     conditions?: WriteConditions;
   },
@@ -133,6 +135,11 @@ export function decideCompleteUpload(
   assertUploadExists(upload, command.uploadId);
   if (command.conditions) assertWriteConditions(command.conditions, currentVersion(current), command);
   if (command.parts.length === 0) throw s3Error('MalformedXML', 'You must specify at least one part.');
+  if (command.expectedChecksumType !== undefined && command.expectedChecksumType !== checksumTypeOfUpload(upload)) {
+    throw s3Error('BadDigest', `The checksum type ${command.expectedChecksumType} does not match the upload's, ${checksumTypeOfUpload(upload)}.`);
+  }
+  // A COMPOSITE checksum is of the parts' checksums: the client names each one, as AWS requires.
+  const composite = upload.checksumAlgorithm !== undefined && checksumTypeOfUpload(upload) === 'COMPOSITE';
   const byNumber = new Map(uploaded.map((part) => [part.partNumber, part]));
   const parts: ObjectPart[] = [];
   let previousNumber = 0;
@@ -142,6 +149,13 @@ export function decideCompleteUpload(
     const part = byNumber.get(requested.partNumber);
     if (!part || unquote(requested.etag) !== part.etag) {
       throw s3Error('InvalidPart', undefined, { UploadId: command.uploadId, PartNumber: requested.partNumber, ETag: requested.etag });
+    }
+    if (composite && !requested.checksum) {
+      const algorithm = upload.checksumAlgorithm!.toLowerCase();
+      throw s3Error(
+        'InvalidRequest',
+        `The upload was created using a ${algorithm} checksum. The complete request must include the checksum for each part. It was missing for part ${requested.partNumber} in the request.`,
+      );
     }
     if (requested.checksum && (requested.checksum.algorithm !== part.checksum?.algorithm || requested.checksum.value !== part.checksum.value)) {
       throw s3Error('InvalidPart', `The ${requested.checksum.algorithm} checksum of part ${requested.partNumber} does not match the uploaded part.`, {
@@ -159,7 +173,9 @@ export function decideCompleteUpload(
 
   const checksum = command.checksumOfParts?.(upload, parts);
   const expected = command.expectedChecksum;
-  if (expected && (expected.algorithm !== checksum?.algorithm || expected.value !== checksum.value)) {
+  // A COMPOSITE value may be sent with or without its `-<parts>` suffix.
+  const matches = (value: string) => value === checksum?.value || (checksum !== undefined && isComposite(checksum) && value === checksum.value.replace(/-\d+$/, ''));
+  if (expected && (expected.algorithm !== checksum?.algorithm || !matches(expected.value))) {
     throw s3Error('BadDigest', `The ${expected.algorithm.toLowerCase()} you specified for the whole object did not match the calculated checksum.`);
   }
   return newEvent('MultipartUploadCompleted', context, {
@@ -194,4 +210,14 @@ export function decideAbortUpload(
 function unquote(etag: string): string {
   const trimmed = etag.trim();
   return trimmed.startsWith('"') && trimmed.endsWith('"') && trimmed.length >= 2 ? trimmed.slice(1, -1) : trimmed;
+}
+
+/**
+ * The checksum type an upload's object gets: its algorithm's (COMPOSITE for uploads logged
+ * before types were kept); FULL_OBJECT for one created without an algorithm, whose object
+ * gets the default full-object checksum.
+ */
+function checksumTypeOfUpload(upload: MultipartUpload): ChecksumType {
+  if (!upload.checksumAlgorithm) return 'FULL_OBJECT';
+  return upload.checksumType ?? 'COMPOSITE';
 }

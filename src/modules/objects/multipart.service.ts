@@ -18,7 +18,7 @@ import {
 } from '../../domain/deciders/multipart-decider';
 import { assertBucketExists } from '../../domain/deciders/object-decider';
 import { isS3Error, s3Error } from '../../domain/errors';
-import { MAX_PART_SIZE, type MultipartUpload, type ObjectPart, type UploadedPart } from '../../domain/multipart-upload';
+import { MAX_PART_SIZE, type ChecksumAlgorithm, type ChecksumType, type MultipartUpload, type ObjectPart, type UploadedPart } from '../../domain/multipart-upload';
 import { DEFAULT_CHECKSUM_ALGORITHM, type ChecksumValue, type ObjectVersion } from '../../domain/object-version';
 import { decisionState, releasedDataDirs, uploadDecisionState } from '../../domain/projections/projection';
 import { assertValidObjectKey } from '../../domain/rules/names';
@@ -63,25 +63,26 @@ export class MultipartService {
     return appended!.event.id;
   }
 
+  /**
+   * @param command.payloadFor the part's bytes, given the checksum to compute when the request
+   *   carries none (partDefaultChecksum)
+   */
   async uploadPart(
     context: RequestContext,
-    command: { bucket: string; key: string; uploadId: string; partNumber: number; payload: ObjectPayload },
+    command: { bucket: string; key: string; uploadId: string; partNumber: number; payloadFor: (defaultChecksum: ChecksumAlgorithm | undefined) => ObjectPayload },
   ): Promise<{ etag: string; lastModified: number; checksum?: ChecksumValue }> {
-    const { bucket, key, uploadId, partNumber, payload } = command;
+    const { bucket, key, uploadId, partNumber } = command;
     assertValidPartNumber(partNumber);
     // Refuse early, before reading a body that could not be stored.
     const upload = await this.findUpload(bucket, key, uploadId);
     assertUploadExists(upload, uploadId);
+    const payload = command.payloadFor(partDefaultChecksum(upload));
     if (payload.size > MAX_PART_SIZE) throw s3Error('EntityTooLarge', undefined, { ProposedSize: payload.size, MaxSizeAllowed: MAX_PART_SIZE });
     this.set.assertWritable();
 
     const staged = await stageFiles(this.set, this.set.shardLayoutFor(bucket, key), payload);
     try {
-      const digests = await payload.finish();
-      const { md5Hex } = digests;
-      // The default checksum stands in only where the upload asked for none: a part of an
-      // upload created with an algorithm must carry that checksum itself.
-      const checksum = digests.checksumDefaulted && upload.checksumAlgorithm ? undefined : digests.checksum;
+      const { md5Hex, checksum } = await payload.finish();
       const part = { partNumber, size: payload.size, etag: md5Hex, ...(checksum ? { checksum } : {}), data: staged.data as UploadedPart['data'] };
       const appended = await this.withUpload(bucket, key, uploadId, (state, upload) =>
         this.set.appendEvent((stamp) => decideUploadPart(upload, { bucket, key, uploadId, part }, decisionContext(stamp, context)), { state }),
@@ -105,8 +106,15 @@ export class MultipartService {
     assertUploadExists(upload, command.uploadId);
     const read = await this.objects.copyPartSource(command.source, command.sourceConditions, command.range);
     const size = read.range ? read.range.end - read.range.start + 1 : read.version.size;
+    // The copy's bytes go through the server: the part always gets the upload's checksum.
     const payload = rangeCopyPayload(size, (sink) => read.pipe(sink), upload.checksumAlgorithm ?? DEFAULT_CHECKSUM_ALGORITHM);
-    const part = await this.uploadPart(context, { bucket: command.bucket, key: command.key, uploadId: command.uploadId, partNumber: command.partNumber, payload });
+    const part = await this.uploadPart(context, {
+      bucket: command.bucket,
+      key: command.key,
+      uploadId: command.uploadId,
+      partNumber: command.partNumber,
+      payloadFor: () => payload,
+    });
     return { ...part, sourceVersionId: read.version.versionId };
   }
 
@@ -118,6 +126,7 @@ export class MultipartService {
       uploadId: string;
       parts: readonly CompletedPartRequest[];
       expectedChecksum?: ChecksumValue;
+      expectedChecksumType?: ChecksumType;
       conditions?: WriteConditions;
     },
   ): Promise<{ etag: string; versionId: string; checksum?: ChecksumValue }> {
@@ -215,6 +224,17 @@ function checksumOfParts(upload: MultipartUpload, parts: readonly ObjectPart[]):
   }
   const digests = parts.map((part) => Buffer.from(part.checksum?.value ?? '', 'base64'));
   return { algorithm, value: `${checksumBase64(algorithm, Buffer.concat(digests))}-${parts.length}` };
+}
+
+/**
+ * The checksum a part gets when its request carries none: the default for an upload created
+ * without an algorithm, the upload's own for a FULL_OBJECT one (the object's CRC is combined
+ * from its parts', and AWS does not require clients to send them); none for a COMPOSITE one,
+ * whose parts must each come with the checksum the client will name at completion.
+ */
+function partDefaultChecksum(upload: MultipartUpload): ChecksumAlgorithm | undefined {
+  if (!upload.checksumAlgorithm) return DEFAULT_CHECKSUM_ALGORITHM;
+  return upload.checksumType === 'FULL_OBJECT' ? upload.checksumAlgorithm : undefined;
 }
 
 /**

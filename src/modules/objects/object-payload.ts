@@ -13,10 +13,9 @@ export interface ObjectPayload {
   /**
    * Called once every chunk has been consumed: checks every digest the request carried
    * (x-amz-content-sha256, Content-MD5, x-amz-checksum-*, trailing checksums) and returns
-   * the MD5 for the ETag and the checksum to store (`checksumDefaulted` when the request
-   * declared none and it is the default one). Throws BadDigest & co. on mismatch.
+   * the MD5 for the ETag and the checksum to store. Throws BadDigest & co. on mismatch.
    */
-  finish(): Promise<{ md5Hex: string; checksum?: ChecksumValue; checksumDefaulted?: true }>;
+  finish(): Promise<{ md5Hex: string; checksum?: ChecksumValue }>;
   /** The whole body in memory, for sources that can give it more cheaply than chunk by chunk. */
   readAll?(): Promise<Buffer>;
 }

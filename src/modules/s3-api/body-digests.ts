@@ -111,8 +111,6 @@ export function declaredChecksum(entries: Iterable<readonly [string, string]>, a
 export interface VerifiedDigests {
   readonly md5Hex: string;
   readonly checksum?: ChecksumValue;
-  /** The checksum is the default one, computed because the request declared none. */
-  readonly checksumDefaulted?: true;
 }
 
 /**
@@ -206,7 +204,6 @@ export class BodyDigests {
     if (declared?.value !== undefined && computed !== declared.value) {
       throw s3Error('BadDigest', `The ${declared.algorithm} you specified did not match the calculated checksum.`);
     }
-    const checksum = { algorithm, value: computed };
-    return declared ? { md5Hex: md5.toString('hex'), checksum } : { md5Hex: md5.toString('hex'), checksum, checksumDefaulted: true };
+    return { md5Hex: md5.toString('hex'), checksum: { algorithm, value: computed } };
   }
 }

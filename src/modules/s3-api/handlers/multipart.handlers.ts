@@ -1,9 +1,10 @@
+import type { ChecksumType } from '../../../domain/multipart-upload';
 import { parseTaggingHeader } from '../../../domain/rules/tagging';
 import { Injectable } from '@nestjs/common';
 import { ServerConfig } from '../../../config/server-config';
 import { s3Error } from '../../../domain/errors';
 import { checksumTypeFor } from '../../../domain/deciders/multipart-decider';
-import { DEFAULT_CHECKSUM_ALGORITHM, NULL_VERSION_ID, type ChecksumValue } from '../../../domain/object-version';
+import { NULL_VERSION_ID, type ChecksumValue } from '../../../domain/object-version';
 import { MAX_LIST_UPLOADS } from '../../../domain/rules/upload-listing';
 import { checksumHeaderName, parseChecksumAlgorithm } from '../../../infra/http/checksums';
 import { MAX_LIST_PARTS, MultipartService } from '../../objects/multipart.service';
@@ -32,10 +33,7 @@ export class MultipartHandlers {
   async createMultipartUpload(call: S3Call): Promise<void> {
     const headers = call.request.headers;
     const checksumAlgorithm = requestedChecksumAlgorithm(header(call, 'x-amz-checksum-algorithm'));
-    const typeHeader = header(call, 'x-amz-checksum-type')?.toUpperCase();
-    if (typeHeader !== undefined && typeHeader !== 'COMPOSITE' && typeHeader !== 'FULL_OBJECT') {
-      throw s3Error('InvalidRequest', 'Value for x-amz-checksum-type header is invalid.');
-    }
+    const typeHeader = checksumTypeHeader(call);
     const bucket = bucketOf(call);
     const key = call.target.key;
     const tagging = header(call, 'x-amz-tagging');
@@ -60,9 +58,7 @@ export class MultipartHandlers {
     const result = await this.multipart.uploadPart(call.context, {
       ...uploadOf(call),
       partNumber: partNumberOf(call),
-      // A part of an upload created without a checksum algorithm gets the default one, so
-      // that the object's full-object checksum can be combined from its parts' (AWS does so).
-      payload: payloadOf(call, { lengthRequired: true, defaultChecksum: DEFAULT_CHECKSUM_ALGORITHM }),
+      payloadFor: (defaultChecksum) => payloadOf(call, { lengthRequired: true, defaultChecksum }),
     });
     const response: Headers = { etag: `"${result.etag}"` };
     if (result.checksum) response[checksumHeaderName(result.checksum.algorithm)] = result.checksum.value;
@@ -89,12 +85,14 @@ export class MultipartHandlers {
     // Its x-amz-checksum-* header is the whole object's checksum, not the document's.
     const parts = parseCompleteMultipartUpload(await readSmallBody(call, MAX_DOCUMENT_BYTES, { checksumHeaders: false }));
     const expectedChecksum = wholeObjectChecksum(call);
+    const expectedChecksumType = checksumTypeHeader(call);
     const result = await this.multipart.completeUpload(call.context, {
       bucket,
       key,
       uploadId: uploadIdOf(call),
       parts,
       ...(expectedChecksum ? { expectedChecksum } : {}),
+      ...(expectedChecksumType ? { expectedChecksumType } : {}),
       ...(conditions ? { conditions } : {}),
     });
     const response: Headers = {};
@@ -163,4 +161,11 @@ function partNumberOf(call: S3Call): number {
     throw s3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: value });
   }
   return Number(value);
+}
+
+/** x-amz-checksum-type (CreateMultipartUpload, CompleteMultipartUpload): COMPOSITE or FULL_OBJECT. */
+function checksumTypeHeader(call: S3Call): ChecksumType | undefined {
+  const value = header(call, 'x-amz-checksum-type')?.toUpperCase();
+  if (value !== undefined && value !== 'COMPOSITE' && value !== 'FULL_OBJECT') throw s3Error('InvalidRequest', 'Value for x-amz-checksum-type header is invalid.');
+  return value;
 }
