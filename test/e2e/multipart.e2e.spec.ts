@@ -338,7 +338,7 @@ describe('multipart uploads', () => {
     const key = 'composite-rules';
     const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key, ChecksumAlgorithm: 'CRC32' }));
     const bodies = [randomBytes(5 * MiB), randomBytes(99)];
-    const uploaded = [];
+    const uploaded: Array<{ PartNumber: number; ETag?: string; ChecksumCRC32?: string }> = [];
     for (const [i, Body] of bodies.entries()) {
       const { ETag, ChecksumCRC32 } = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: created.UploadId, PartNumber: i + 1, Body, ChecksumAlgorithm: 'CRC32' }));
       uploaded.push({ PartNumber: i + 1, ETag, ChecksumCRC32 });

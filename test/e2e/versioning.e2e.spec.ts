@@ -179,6 +179,23 @@ describe('versioning', () => {
     expect((await s3ErrorOf(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'src', VersionId: v1 })))).name).toBe('NoSuchVersion');
   });
 
+  it('a copy source naming a delete marker by id is 400 InvalidRequest; naming the current version copies it onto itself', async () => {
+    const current = (await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'marked', Body: 'kept bytes' }))).VersionId!;
+    const marker = (await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'marked' }))).VersionId!;
+    const error = await s3ErrorOf(s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'from-marker', CopySource: `${BUCKET}/marked?versionId=${marker}` })));
+    expect([error.name, error.$metadata.httpStatusCode]).toEqual(['InvalidRequest', 400]);
+    expect(error.message).toBe('The source of a copy request may not specifically refer to a delete marker by version id.');
+    expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'from-marker' })))).name).toBe('NotFound');
+
+    const self = (await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'self', Body: 'self bytes' }))).VersionId!;
+    const copied = await s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'self', CopySource: `${BUCKET}/self?versionId=${self}` }));
+    expect([copied.CopySourceVersionId, copied.VersionId === self]).toEqual([self, false]);
+    expect(await text('self')).toBe('self bytes');
+    // Without a version id it is still a copy onto itself that changes nothing.
+    expect((await s3ErrorOf(s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'self', CopySource: `${BUCKET}/self` })))).name).toBe('InvalidRequest');
+    expect(current).toMatch(/^[0-9a-f]{32}$/);
+  });
+
   it('refuses a malformed or empty version id with InvalidArgument and deletes nothing; a well-formed unknown one is NoSuchVersion, or a no-op delete', async () => {
     const v1 = (await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'kept', Body: 'still here' }))).VersionId!;
     for (const versionId of ['bogus', v1.toUpperCase(), `${v1}0`, '']) {

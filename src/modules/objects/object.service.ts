@@ -8,7 +8,7 @@ import { Injectable } from '@nestjs/common';
 import type { BucketRecord } from '../../domain/bucket';
 import { decisionContext, type RequestContext } from '../../domain/deciders/decision-context';
 import { assertBucketExists, currentVersion, decideDeleteObject, decidePutObject, type PutObjectCommand } from '../../domain/deciders/object-decider';
-import { S3Error, s3Error } from '../../domain/errors';
+import { isS3Error, S3Error, s3Error } from '../../domain/errors';
 import type { ChecksumValue, ObjectVersion, StorageClass, SystemMetadata } from '../../domain/object-version';
 import { NULL_VERSION_ID } from '../../domain/object-version';
 import { decisionState, releasedDataDirs } from '../../domain/projections/projection';
@@ -219,7 +219,7 @@ export class ObjectService {
     assertValidObjectKey(input.key);
     const read = await this.copySource(source, input.sourceConditions);
     const changesNothing = input.metadataDirective === 'COPY' && input.storageClass === read.version.storageClass;
-    if (changesNothing && (await this.isCurrentVersionOf(input, source, read.version))) {
+    if (changesNothing && this.isSelfCopy(input, source)) {
       throw s3Error(
         'InvalidRequest',
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -261,7 +261,13 @@ export class ObjectService {
 
   /** A copy's source version, its x-amz-copy-source-if-* conditions checked (failed or "not modified": 412). */
   private async copySource(source: CopyObjectInput['source'], conditions: Preconditions): Promise<ObjectRead> {
-    const read = await this.getObject(source.bucket, source.key, { versionId: source.versionId });
+    const read = await this.getObject(source.bucket, source.key, { versionId: source.versionId }).catch((error: unknown) => {
+      // A GET of a delete marker by id is 405; as a copy source it is a bad request (AWS).
+      if (isS3Error(error) && error.code === 'MethodNotAllowed') {
+        throw s3Error('InvalidRequest', 'The source of a copy request may not specifically refer to a delete marker by version id.');
+      }
+      throw error;
+    });
     const outcome = evaluatePreconditions(conditions, read.version);
     if (outcome.result !== 'proceed') {
       throw s3Error('PreconditionFailed', undefined, { Condition: `x-amz-copy-source-${outcome.header.toLowerCase()}` });
@@ -277,11 +283,12 @@ export class ObjectService {
     return { bucket: bucketRecord, version: await this.findVersion(bucket, key, versionId) };
   }
 
-  /** True when `version` of `source` is what a plain GET of the destination returns (copying an older version back is a restore). */
-  private async isCurrentVersionOf(destination: { bucket: string; key: string }, source: CopyObjectInput['source'], version: ObjectVersion): Promise<boolean> {
-    if (source.bucket !== destination.bucket || source.key !== destination.key) return false;
-    if (source.versionId === undefined) return true;
-    return (await this.set.metadataDrive().latestVersion(source.bucket, source.key))?.versionId === version.versionId;
+  /**
+   * True when the copy names the destination itself, without a version id. A source that names
+   * a version, even the current one, is a copy of that version (a restore), which AWS allows.
+   */
+  private isSelfCopy(destination: { bucket: string; key: string }, source: CopyObjectInput['source']): boolean {
+    return source.bucket === destination.bucket && source.key === destination.key && source.versionId === undefined;
   }
 
   private rangeOf(version: ObjectVersion, options: GetObjectOptions): ByteRange | undefined {
