@@ -6,7 +6,9 @@
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   DeleteBucketTaggingCommand,
   DeleteObjectTaggingCommand,
   GetBucketTaggingCommand,
@@ -14,6 +16,7 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   PutBucketTaggingCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
   UploadPartCommand,
@@ -217,6 +220,27 @@ describe('object and bucket tagging', () => {
     expect(JSON.parse(result.stdout)).toEqual([{ Key: 'via', Value: 's3transfer' }]);
     const { ETag: multipartEtag } = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'boto-multipart' }));
     expect(multipartEtag).toMatch(/-2"$/);
+  });
+
+  it('a delete marker has no tags: Get/Put/DeleteObjectTagging on it are 405 MethodNotAllowed, named or latest', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'tagged-versions' }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: 'tagged-versions', VersioningConfiguration: { Status: 'Enabled' } }));
+    const kept = (await s3.send(new PutObjectCommand({ Bucket: 'tagged-versions', Key: 'k', Body: 'x', Tagging: 'keep=me' }))).VersionId;
+    const marker = (await s3.send(new DeleteObjectCommand({ Bucket: 'tagged-versions', Key: 'k' }))).VersionId;
+    const TagSet = [{ Key: 'a', Value: 'b' }];
+    for (const VersionId of [undefined, marker]) {
+      const target = { Bucket: 'tagged-versions', Key: 'k', VersionId };
+      for (const request of [
+        () => s3.send(new GetObjectTaggingCommand(target)),
+        () => s3.send(new PutObjectTaggingCommand({ ...target, Tagging: { TagSet } })),
+        () => s3.send(new DeleteObjectTaggingCommand(target)),
+      ]) {
+        const error = await s3ErrorOf(request());
+        expect([error.name, error.$metadata.httpStatusCode], String(VersionId)).toEqual(['MethodNotAllowed', 405]);
+      }
+    }
+    // The version under the marker keeps its tags.
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: 'tagged-versions', Key: 'k', VersionId: kept }))).TagSet).toEqual([{ Key: 'keep', Value: 'me' }]);
   });
 
   it('tags survive a restart (they are in the log and the projection)', async () => {

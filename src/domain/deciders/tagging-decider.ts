@@ -3,7 +3,7 @@
  * committed state the decision is taken on, and become one event.
  */
 import type { BucketRecord } from '../bucket';
-import { s3Error } from '../errors';
+import { S3Error, s3Error } from '../errors';
 import type { BucketTaggingDeleted, BucketTaggingPut, ObjectTaggingDeleted, ObjectTaggingPut } from '../events';
 import { NULL_VERSION_ID, type ObjectVersion } from '../object-version';
 import { assertValidObjectKey } from '../rules/names';
@@ -11,10 +11,19 @@ import { assertValidTagSet, type Tag } from '../rules/tagging';
 import { newEvent, type DecisionContext } from './decision-context';
 import { assertBucketExists } from './object-decider';
 
-/** The version a sub-resource request on an object is about: the latest, or the one named. */
-export function targetVersion(current: readonly ObjectVersion[], command: { bucket: string; key: string; versionId?: string }): ObjectVersion {
+/**
+ * The version a tagging request on an object is about: the latest, or the one named. A delete
+ * marker has no tags to read or change: 405 MethodNotAllowed, as AWS answers, named or latest.
+ */
+export function targetVersion(current: readonly ObjectVersion[], command: { bucket: string; key: string; versionId?: string }, method: 'GET' | 'PUT' | 'DELETE'): ObjectVersion {
   const { bucket, key, versionId } = command;
   const version = versionId === undefined ? current[0] : current.find((v) => v.versionId === versionId);
+  if (version?.deleteMarker) {
+    throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: method, ResourceType: 'DeleteMarker' }, {
+      'x-amz-delete-marker': 'true',
+      'x-amz-version-id': version.versionId,
+    });
+  }
   if (version) return version;
   if (versionId === undefined || versionId === NULL_VERSION_ID) throw s3Error('NoSuchKey', undefined, { Key: key, BucketName: bucket });
   throw s3Error('NoSuchVersion', undefined, { Key: key, VersionId: versionId });
@@ -34,7 +43,7 @@ export function decidePutObjectTagging(
 ): ObjectTaggingPut {
   assertBucketExists(bucket, command.bucket);
   assertValidObjectKey(command.key);
-  const version = targetVersion(current, command);
+  const version = targetVersion(current, command, 'PUT');
   assertValidTagSet(command.tags, 'object');
   return newEvent('ObjectTaggingPut', context, { bucket: command.bucket, key: command.key, versionId: version.versionId, tags: command.tags });
 }
@@ -48,7 +57,7 @@ export function decideDeleteObjectTagging(
 ): ObjectTaggingDeleted | undefined {
   assertBucketExists(bucket, command.bucket);
   assertValidObjectKey(command.key);
-  const version = targetVersion(current, command);
+  const version = targetVersion(current, command, 'DELETE');
   if (!version.tags) return undefined;
   return newEvent('ObjectTaggingDeleted', context, { bucket: command.bucket, key: command.key, versionId: version.versionId });
 }

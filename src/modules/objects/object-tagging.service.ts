@@ -39,26 +39,27 @@ export class ObjectTaggingService {
     const drive = this.set.metadataDrive();
     const bucket = await drive.getBucket(target.bucket);
     assertBucketExists(bucket, target.bucket);
-    const version = targetVersion(await drive.versionsOf(target.bucket, target.key), target);
+    const version = targetVersion(await drive.versionsOf(target.bucket, target.key), target, 'GET');
     return { bucket, versionId: version.versionId, tags: version.tags ?? [] };
   }
 
   /** Resolves with the version id the tags were put on. */
   putObjectTagging(context: RequestContext, target: ObjectTarget, tags: readonly Tag[]): Promise<TaggedVersion> {
-    return this.decide(target, (bucket, current, stamp) => decidePutObjectTagging(bucket, current, { ...target, tags }, decisionContext(stamp, context)));
+    return this.decide(target, 'PUT', (bucket, current, stamp) => decidePutObjectTagging(bucket, current, { ...target, tags }, decisionContext(stamp, context)));
   }
 
   deleteObjectTagging(context: RequestContext, target: ObjectTarget): Promise<TaggedVersion> {
-    return this.decide(target, (bucket, current, stamp) => decideDeleteObjectTagging(bucket, current, target, decisionContext(stamp, context)));
+    return this.decide(target, 'DELETE', (bucket, current, stamp) => decideDeleteObjectTagging(bucket, current, target, decisionContext(stamp, context)));
   }
 
   private decide(
     target: ObjectTarget,
+    method: 'PUT' | 'DELETE',
     decide: (bucket: BucketRecord | undefined, current: readonly ObjectVersion[], stamp: Pick<DecisionContext, 'id' | 'time'>) => CairnEvent | undefined,
   ): Promise<TaggedVersion> {
     return decideOnKey(this.set, this.locks, target, (state, stamp) => decide(state.bucket, state.versions, stamp), async (_appended, state) => {
       assertBucketExists(state.bucket, target.bucket);
-      const version = targetVersion(await this.set.metadataDrive().versionsOf(target.bucket, target.key), target);
+      const version = targetVersion(await this.set.metadataDrive().versionsOf(target.bucket, target.key), target, method);
       return { bucket: state.bucket, versionId: version.versionId, tags: version.tags ?? [] };
     });
   }
