@@ -18,6 +18,7 @@ import {
   GetObjectLockConfigurationCommand,
   GetObjectRetentionCommand,
   HeadObjectCommand,
+  ListPartsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
@@ -31,7 +32,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3ErrorOf } from '../helpers/s3-assertions';
 import { sdkClient } from '../helpers/s3-clients';
 import { ACCESS_KEY, CairnServer, SECRET_KEY } from '../helpers/server';
-import { signedFetch } from '../helpers/signed-fetch';
+import { md5Base64, signedFetch } from '../helpers/signed-fetch';
 
 const DAY = 24 * 3600 * 1000;
 const inDays = (days: number) => new Date(Date.now() + days * DAY);
@@ -204,6 +205,27 @@ describe('Object Lock', () => {
     });
     expect([noDigest.status, noDigest.body.includes('<Code>InvalidRequest</Code>')]).toEqual([400, true]);
     expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'no-digest' })))).$metadata.httpStatusCode).toBe(404);
+  });
+
+  it('under a default retention, a PUT or a part without Content-MD5 or a checksum is refused, as AWS refuses it; with one it is stored', async () => {
+    const bucket = 'defaulted-archive';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+    await s3.send(
+      new PutObjectLockConfigurationCommand({ Bucket: bucket, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } } } }),
+    );
+    const plainPut = await signedFetch(server, { method: 'PUT', path: `/${bucket}/plain`, body: 'bytes' });
+    expect([plainPut.status, plainPut.body]).toEqual([400, expect.stringContaining('required for Put Object requests with Object Lock parameters')]);
+    expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'plain' })))).$metadata.httpStatusCode).toBe(404);
+    const withMd5 = await signedFetch(server, { method: 'PUT', path: `/${bucket}/with-md5`, headers: { 'content-md5': md5Base64('bytes') }, body: 'bytes' });
+    expect(withMd5.status, withMd5.body).toBe(200);
+
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'parts' }));
+    const plainPart = await signedFetch(server, { method: 'PUT', path: `/${bucket}/parts`, query: { partNumber: '1', uploadId: UploadId! }, body: 'part' });
+    expect([plainPart.status, plainPart.body]).toEqual([400, expect.stringContaining('required for Put Part requests with Object Lock parameters')]);
+    expect((await s3.send(new ListPartsCommand({ Bucket: bucket, Key: 'parts', UploadId }))).Parts ?? []).toEqual([]);
+    const { ETag } = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: 'parts', UploadId, PartNumber: 1, Body: 'part' })); // the SDK sends a CRC32
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: 'parts', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'parts' }))).ObjectLockMode).toBe('GOVERNANCE');
   });
 
   it('works the same from boto3 (retention on put, delete refused, bypass for governance)', () => {

@@ -70,6 +70,22 @@ function defaultRetentionFrom(rule: DefaultRetention | undefined, now: number): 
   return { mode: rule.mode, retainUntil: until.getTime() + (rule.days ?? 0) * DAY_MS };
 }
 
+/**
+ * AWS wants an integrity digest (Content-MD5 or an x-amz-checksum-*) sent with bytes Object
+ * Lock will protect, so that what is locked is what the client sent: a write naming lock
+ * settings, or one into a bucket with a default retention.
+ * @param digestSent undefined where the request has no body of its own (a copy)
+ */
+export function assertLockedWriteDigest(
+  bucket: { readonly objectLock?: ObjectLockConfiguration },
+  lock: LockRequest | undefined,
+  digestSent: boolean | undefined,
+  operation: 'Put Object' | 'Put Part',
+): void {
+  if (digestSent !== false || (!lock && !bucket.objectLock?.defaultRetention)) return;
+  throw s3Error('InvalidRequest', `Content-MD5 OR x-amz-checksum- HTTP header is required for ${operation} requests with Object Lock parameters`);
+}
+
 export function isUnderRetention(lock: VersionLock, now: number): boolean {
   // Written so that a retain-until that is not a number (NaN) protects rather than releases.
   return lock.retention !== undefined && !(now >= lock.retention.retainUntil);

@@ -25,6 +25,7 @@ import { assertValidObjectKey } from '../../domain/rules/names';
 import { MAX_LIST_UPLOADS, type UploadListPage, type UploadListParams } from '../../domain/rules/upload-listing';
 import { checksumBase64 } from '../../infra/http/checksums';
 import { combineCrcs, isCrcAlgorithm } from '../../infra/http/crc-combine';
+import { assertLockedWriteDigest } from '../../domain/rules/object-lock';
 import { NamespaceLocks } from '../../infra/locks/namespace-locks';
 import { ErasureSet } from '../../infra/storage/erasure-set';
 import type { ObjectPayload } from './object-payload';
@@ -66,16 +67,26 @@ export class MultipartService {
   /**
    * @param command.payloadFor the part's bytes, given the checksum to compute when the request
    *   carries none (partDefaultChecksum)
+   * @param command.digestSent the request sent Content-MD5 or an x-amz-checksum-* (undefined:
+   *   a copied part, with no body of its own)
    */
   async uploadPart(
     context: RequestContext,
-    command: { bucket: string; key: string; uploadId: string; partNumber: number; payloadFor: (defaultChecksum: ChecksumAlgorithm | undefined) => ObjectPayload },
+    command: {
+      bucket: string;
+      key: string;
+      uploadId: string;
+      partNumber: number;
+      payloadFor: (defaultChecksum: ChecksumAlgorithm | undefined) => ObjectPayload;
+      digestSent?: boolean;
+    },
   ): Promise<{ etag: string; lastModified: number; checksum?: ChecksumValue }> {
     const { bucket, key, uploadId, partNumber } = command;
     assertValidPartNumber(partNumber);
     // Refuse early, before reading a body that could not be stored.
     const upload = await this.findUpload(bucket, key, uploadId);
     assertUploadExists(upload, uploadId);
+    assertLockedWriteDigest((await this.set.metadataDrive().getBucket(bucket))!, upload.lock, command.digestSent, 'Put Part');
     const payload = command.payloadFor(partDefaultChecksum(upload));
     if (payload.size > MAX_PART_SIZE) throw s3Error('EntityTooLarge', undefined, { ProposedSize: payload.size, MaxSizeAllowed: MAX_PART_SIZE });
     this.set.assertWritable();

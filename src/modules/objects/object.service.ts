@@ -18,7 +18,7 @@ import { assertValidObjectKey } from '../../domain/rules/names';
 import { partRange } from '../../domain/rules/object-parts';
 import { assertWriteConditions, evaluatePreconditions, type Preconditions, type WriteConditions } from '../../domain/rules/preconditions';
 import { parseRange, type ByteRange } from '../../domain/rules/range';
-import type { LockRequest } from '../../domain/rules/object-lock';
+import { assertLockedWriteDigest, type LockRequest } from '../../domain/rules/object-lock';
 import type { Tag } from '../../domain/rules/tagging';
 import { NamespaceLocks } from '../../infra/locks/namespace-locks';
 import { ErasureSet } from '../../infra/storage/erasure-set';
@@ -44,6 +44,8 @@ export interface PutObjectInput {
   readonly tags?: readonly Tag[];
   /** x-amz-object-lock-* (Object Lock buckets only; their default retention applies otherwise). */
   readonly lock?: LockRequest;
+  /** The request sent Content-MD5 or an x-amz-checksum-* (undefined: a copy, with no body of its own). */
+  readonly digestSent?: boolean;
 }
 
 export interface PutObjectResult {
@@ -131,7 +133,9 @@ export class ObjectService {
       throw s3Error('EntityTooLarge', undefined, { ProposedSize: payload.size, MaxSizeAllowed: MAX_PUT_OBJECT_SIZE });
     }
     // Refuse early, before reading a body that could not be stored.
-    assertBucketExists(await this.set.metadataDrive().getBucket(bucket), bucket);
+    const bucketRecord = await this.set.metadataDrive().getBucket(bucket);
+    assertBucketExists(bucketRecord, bucket);
+    assertLockedWriteDigest(bucketRecord, input.lock, input.digestSent, 'Put Object');
     this.set.assertWritable();
     let existedAtArrival: boolean | undefined;
     if (input.conditions) {

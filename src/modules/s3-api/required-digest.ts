@@ -8,11 +8,15 @@ import { isChecksumValueName } from './body-digests';
 import type { S3Call } from './s3-call';
 
 export function assertBodyDigestSent(call: S3Call): void {
-  const headers = call.request.headers;
-  if (headers['content-md5'] !== undefined) return;
-  if (Object.keys(headers).some(isChecksumValueName)) return;
-  const trailer = headers['x-amz-trailer'];
-  if (typeof trailer === 'string' && trailer.toLowerCase().startsWith('x-amz-checksum-')) return;
   // AWS's answer (MinIO says MissingContentMD5 instead).
-  throw s3Error('InvalidRequest', 'Missing required header for this request: Content-MD5');
+  if (!bodyDigestSent(call)) throw s3Error('InvalidRequest', 'Missing required header for this request: Content-MD5');
+}
+
+/** Whether the request's body comes with Content-MD5 or an x-amz-checksum-* header or trailer. */
+export function bodyDigestSent(call: S3Call): boolean {
+  const headers = call.request.headers;
+  if (headers['content-md5'] !== undefined) return true;
+  for (const name in headers) if (isChecksumValueName(name)) return true;
+  const trailer = headers['x-amz-trailer'];
+  return typeof trailer === 'string' && trailer.toLowerCase().startsWith('x-amz-checksum-');
 }

@@ -22,6 +22,7 @@ import { parseCopySource } from '../copy-source';
 import { wantsUrlEncoding } from '../encoding-type';
 import { parseCount, parseLimit } from '../list-limits';
 import { lockRequestFrom } from '../xml/object-lock.xml';
+import { bodyDigestSent } from '../required-digest';
 
 @Injectable()
 export class MultipartHandlers {
@@ -59,6 +60,7 @@ export class MultipartHandlers {
       ...uploadOf(call),
       partNumber: partNumberOf(call),
       payloadFor: (defaultChecksum) => payloadOf(call, { lengthRequired: true, defaultChecksum }),
+      digestSent: bodyDigestSent(call),
     });
     const response: Headers = { etag: `"${result.etag}"` };
     if (result.checksum) response[checksumHeaderName(result.checksum.algorithm)] = result.checksum.value;

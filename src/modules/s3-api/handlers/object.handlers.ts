@@ -15,9 +15,8 @@ import { bucketOf, header, requestedVersionId, type S3Call } from '../s3-call';
 import { ClientGone, type Headers } from '../s3-response';
 import { renderCopyObjectResult } from '../xml/copy-object.xml';
 import { lockHeaders, lockRequestFrom } from '../xml/object-lock.xml';
-import { assertBodyDigestSent } from '../required-digest';
+import { bodyDigestSent } from '../required-digest';
 import { bypassesGovernance } from '../bypass-governance';
-import type { LockRequest } from '../../../domain/rules/object-lock';
 import { OBJECT_ATTRIBUTES, renderObjectAttributes, type ObjectAttribute } from '../xml/object-attributes.xml';
 import { parseCount, parseLimit } from '../list-limits';
 import { MAX_LIST_PARTS } from '../../objects/multipart.service';
@@ -32,7 +31,7 @@ export class ObjectHandlers {
     const conditions = readWriteConditions(call);
     assertAcceptableCannedAclOnWrite(header(call, 'x-amz-acl'));
     const tagging = header(call, 'x-amz-tagging');
-    const lock = objectLockRequest(call);
+    const lock = lockRequestFrom(headers);
     const result = await this.objects.putObject(call.context, {
       bucket: bucketOf(call),
       key: call.target.key,
@@ -43,6 +42,7 @@ export class ObjectHandlers {
       ...(conditions ? { conditions } : {}),
       tags: tagging === undefined ? undefined : parseTaggingHeader(tagging),
       ...(lock ? { lock } : {}),
+      digestSent: bodyDigestSent(call),
     });
     const response: Headers = { etag: `"${result.etag}"`, 'x-amz-version-id': versionIdHeader(result) };
     if (result.checksum) {
@@ -184,21 +184,6 @@ export class ObjectHandlers {
   }
 }
 
-/**
- * x-amz-object-lock-* on PutObject. AWS requires an integrity digest with them (Content-MD5 or,
- * from current SDKs, an x-amz-checksum-*), so that the protected bytes are the ones sent.
- */
-function objectLockRequest(call: S3Call): LockRequest | undefined {
-  const lock = lockRequestFrom(call.request.headers);
-  if (lock) {
-    try {
-      assertBodyDigestSent(call);
-    } catch {
-      throw s3Error('InvalidRequest', 'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters');
-    }
-  }
-  return lock;
-}
 
 /** The x-amz-version-id of a write's answer: none for the null version (headers left undefined are not sent). */
 function versionIdHeader(result: PutObjectResult): string | undefined {
