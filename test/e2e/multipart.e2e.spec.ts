@@ -355,6 +355,10 @@ describe('multipart uploads', () => {
     const composite = checksumBase64('CRC32', Buffer.concat(uploaded.map((part) => Buffer.from(part.ChecksumCRC32!, 'base64'))));
     const done = await complete(uploaded, { ChecksumType: 'COMPOSITE', ChecksumCRC32: composite });
     expect([done.ChecksumCRC32, done.ChecksumType]).toEqual([`${composite}-2`, 'COMPOSITE']);
+    const other = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'listed-type', ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' }));
+    const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: 'listed-type' }));
+    expect(listed.Uploads?.map((u) => [u.ChecksumAlgorithm, u.ChecksumType])).toEqual([['CRC32', 'FULL_OBJECT']]);
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'listed-type', UploadId: other.UploadId }));
   });
 
   it('copies parts from existing objects (UploadPartCopy, whole and ranged) and checks the copy-source conditions', async () => {
@@ -371,6 +375,8 @@ describe('multipart uploads', () => {
     for (const CopySourceRange of ['bytes=0-99999999', 'bytes=10-5', 'bytes=-10']) {
       const error = await s3ErrorOf(s3.send(new UploadPartCopyCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: 3, CopySource: `${BUCKET}/copy-src`, CopySourceRange })));
       expect(error.name, CopySourceRange).toBe('InvalidArgument');
+      // A range that is not bytes=first-last is told apart from one outside the source.
+      expect(error.message.startsWith(CopySourceRange === 'bytes=-10' ? 'The x-amz-copy-source-range value must be of the form' : 'Range specified is not valid'), CopySourceRange).toBe(true);
     }
     const stale = await s3ErrorOf(
       s3.send(new UploadPartCopyCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId, PartNumber: 3, CopySource: `${BUCKET}/copy-src`, CopySourceIfMatch: '"0000"' })),

@@ -153,7 +153,7 @@ describe('CopyObject', () => {
     it('accepts x-amz-tagging-directive and answers CopyObjectResult with the source checksum (the SDK put a CRC32)', async () => {
       const response = await signedRequest(server, 'PUT', '/dst/tagged', { headers: { 'x-amz-copy-source': '/src/inline.bin', 'x-amz-tagging-directive': 'REPLACE' } });
       expect(response.status).toBe(200);
-      expect(response.body.toString()).toMatch(/<CopyObjectResult xmlns="http:\/\/s3.amazonaws.com\/doc\/2006-03-01\/"><ETag>&quot;[0-9a-f]{32}&quot;<\/ETag><LastModified>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z<\/LastModified><ChecksumCRC32>[A-Za-z0-9+/=]+<\/ChecksumCRC32><\/CopyObjectResult>$/);
+      expect(response.body.toString()).toMatch(/<CopyObjectResult xmlns="http:\/\/s3.amazonaws.com\/doc\/2006-03-01\/"><ETag>&quot;[0-9a-f]{32}&quot;<\/ETag><LastModified>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z<\/LastModified><ChecksumCRC32>[A-Za-z0-9+/=]+<\/ChecksumCRC32><ChecksumType>FULL_OBJECT<\/ChecksumType><\/CopyObjectResult>$/);
     });
 
     it('copies a multipart object with a COMPOSITE checksum (lib-storage\'s default), giving the copy a full-object one; x-amz-checksum-algorithm picks another', async () => {

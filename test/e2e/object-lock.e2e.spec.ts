@@ -72,7 +72,7 @@ describe('Object Lock', () => {
 
     for (const bypass of [false, true]) {
       const refused = await s3ErrorOf(deleteVersion('ledger', versionId, bypass));
-      expect([refused.name, refused.$metadata.httpStatusCode], `bypass ${bypass}`).toEqual(['AccessDenied', 403]);
+      expect([refused.name, refused.$metadata.httpStatusCode, refused.message], `bypass ${bypass}`).toEqual(['AccessDenied', 403, 'Access Denied because object protected by object lock.']);
     }
     const shorter = await s3ErrorOf(
       s3.send(new PutObjectRetentionCommand({ Bucket: BUCKET, Key: 'ledger', VersionId: versionId, BypassGovernanceRetention: true, Retention: { Mode: 'COMPLIANCE', RetainUntilDate: inDays(1) } })),

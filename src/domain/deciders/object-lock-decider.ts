@@ -27,7 +27,14 @@ export function decidePutObjectLockConfiguration(
 }
 
 /** The version a retention or legal-hold request is about: the named one, or the current one. */
-export function lockTarget(bucket: BucketRecord | undefined, name: string, versions: readonly ObjectVersion[], key: string, versionId: string | undefined): ObjectVersion {
+export function lockTarget(
+  bucket: BucketRecord | undefined,
+  name: string,
+  versions: readonly ObjectVersion[],
+  key: string,
+  versionId: string | undefined,
+  method: 'GET' | 'PUT' = 'PUT',
+): ObjectVersion {
   assertBucketExists(bucket, name);
   assertObjectLockEnabled(bucket);
   const version = versionId === undefined ? versions[0] : versions.find((v) => v.versionId === versionId);
@@ -35,7 +42,7 @@ export function lockTarget(bucket: BucketRecord | undefined, name: string, versi
     if (versionId === undefined || versionId === NULL_VERSION_ID) throw s3Error('NoSuchKey', undefined, { Key: key, BucketName: name });
     throw s3Error('NoSuchVersion', undefined, { Key: key, VersionId: versionId });
   }
-  if (version.deleteMarker) throw s3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: 'PUT', ResourceType: 'DeleteMarker' });
+  if (version.deleteMarker) throw s3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: method, ResourceType: 'DeleteMarker' });
   return version;
 }
 

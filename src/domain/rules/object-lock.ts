@@ -86,6 +86,9 @@ export function assertLockedWriteDigest(
   throw s3Error('InvalidRequest', `Content-MD5 OR x-amz-checksum- HTTP header is required for ${operation} requests with Object Lock parameters`);
 }
 
+/** AWS's words for a delete that Object Lock refuses (legal hold or retention alike). */
+const OBJECT_LOCKED = 'Access Denied because object protected by object lock.';
+
 export function isUnderRetention(lock: VersionLock, now: number): boolean {
   // Written so that a retain-until that is not a number (NaN) protects rather than releases.
   return lock.retention !== undefined && !(now >= lock.retention.retainUntil);
@@ -93,10 +96,10 @@ export function isUnderRetention(lock: VersionLock, now: number): boolean {
 
 /** DeleteObject (or DeleteObjects) naming this version: refused while it is protected. */
 export function assertVersionDeletable(lock: VersionLock, options: { bypassGovernance: boolean }, now: number): void {
-  if (lock.legalHold) throw s3Error('AccessDenied', 'Object is WORM protected and cannot be overwritten (legal hold).');
+  if (lock.legalHold) throw s3Error('AccessDenied', OBJECT_LOCKED);
   if (!isUnderRetention(lock, now)) return;
   if (lock.retention!.mode === 'GOVERNANCE' && options.bypassGovernance) return;
-  throw s3Error('AccessDenied', 'Object is WORM protected and cannot be overwritten.');
+  throw s3Error('AccessDenied', OBJECT_LOCKED);
 }
 
 /**

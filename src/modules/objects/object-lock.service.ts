@@ -47,7 +47,7 @@ export class ObjectLockService {
     assertValidObjectKey(target.key);
     const drive = this.set.metadataDrive();
     const bucket = await drive.getBucket(target.bucket);
-    return lockTarget(bucket, target.bucket, await drive.versionsOf(target.bucket, target.key), target.key, target.versionId);
+    return lockTarget(bucket, target.bucket, await drive.versionsOf(target.bucket, target.key), target.key, target.versionId, 'GET');
   }
 
   private async decide(

@@ -256,8 +256,16 @@ export class ObjectService {
     if (rangeHeader === undefined) return whole;
     const match = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader.trim());
     const size = whole.version.size;
-    if (!match || Number(match[1]) > Number(match[2]) || Number(match[2]) >= size) {
-      throw s3Error('InvalidArgument', `Range specified is not valid for source object of size: ${size}`, { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: rangeHeader });
+    const argument = { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: rangeHeader };
+    if (!match) {
+      throw s3Error(
+        'InvalidArgument',
+        'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy',
+        argument,
+      );
+    }
+    if (Number(match[1]) > Number(match[2]) || Number(match[2]) >= size) {
+      throw s3Error('InvalidArgument', `Range specified is not valid for source object of size: ${size}`, argument);
     }
     const range = { start: Number(match[1]), end: Number(match[2]) };
     return { ...whole, range, pipe: (sink) => this.read(source.bucket, source.key, whole.version, range, sink) };

@@ -87,6 +87,6 @@ function renderUpload(upload: MultipartUpload, encode: (value: string) => string
   return (
     `<Upload>${tag('Key', encode(upload.key))}${tag('UploadId', upload.uploadId)}${renderInitiator(owner)}${renderOwner(owner)}` +
     `${tag('StorageClass', upload.storageClass)}${tag('Initiated', xmlTimestamp(upload.initiated))}` +
-    `${upload.checksumAlgorithm ? tag('ChecksumAlgorithm', upload.checksumAlgorithm) : ''}</Upload>`
+    `${upload.checksumAlgorithm ? tag('ChecksumAlgorithm', upload.checksumAlgorithm) + tag('ChecksumType', upload.checksumType ?? 'COMPOSITE') : ''}</Upload>`
   );
 }
