@@ -90,8 +90,17 @@ export function assertLockedWriteDigest(
 const OBJECT_LOCKED = 'Access Denied because object protected by object lock.';
 
 export function isUnderRetention(lock: VersionLock, now: number): boolean {
-  // Written so that a retain-until that is not a number (NaN) protects rather than releases.
-  return lock.retention !== undefined && !(now >= lock.retention.retainUntil);
+  return lock.retention !== undefined && retentionActive(lock.retention, now);
+}
+
+/**
+ * A retention protects until its date. One whose date is not a finite number (NaN in memory,
+ * null once the log's JSON is read back: written before default retentions were capped at 100
+ * years) protects for good rather than releasing the version.
+ */
+function retentionActive(retention: Retention, now: number): boolean {
+  const until: unknown = retention.retainUntil;
+  return typeof until !== 'number' || !Number.isFinite(until) || now < until;
 }
 
 /** DeleteObject (or DeleteObjects) naming this version: refused while it is protected. */
@@ -113,7 +122,7 @@ export function assertRetentionChange(
   now: number,
 ): void {
   if (next && next.retainUntil <= now) throw s3Error('InvalidArgument', 'The retain until date must be in the future!');
-  if (!current || current.retainUntil <= now) return;
+  if (!current || !retentionActive(current, now)) return;
   const extends_ = next !== undefined && next.mode === current.mode && next.retainUntil >= current.retainUntil;
   if (extends_) return;
   if (current.mode === 'GOVERNANCE' && options.bypassGovernance) return;
