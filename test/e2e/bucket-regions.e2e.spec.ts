@@ -66,5 +66,8 @@ describe('bucket regions', () => {
     await create(usEast1, 'twice-us');
     await create(usEast1, 'twice-us');
     expect(await bucketNames(usEast1)).toEqual(['twice-us']);
+    // Asking again with Object Lock, which the bucket lacks, is no repeat: refused.
+    const withLock = await s3ErrorOf(usEast1.send(new CreateBucketCommand({ Bucket: 'twice-us', ObjectLockEnabledForBucket: true })));
+    expect(withLock.name).toBe('BucketAlreadyOwnedByYou');
   });
 });

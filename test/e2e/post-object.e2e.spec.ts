@@ -3,7 +3,7 @@
  * presignedPostPolicy, boto3 generate_presigned_post with SigV4 and SigV2), posted as real
  * multipart/form-data with fetch; every policy violation is refused and stores nothing.
  */
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, PutObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Crc64NvmeJs } from '@aws-sdk/checksums/crc';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -325,6 +325,25 @@ describe('POST Object (browser-form uploads)', () => {
       const valueOnly = await postForm(checksumForm('sum/value-only'), body, 'f', { key: 'sum/value-only', 'x-amz-checksum-crc32c': checksumBase64('CRC32C', body) });
       expect(valueOnly.status, await valueOnly.clone().text()).toBe(204);
       expect(await headChecksums('sum/value-only')).toEqual({ CRC32C: checksumBase64('CRC32C', body) });
+    });
+
+    it('into a bucket with a default retention, a form must carry Content-MD5 or a checksum, as a PutObject must', async () => {
+      const bucket = 'locked-forms';
+      await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+      await s3.send(
+        new PutObjectLockConfigurationCommand({ Bucket: bucket, ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } } } }),
+      );
+      const form = (key: string) => ({
+        ...signedForm(server, [{ bucket }, ['eq', '$key', key], ['starts-with', '$content-md5', '']]),
+        url: `${server.endpoint}/${bucket}`,
+      });
+      const body = randomBytes(500);
+      const bare = await postForm(form('bare'), body, 'f', { key: 'bare' });
+      expect([bare.status, await errorCode(bare)]).toEqual([400, 'InvalidRequest']);
+      expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'bare' })))).$metadata.httpStatusCode).toBe(404);
+      const withMd5 = await postForm(form('with-md5'), body, 'f', { key: 'with-md5', 'Content-MD5': md5Base64(body) });
+      expect(withMd5.status, await withMd5.clone().text()).toBe(204);
+      expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'with-md5' }))).ObjectLockMode).toBe('GOVERNANCE');
     });
 
     it('gives a form without checksum fields the default CRC64NVME, as a PutObject', async () => {

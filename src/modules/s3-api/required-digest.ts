@@ -17,6 +17,7 @@ export function bodyDigestSent(call: S3Call): boolean {
   const headers = call.request.headers;
   if (headers['content-md5'] !== undefined) return true;
   for (const name in headers) if (isChecksumValueName(name)) return true;
+  // A trailer counts only where the payload mode has trailers (where one is read and checked).
   const trailer = headers['x-amz-trailer'];
-  return typeof trailer === 'string' && trailer.toLowerCase().startsWith('x-amz-checksum-');
+  return 'trailer' in call.auth.payload && typeof trailer === 'string' && trailer.toLowerCase().startsWith('x-amz-checksum-');
 }

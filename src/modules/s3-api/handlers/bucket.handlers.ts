@@ -39,6 +39,9 @@ export class BucketHandlers {
     } catch (error) {
       const alreadyMine = isS3Error(error) && error.code === 'BucketAlreadyOwnedByYou';
       if (!alreadyMine || !recreatingOwnBucketSucceeds(this.config.region)) throw error;
+      // Asking for Object Lock on a bucket without it is no repeat of its creation: a 200 would
+      // tell the client its objects will be protected when they will not.
+      if (objectLock === 'true' && !(await this.buckets.getBucket(bucket)).objectLock) throw error;
     }
     call.response.send(200, { location: `/${bucket}` });
   }

@@ -65,7 +65,15 @@ export class PostObjectHandlers {
     const storageClass = storageClassFrom({ 'x-amz-storage-class': fields.get('x-amz-storage-class') });
     const result = await this.objects.putObject(
       { actor: accessKey, requestId: call.context.requestId },
-      { bucket, key, payload: await formFilePayload(form.file, range, digests), system: systemMetadataFrom(metadata), user: userMetadataFrom(metadata), storageClass },
+      {
+        bucket,
+        key,
+        payload: await formFilePayload(form.file, range, digests),
+        system: systemMetadataFrom(metadata),
+        user: userMetadataFrom(metadata),
+        storageClass,
+        digestSent: contentMd5 !== undefined || checksum?.value !== undefined,
+      },
     );
     this.respond(call, fields, key, result);
   }
