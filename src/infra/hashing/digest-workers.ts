@@ -30,9 +30,30 @@ const STAGING_BYTES = 1024 * 1024;
 /** Staging buffers kept for reuse once the worker hands them back (16 MiB). */
 const SPARE_BUFFERS = 16;
 
-// `__name`: a test runner's transform may wrap named functions inside the CRC64NVME source in calls to it.
+/**
+ * The CRC64NVME the worker evaluates from source, tried here first, where it is evaluated the
+ * same way: a transform that left the source depending on something outside itself would
+ * otherwise make every worker fail as it starts. (`__name`: a test runner's transform may wrap
+ * named functions in calls to it.) Without it, CRC64NVME stays on the event loop.
+ */
+const CRC64_SOURCE = `(${defineCrc64Nvme.toString()})()`;
+const NAME_SHIM = 'var __name = (target) => target;';
+
+function evaluatesAlone(source: string): boolean {
+  try {
+    const Crc64 = new Function(`${NAME_SHIM} return ${source};`)() as ReturnType<typeof defineCrc64Nvme>;
+    const check = new Crc64();
+    check.update(Buffer.from('123456789'));
+    return check.digest().toString('hex') === 'ae8b14860a799888';
+  } catch {
+    return false;
+  }
+}
+
+const WORKER_HAS_CRC64 = evaluatesAlone(CRC64_SOURCE);
+
 const WORKER_SOURCE = `
-var __name = (target) => target;
+${NAME_SHIM}
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const zlib = require('node:zlib');
@@ -41,7 +62,7 @@ class Crc32 {
   update(bytes) { this.crc = zlib.crc32(bytes, this.crc); }
   digest() { const digest = Buffer.alloc(4); digest.writeUInt32BE(this.crc >>> 0); return digest; }
 }
-const Crc64Nvme = (${defineCrc64Nvme.toString()})();
+const Crc64Nvme = ${WORKER_HAS_CRC64 ? CRC64_SOURCE : 'undefined'};
 const hasherFor = (algorithm) => (algorithm === 'crc32' ? new Crc32() : algorithm === 'crc64nvme' ? new Crc64Nvme() : createHash(algorithm));
 const jobs = new Map();
 parentPort.on('message', (message) => {
@@ -55,6 +76,8 @@ parentPort.on('message', (message) => {
   } else if (message.op === 'end') {
     const hashes = jobs.get(message.job);
     jobs.delete(message.job);
+    // A job opened on a worker that died before this one took over: only that job fails.
+    if (!hashes) return parentPort.postMessage({ op: 'digests', job: message.job, unknown: true });
     const digests = hashes.map((hash) => hash.digest());
     parentPort.postMessage({ op: 'digests', job: message.job, digests: digests.map((d) => d.buffer.slice(d.byteOffset, d.byteOffset + d.length)) });
   } else if (message.op === 'cancel') {
@@ -63,7 +86,7 @@ parentPort.on('message', (message) => {
 });
 `;
 
-type WorkerReply = { op: 'spare'; buffer: ArrayBuffer } | { op: 'digests'; job: number; digests: ArrayBuffer[] };
+type WorkerReply = { op: 'spare'; buffer: ArrayBuffer } | { op: 'digests'; job: number; digests: ArrayBuffer[] } | { op: 'digests'; job: number; unknown: true };
 
 interface Pending {
   resolve(digests: Buffer[]): void;
@@ -98,7 +121,8 @@ class DigestWorker {
       }
       const pending = this.pending.get(reply.job);
       this.pending.delete(reply.job);
-      pending?.resolve(reply.digests.map((digest) => Buffer.from(digest)));
+      if ('unknown' in reply) pending?.reject(new Error('the digest worker that held this job was replaced'));
+      else pending?.resolve(reply.digests.map((digest) => Buffer.from(digest)));
     });
     // A worker that dies fails the jobs it held (their requests answer 500) and is replaced.
     const fail = (error: Error) => {
@@ -176,6 +200,9 @@ export class DigestWorkers {
 
   /** Bodies at least this large are hashed on a worker; smaller ones are cheaper on the loop. */
   static readonly MIN_BYTES = STAGING_BYTES;
+
+  /** Whether the workers compute CRC64NVME (else it stays with the caller). */
+  static readonly computesCrc64Nvme = WORKER_HAS_CRC64;
 
   private constructor(count: number) {
     this.workers = Array.from({ length: count }, () => new DigestWorker(this.spares));

@@ -115,11 +115,12 @@ export interface VerifiedDigests {
 
 /**
  * Checksums the worker computes along with the MD5 (CRC32C stays on the loop: its native
- * binding is not available to the worker's code).
+ * binding is not available to the worker's code; so does CRC64NVME where the worker could not
+ * evaluate its source).
  */
 const WORKER_CHECKSUMS: Partial<Record<ChecksumAlgorithm, DigestAlgorithm>> = {
   CRC32: 'crc32',
-  CRC64NVME: 'crc64nvme',
+  ...(DigestWorkers.computesCrc64Nvme ? { CRC64NVME: 'crc64nvme' as const } : {}),
   SHA1: 'sha1',
   SHA256: 'sha256',
 };

@@ -48,6 +48,26 @@ describe('BodyDigests on a worker thread and on the calling thread', () => {
     expect(result.checksum).toEqual({ algorithm: 'SHA1', value: createHash('sha1').update(body).digest('base64') });
   });
 
+  it('a job whose worker died fails alone: the worker that replaces it goes on with new jobs', async () => {
+    expect(DigestWorkers.computesCrc64Nvme).toBe(true); // the worker evaluated CRC64NVME's source
+    const pool = DigestWorkers.shared();
+    const orphan = pool.open(['md5']);
+    orphan.update(randomBytes(10));
+    // The worker thread the orphan's job went to dies (as a crash would kill it) and is replaced.
+    const holder = (orphan as unknown as { worker: { worker: { terminate(): Promise<number> }; pending: Map<number, unknown> } }).worker;
+    const dead = holder.worker;
+    await dead.terminate();
+    await vi.waitFor(() => expect(holder.worker).not.toBe(dead));
+    await expect(orphan.end()).rejects.toThrow('the digest worker that held this job was replaced');
+    const small = randomBytes(1000);
+    for (let i = 0; i < 4; i++) {
+      const job = pool.open(['md5', 'crc64nvme']);
+      job.update(small);
+      const [md5Digest, crc] = await job.end();
+      expect([md5Digest!.toString('hex'), crc!.toString('base64')]).toEqual([md5(small).digest('hex'), checksumBase64('CRC64NVME', small)]);
+    }
+  });
+
   it('computes the default checksum only when none was declared', async () => {
     const jobs = vi.spyOn(DigestWorkers.prototype, 'open');
     for (const offload of [true, false]) {
