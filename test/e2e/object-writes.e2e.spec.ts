@@ -63,15 +63,21 @@ describe('object writes', () => {
     }
   });
 
-  it('a PutObject or UploadPart over 5 GiB is 400 EntityTooLarge at once, before its body, and stores nothing', async () => {
+  it('a PutObject or UploadPart over 5 GiB, or a part without the checksum its upload needs, is refused at once, before its body, storing nothing', async () => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'too-large-part' }));
-    for (const [key, query] of [['too-large', {}], ['too-large-part', { partNumber: '1', uploadId: UploadId! }]] as const) {
+    const composite = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'needs-checksum', ChecksumAlgorithm: 'SHA256' }));
+    const cases = [
+      ['too-large', {}, 5 * 1024 ** 3 + 1, 'EntityTooLarge'],
+      ['too-large-part', { partNumber: '1', uploadId: UploadId! }, 5 * 1024 ** 3 + 1, 'EntityTooLarge'],
+      ['needs-checksum', { partNumber: '1', uploadId: composite.UploadId! }, 64 * 1024 * 1024, 'InvalidRequest'],
+    ] as const;
+    for (const [key, query, length, code] of cases) {
       const path = `/${BUCKET}/${key}`;
       const headers = await signedHeaders(server, 'PUT', path, { query, headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
       const search = new URLSearchParams(query).toString();
       const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
         const request = http.request(
-          { host: '127.0.0.1', port: server.port, method: 'PUT', path: search ? `${path}?${search}` : path, headers: { ...headers, 'content-length': String(5 * 1024 ** 3 + 1) } },
+          { host: '127.0.0.1', port: server.port, method: 'PUT', path: search ? `${path}?${search}` : path, headers: { ...headers, 'content-length': String(length) } },
           (response) => {
             let body = '';
             response.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -82,11 +88,12 @@ describe('object writes', () => {
         request.write(Buffer.alloc(64 * 1024)); // and never the rest: the answer must not wait for it
       });
       expect(answer.status, key).toBe(400);
-      expect(answer.body, key).toContain('<Code>EntityTooLarge</Code>');
-      expect(answer.body, key).toContain('<MaxSizeAllowed>5368709120</MaxSizeAllowed>');
+      expect(answer.body, key).toContain(`<Code>${code}</Code>`);
+      if (code === 'EntityTooLarge') expect(answer.body, key).toContain('<MaxSizeAllowed>5368709120</MaxSizeAllowed>');
     }
     expect((await signedRequest(server, 'HEAD', `/${BUCKET}/too-large`)).status).toBe(404);
     expect((await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: 'too-large-part', UploadId }))).Parts ?? []).toEqual([]);
+    expect((await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key: 'needs-checksum', UploadId: composite.UploadId }))).Parts ?? []).toEqual([]);
   });
 
   describe('server-side encryption, which cairn does not do, is refused and stores nothing', () => {

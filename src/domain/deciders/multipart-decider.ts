@@ -81,8 +81,13 @@ export function assertUploadExists(upload: MultipartUpload | undefined, uploadId
 
 /** A part's checksum must be of the algorithm its upload was created with. */
 export function assertPartChecksum(upload: MultipartUpload, checksum: ChecksumValue | undefined): void {
+  assertPartChecksumAlgorithm(upload, checksum?.algorithm);
+}
+
+/** The same, on the algorithm alone: checked before a part's bytes are read, and at its decision. */
+export function assertPartChecksumAlgorithm(upload: MultipartUpload, algorithm: ChecksumAlgorithm | undefined): void {
   if (!upload.checksumAlgorithm) return;
-  if (checksum?.algorithm !== upload.checksumAlgorithm) {
+  if (algorithm !== upload.checksumAlgorithm) {
     throw s3Error(
       'InvalidRequest',
       `The upload was created using a ${upload.checksumAlgorithm} checksum. The part must include a ${upload.checksumAlgorithm} checksum.`,

@@ -47,6 +47,7 @@ export function rangeCopyPayload(
   let received = 0;
   return {
     size,
+    checksumAlgorithm,
     async *chunks() {
       for await (const chunk of pull(produce)) {
         received += chunk.length;

@@ -7,6 +7,7 @@
 import { Injectable } from '@nestjs/common';
 import { decisionContext, type RequestContext } from '../../domain/deciders/decision-context';
 import {
+  assertPartChecksumAlgorithm,
   assertUploadExists,
   assertValidPartNumber,
   decideAbortUpload,
@@ -88,6 +89,7 @@ export class MultipartService {
     assertUploadExists(upload, uploadId);
     assertLockedWriteDigest((await this.set.metadataDrive().getBucket(bucket))!, upload.lock, command.digestSent, 'Put Part');
     const payload = command.payloadFor(partDefaultChecksum(upload));
+    assertPartChecksumAlgorithm(upload, payload.checksumAlgorithm);
     if (payload.size > MAX_PART_SIZE) throw s3Error('EntityTooLarge', undefined, { ProposedSize: payload.size, MaxSizeAllowed: MAX_PART_SIZE });
     this.set.assertWritable();
 

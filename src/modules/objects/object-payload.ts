@@ -1,6 +1,8 @@
 import { s3Error } from '../../domain/errors';
 import type { ChecksumValue } from '../../domain/object-version';
 
+type ChecksumAlgorithm = ChecksumValue['algorithm'];
+
 /**
  * The body of a PUT as the object service sees it: decoded bytes of a known size, whatever
  * the wire form was (plain, aws-chunked, signed chunks). The s3-api layer builds it.
@@ -8,6 +10,8 @@ import type { ChecksumValue } from '../../domain/object-version';
 export interface ObjectPayload {
   /** The object's size in bytes, as the request declared it. */
   readonly size: number;
+  /** The checksum algorithm the bytes come with (a header or trailer the request declared, or the copy's own), if any. */
+  readonly checksumAlgorithm?: ChecksumAlgorithm;
   /** The bytes, in order. Iteration throws an S3Error on bad framing, chunk signatures or length. */
   chunks(): AsyncIterable<Buffer>;
   /**

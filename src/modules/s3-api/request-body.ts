@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import { s3Error } from '../../domain/errors';
 import { DigestWorkers } from '../../infra/hashing/digest-workers';
 import { AwsChunkedDecoder, awsChunkedOptions, trailerNames } from '../../infra/http/aws-chunked';
-import type { ChecksumAlgorithm } from '../../infra/http/checksums';
+import { parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../infra/http/checksums';
 import { collectChunks, type ObjectPayload } from '../objects/object-payload';
 import { BodyDigests, declaredChecksum, isChecksumValueName, parseContentMd5 } from './body-digests';
 import { header, type S3Call } from './s3-call';
@@ -56,8 +56,9 @@ export function payloadOf(
   const size = chunked ? chunked.decodedLength : declaredLength(headers, options.lengthRequired ?? false);
   const contentMd5 = parseContentMd5(header(call, 'content-md5'));
   const checksum = options.checksumHeaders === false ? undefined : declaredChecksum(checksumHeaderEntries(headers));
-  const trailsChecksum = chunked !== undefined && trailerNames(chunked.trailer).some(isChecksumValueName);
-  const defaultChecksum = checksum || trailsChecksum ? undefined : options.defaultChecksum;
+  const trailedChecksum = chunked === undefined ? undefined : trailerNames(chunked.trailer).find(isChecksumValueName);
+  const defaultChecksum = checksum || trailedChecksum ? undefined : options.defaultChecksum;
+  const checksumAlgorithm = checksum?.algorithm ?? (trailedChecksum ? parseChecksumAlgorithm(trailedChecksum) : undefined) ?? defaultChecksum;
   // Trailing checksums are verified by the decoder; header checksums, Content-MD5 and a
   // signed payload's SHA-256 here (on a worker thread for large bodies).
   const digests = new BodyDigests(
@@ -83,6 +84,7 @@ export function payloadOf(
 
   return {
     size,
+    checksumAlgorithm,
     async *chunks() {
       claim();
       // A body refused halfway is left to the gateway to discard (unread-body.ts), so the
