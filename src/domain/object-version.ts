@@ -71,6 +71,8 @@ export interface SystemMetadata {
   readonly contentLanguage?: string;
   readonly cacheControl?: string;
   readonly expires?: string;
+  /** x-amz-website-redirect-location: stored and returned (cairn serves no websites). */
+  readonly websiteRedirectLocation?: string;
 }
 
 export const NULL_VERSION_ID = 'null';

@@ -88,6 +88,20 @@ describe('CopyObject', () => {
       expect(head.Metadata).toEqual({ owner: 'cy' });
     });
 
+    it('stores x-amz-website-redirect-location and returns it; a copy takes the request\'s, never the source\'s', async () => {
+      await s3.send(new PutObjectCommand({ Bucket: 'src', Key: 'redirecting', Body: 'x', WebsiteRedirectLocation: '/elsewhere.html' }));
+      const redirectOf = async (Bucket: string, Key: string) => (await s3.send(new HeadObjectCommand({ Bucket, Key }))).WebsiteRedirectLocation;
+      expect(await redirectOf('src', 'redirecting')).toBe('/elsewhere.html');
+      expect((await s3.send(new GetObjectCommand({ Bucket: 'src', Key: 'redirecting' }))).WebsiteRedirectLocation).toBe('/elsewhere.html');
+      await s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'redirect-dropped', CopySource: 'src/redirecting' }));
+      expect(await redirectOf('dst', 'redirect-dropped')).toBeUndefined();
+      await s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'redirect-given', CopySource: 'src/redirecting', WebsiteRedirectLocation: 'https://example.com/' }));
+      expect(await redirectOf('dst', 'redirect-given')).toBe('https://example.com/');
+      // Onto itself, a new redirect is a change: allowed under COPY.
+      await s3.send(new CopyObjectCommand({ Bucket: 'src', Key: 'redirecting', CopySource: 'src/redirecting', WebsiteRedirectLocation: '/moved.html' }));
+      expect(await redirectOf('src', 'redirecting')).toBe('/moved.html');
+    });
+
     it('copying onto itself needs REPLACE: COPY is 400 InvalidRequest and changes nothing', async () => {
       const error = await s3ErrorOf(s3.send(new CopyObjectCommand({ Bucket: 'src', Key: 'inline.bin', CopySource: 'src/inline.bin' })));
       expect(error.name).toBe('InvalidRequest');

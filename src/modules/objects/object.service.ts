@@ -92,6 +92,8 @@ export interface CopyObjectInput {
   readonly storageClass: StorageClass;
   readonly system: SystemMetadata;
   readonly user: Readonly<Record<string, string>>;
+  /** x-amz-website-redirect-location: never copied from the source (AWS); the request's applies. */
+  readonly websiteRedirectLocation?: string;
   readonly conditions?: WriteConditions;
   /** x-amz-object-lock-* for the destination (never copied from the source). */
   readonly lock?: LockRequest;
@@ -222,7 +224,8 @@ export class ObjectService {
     const { source } = input;
     assertValidObjectKey(input.key);
     const read = await this.copySource(source, input.sourceConditions);
-    const changesNothing = input.metadataDirective === 'COPY' && input.storageClass === read.version.storageClass;
+    const changesNothing =
+      input.metadataDirective === 'COPY' && input.storageClass === read.version.storageClass && input.websiteRedirectLocation === undefined;
     if (changesNothing && this.isSelfCopy(input, source)) {
       throw s3Error(
         'InvalidRequest',
@@ -233,7 +236,7 @@ export class ObjectService {
     if (version.size > MAX_COPY_SOURCE_SIZE) {
       throw s3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_SOURCE_SIZE}`);
     }
-    const metadata = input.metadataDirective === 'COPY' ? { system: version.system, user: version.user } : { system: input.system, user: input.user };
+    const metadata = input.metadataDirective === 'COPY' ? { system: copiedSystemMetadata(version.system, input.websiteRedirectLocation), user: version.user } : { system: input.system, user: input.user };
     const result = await this.putObject(context, {
       bucket: input.bucket,
       key: input.key,
@@ -389,4 +392,10 @@ export class ObjectService {
       throw s3Error('SlowDownRead');
     }
   }
+}
+
+/** COPY's system metadata: the source's, but its website redirect, which AWS never copies, is the request's. */
+function copiedSystemMetadata(source: SystemMetadata, websiteRedirectLocation: string | undefined): SystemMetadata {
+  const { websiteRedirectLocation: _notCopied, ...copied } = source;
+  return websiteRedirectLocation === undefined ? copied : { ...copied, websiteRedirectLocation };
 }

@@ -61,6 +61,7 @@ export function systemMetadataFrom(headers: RequestHeaders): SystemMetadata {
   set('contentLanguage', single(headers, 'content-language'));
   set('cacheControl', single(headers, 'cache-control'));
   set('expires', single(headers, 'expires'));
+  set('websiteRedirectLocation', single(headers, 'x-amz-website-redirect-location'));
   return system;
 }
 
@@ -111,6 +112,7 @@ export function objectHeaders(version: ObjectVersion): Headers {
     'content-language': version.system.contentLanguage,
     'cache-control': version.system.cacheControl,
     expires: version.system.expires,
+    'x-amz-website-redirect-location': version.system.websiteRedirectLocation,
     'accept-ranges': 'bytes',
     'x-amz-tagging-count': version.tags?.length,
     // AWS names the class on HEAD and GET only when it is not STANDARD.

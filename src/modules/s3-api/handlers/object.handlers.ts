@@ -75,6 +75,7 @@ export class ObjectHandlers {
       lock: lockRequestFrom(headers),
       system: metadataDirective === 'REPLACE' ? systemMetadataFrom(headers) : {},
       user: metadataDirective === 'REPLACE' ? userMetadataFrom(headers) : {},
+      websiteRedirectLocation: header(call, 'x-amz-website-redirect-location'),
       ...(conditions ? { conditions } : {}),
       ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
     });

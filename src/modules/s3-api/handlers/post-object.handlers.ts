@@ -20,7 +20,7 @@ import type { Headers } from '../s3-response';
 import { renderPostResponse } from '../xml/post-response.xml';
 
 /** Fields stored as the object's system metadata, as the same-named PUT headers would be. */
-const METADATA_FIELDS = ['content-type', 'cache-control', 'content-disposition', 'content-encoding', 'expires'];
+const METADATA_FIELDS = ['content-type', 'cache-control', 'content-disposition', 'content-encoding', 'expires', 'x-amz-website-redirect-location'];
 
 @Injectable()
 export class PostObjectHandlers {
