@@ -99,8 +99,8 @@ export interface ObjectVersion {
   readonly deleteMarker?: true;
   /** Object Lock retention (WORM until retainUntil); absent when none. */
   readonly retention?: Retention;
-  /** Object Lock legal hold; absent when off. */
-  readonly legalHold?: true;
+  /** Object Lock legal hold: ON (true) or explicitly OFF (false); absent when never set. */
+  readonly legalHold?: boolean;
   /** The version's tag set; absent when it has none. */
   readonly tags?: readonly Tag[];
 }

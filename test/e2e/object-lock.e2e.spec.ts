@@ -114,7 +114,14 @@ describe('Object Lock', () => {
     expect((await s3.send(new GetObjectLegalHoldCommand({ Bucket: BUCKET, Key: 'evidence', VersionId: versionId }))).LegalHold?.Status).toBe('ON');
     expect((await s3ErrorOf(deleteVersion('evidence', versionId, true))).name).toBe('AccessDenied');
     await s3.send(new PutObjectLegalHoldCommand({ Bucket: BUCKET, Key: 'evidence', VersionId: versionId, LegalHold: { Status: 'OFF' } }));
+    // Set OFF, it reads OFF (GET and HEAD); never set, there is no configuration to read (404, as AWS).
+    expect((await s3.send(new GetObjectLegalHoldCommand({ Bucket: BUCKET, Key: 'evidence', VersionId: versionId }))).LegalHold?.Status).toBe('OFF');
+    expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'evidence', VersionId: versionId }))).ObjectLockLegalHoldStatus).toBe('OFF');
     await deleteVersion('evidence', versionId);
+    const neverHeld = await put('never-held');
+    const none = await s3ErrorOf(s3.send(new GetObjectLegalHoldCommand({ Bucket: BUCKET, Key: 'never-held', VersionId: neverHeld })));
+    expect([none.name, none.$metadata.httpStatusCode]).toEqual(['NoSuchObjectLockConfiguration', 404]);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'never-held', VersionId: neverHeld }))).ObjectLockLegalHoldStatus).toBeUndefined();
   });
 
   it('refuses a default retention over 100 years (AWS\'s longest) and keeps the configuration it had', async () => {

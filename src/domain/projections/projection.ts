@@ -115,7 +115,7 @@ export function project(event: CairnEvent, state: ProjectionReader): ProjectionW
     case 'ObjectRetentionSet':
       return updateVersion(state, event, ({ retention: _, ...version }) => (event.retention ? { ...version, retention: event.retention } : version));
     case 'ObjectLegalHoldSet':
-      return updateVersion(state, event, ({ legalHold: _, ...version }) => (event.on ? { ...version, legalHold: true } : version));
+      return updateVersion(state, event, (version) => ({ ...version, legalHold: event.on }));
     case 'DeleteMarkerCreated':
       return projectObjectPut(
         { id: event.id, bucket: event.bucket, key: event.key, version: deleteMarker(event.versionId, event.time) },

@@ -40,7 +40,8 @@ export interface LockRequest {
 /** The lock state a version carries. */
 export interface VersionLock {
   readonly retention?: Retention;
-  readonly legalHold?: true;
+  /** ON (true) or explicitly OFF (false); absent: never set, which GetObjectLegalHold says is no configuration. */
+  readonly legalHold?: boolean;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -57,7 +58,7 @@ export function lockForNewVersion(bucket: BucketRecord, request: LockRequest | u
   }
   const retention = request?.retention ?? defaultRetentionFrom(bucket.objectLock.defaultRetention, now);
   if (retention && retention.retainUntil <= now) throw s3Error('InvalidArgument', 'The retain until date must be in the future!');
-  return { ...(retention ? { retention } : {}), ...(request?.legalHold ? { legalHold: true as const } : {}) };
+  return { ...(retention ? { retention } : {}), ...(request?.legalHold !== undefined ? { legalHold: request.legalHold } : {}) };
 }
 
 const MAX_RETENTION_YEARS = 100;

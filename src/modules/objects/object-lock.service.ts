@@ -29,8 +29,11 @@ export class ObjectLockService {
     return version.retention;
   }
 
+  /** ON or OFF as last set; a version whose hold was never set has no configuration (404, as AWS). */
   async getLegalHold(target: ObjectTarget): Promise<boolean> {
-    return (await this.find(target)).legalHold === true;
+    const { legalHold } = await this.find(target);
+    if (legalHold === undefined) throw s3Error('NoSuchObjectLockConfiguration', undefined, { Key: target.key });
+    return legalHold;
   }
 
   putRetention(context: RequestContext, target: ObjectTarget, retention: Retention | undefined, bypassGovernance: boolean): Promise<void> {

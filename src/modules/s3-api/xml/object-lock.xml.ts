@@ -93,6 +93,6 @@ export function lockHeaders(version: ObjectVersion): Headers {
     headers['x-amz-object-lock-mode'] = version.retention.mode;
     headers['x-amz-object-lock-retain-until-date'] = new Date(version.retention.retainUntil).toISOString();
   }
-  if (version.legalHold) headers['x-amz-object-lock-legal-hold'] = 'ON';
+  if (version.legalHold !== undefined) headers['x-amz-object-lock-legal-hold'] = version.legalHold ? 'ON' : 'OFF';
   return headers;
 }
