@@ -4,7 +4,7 @@
  * turns the chosen parts into one object version whose data lists them in order.
  */
 import type { Tag } from './rules/tagging';
-import type { ChecksumValue, ObjectData, StorageClass, SystemMetadata } from './object-version';
+import { DEFAULT_CHECKSUM_ALGORITHM, type ChecksumValue, type ObjectData, type StorageClass, type SystemMetadata } from './object-version';
 import type { LockRequest } from './rules/object-lock';
 
 /** The data of one part: shard files under the erasure layout of the part, or no bytes. */
@@ -36,6 +36,28 @@ export interface MultipartUpload {
   readonly storageClass: StorageClass;
   /** x-amz-tagging given at creation: the completed object's tags. */
   readonly tags?: readonly Tag[];
+}
+
+/**
+ * The checksum an upload's object gets, as AWS's rules have it: the algorithm and type it was
+ * created with (COMPOSITE for uploads logged before types were kept); for one created without
+ * an algorithm, the default full-object CRC64NVME (combined from its parts' when every part
+ * has one).
+ */
+export function objectChecksumOf(upload: MultipartUpload): { readonly algorithm: ChecksumAlgorithm; readonly type: ChecksumType } {
+  if (!upload.checksumAlgorithm) return { algorithm: DEFAULT_CHECKSUM_ALGORITHM, type: 'FULL_OBJECT' };
+  return { algorithm: upload.checksumAlgorithm, type: upload.checksumType ?? 'COMPOSITE' };
+}
+
+/**
+ * The checksum a part gets when its request carries none: a FULL_OBJECT upload's own algorithm
+ * (the object's CRC is combined from its parts', and AWS does not require clients to send them);
+ * none for a COMPOSITE one, whose parts must each come with the checksum the client will name
+ * at completion.
+ */
+export function partDefaultChecksum(upload: MultipartUpload): ChecksumAlgorithm | undefined {
+  const { algorithm, type } = objectChecksumOf(upload);
+  return type === 'FULL_OBJECT' ? algorithm : undefined;
 }
 
 export interface UploadedPart {

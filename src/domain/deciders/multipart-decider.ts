@@ -8,6 +8,7 @@ import type { MultipartPartUploaded, MultipartUploadAborted, MultipartUploadComp
 import {
   MAX_PART_NUMBER,
   MIN_PART_SIZE,
+  objectChecksumOf,
   type ChecksumAlgorithm,
   type ChecksumType,
   type MultipartUpload,
@@ -140,11 +141,12 @@ export function decideCompleteUpload(
   assertUploadExists(upload, command.uploadId);
   if (command.conditions) assertWriteConditions(command.conditions, currentVersion(current), command);
   if (command.parts.length === 0) throw s3Error('MalformedXML', 'You must specify at least one part.');
-  if (command.expectedChecksumType !== undefined && command.expectedChecksumType !== checksumTypeOfUpload(upload)) {
-    throw s3Error('BadDigest', `The checksum type ${command.expectedChecksumType} does not match the upload's, ${checksumTypeOfUpload(upload)}.`);
+  const objectChecksumType = objectChecksumOf(upload).type;
+  if (command.expectedChecksumType !== undefined && command.expectedChecksumType !== objectChecksumType) {
+    throw s3Error('BadDigest', `The checksum type ${command.expectedChecksumType} does not match the upload's, ${objectChecksumType}.`);
   }
   // A COMPOSITE checksum is of the parts' checksums: the client names each one, as AWS requires.
-  const composite = upload.checksumAlgorithm !== undefined && checksumTypeOfUpload(upload) === 'COMPOSITE';
+  const composite = objectChecksumType === 'COMPOSITE';
   const byNumber = new Map(uploaded.map((part) => [part.partNumber, part]));
   const parts: ObjectPart[] = [];
   let previousNumber = 0;
@@ -215,14 +217,4 @@ export function decideAbortUpload(
 function unquote(etag: string): string {
   const trimmed = etag.trim();
   return trimmed.startsWith('"') && trimmed.endsWith('"') && trimmed.length >= 2 ? trimmed.slice(1, -1) : trimmed;
-}
-
-/**
- * The checksum type an upload's object gets: its algorithm's (COMPOSITE for uploads logged
- * before types were kept); FULL_OBJECT for one created without an algorithm, whose object
- * gets the default full-object checksum.
- */
-function checksumTypeOfUpload(upload: MultipartUpload): ChecksumType {
-  if (!upload.checksumAlgorithm) return 'FULL_OBJECT';
-  return upload.checksumType ?? 'COMPOSITE';
 }

@@ -5,6 +5,7 @@
  * part's event under the key's lock (the commit point), then reclaim what it replaced.
  */
 import { Injectable } from '@nestjs/common';
+import type { BucketRecord } from '../../domain/bucket';
 import { decisionContext, type RequestContext } from '../../domain/deciders/decision-context';
 import {
   assertPartChecksumAlgorithm,
@@ -19,8 +20,17 @@ import {
 } from '../../domain/deciders/multipart-decider';
 import { assertBucketExists } from '../../domain/deciders/object-decider';
 import { isS3Error, s3Error } from '../../domain/errors';
-import { MAX_PART_SIZE, type ChecksumAlgorithm, type ChecksumType, type MultipartUpload, type ObjectPart, type UploadedPart } from '../../domain/multipart-upload';
-import { DEFAULT_CHECKSUM_ALGORITHM, type ChecksumValue, type ObjectVersion } from '../../domain/object-version';
+import {
+  MAX_PART_SIZE,
+  objectChecksumOf,
+  partDefaultChecksum,
+  type ChecksumAlgorithm,
+  type ChecksumType,
+  type MultipartUpload,
+  type ObjectPart,
+  type UploadedPart,
+} from '../../domain/multipart-upload';
+import type { ChecksumValue, ObjectVersion } from '../../domain/object-version';
 import { decisionState, releasedDataDirs, uploadDecisionState } from '../../domain/projections/projection';
 import { assertValidObjectKey } from '../../domain/rules/names';
 import { MAX_LIST_UPLOADS, type UploadListPage, type UploadListParams } from '../../domain/rules/upload-listing';
@@ -85,9 +95,9 @@ export class MultipartService {
     const { bucket, key, uploadId, partNumber } = command;
     assertValidPartNumber(partNumber);
     // Refuse early, before reading a body that could not be stored.
-    const upload = await this.findUpload(bucket, key, uploadId);
+    const { bucketRecord, upload } = await this.bucketAndUpload(bucket, key, uploadId);
     assertUploadExists(upload, uploadId);
-    assertLockedWriteDigest((await this.set.metadataDrive().getBucket(bucket))!, upload.lock, command.digestSent, 'Put Part');
+    assertLockedWriteDigest(bucketRecord, upload.lock, command.digestSent, 'Put Part');
     const payload = command.payloadFor(partDefaultChecksum(upload));
     assertPartChecksumAlgorithm(upload, payload.checksumAlgorithm);
     if (payload.size > MAX_PART_SIZE) throw s3Error('EntityTooLarge', undefined, { ProposedSize: payload.size, MaxSizeAllowed: MAX_PART_SIZE });
@@ -120,7 +130,7 @@ export class MultipartService {
     const read = await this.objects.copyPartSource(command.source, command.sourceConditions, command.range);
     const size = read.range ? read.range.end - read.range.start + 1 : read.version.size;
     // The copy's bytes go through the server: the part always gets the upload's checksum.
-    const payload = rangeCopyPayload(size, (sink) => read.pipe(sink), upload.checksumAlgorithm ?? DEFAULT_CHECKSUM_ALGORITHM);
+    const payload = rangeCopyPayload(size, (sink) => read.pipe(sink), objectChecksumOf(upload).algorithm);
     const part = await this.uploadPart(context, {
       bucket: command.bucket,
       key: command.key,
@@ -196,10 +206,15 @@ export class MultipartService {
   }
 
   private async findUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUpload | undefined> {
+    return (await this.bucketAndUpload(bucket, key, uploadId)).upload;
+  }
+
+  private async bucketAndUpload(bucket: string, key: string, uploadId: string): Promise<{ bucketRecord: BucketRecord; upload: MultipartUpload | undefined }> {
     assertValidObjectKey(key);
     const drive = this.set.metadataDrive();
-    assertBucketExists(await drive.getBucket(bucket), bucket);
-    return drive.getUpload(bucket, key, uploadId);
+    const bucketRecord = await drive.getBucket(bucket);
+    assertBucketExists(bucketRecord, bucket);
+    return { bucketRecord, upload: await drive.getUpload(bucket, key, uploadId) };
   }
 
   /** Runs `decide` under the key's lock with the upload's committed state. */
@@ -227,37 +242,16 @@ export class MultipartService {
 
 /**
  * The object's checksum from its parts' checksums: FULL_OBJECT combines the parts' CRCs into
- * the CRC of the whole; COMPOSITE is the checksum of the parts' binary checksums, `-<parts>`.
+ * the CRC of the whole (for an upload created without an algorithm, only when every part has
+ * the default one: a part may have come with a checksum of another algorithm); COMPOSITE is
+ * the checksum of the parts' binary checksums, `-<parts>`.
  */
 function checksumOfParts(upload: MultipartUpload, parts: readonly ObjectPart[]): ChecksumValue | undefined {
-  const algorithm = upload.checksumAlgorithm;
-  if (!algorithm) return defaultChecksumOfParts(parts);
-  if (upload.checksumType === 'FULL_OBJECT' && isCrcAlgorithm(algorithm)) {
-    return { algorithm, value: combineCrcs(algorithm, parts.map((part) => ({ value: part.checksum?.value ?? '', size: part.size }))) };
+  const { algorithm, type } = objectChecksumOf(upload);
+  if (type === 'FULL_OBJECT' && isCrcAlgorithm(algorithm)) {
+    if (!parts.every((part) => part.checksum?.algorithm === algorithm)) return undefined;
+    return { algorithm, value: combineCrcs(algorithm, parts.map((part) => ({ value: part.checksum!.value, size: part.size }))) };
   }
   const digests = parts.map((part) => Buffer.from(part.checksum?.value ?? '', 'base64'));
   return { algorithm, value: `${checksumBase64(algorithm, Buffer.concat(digests))}-${parts.length}` };
-}
-
-/**
- * The checksum a part gets when its request carries none: the default for an upload created
- * without an algorithm, the upload's own for a FULL_OBJECT one (the object's CRC is combined
- * from its parts', and AWS does not require clients to send them); none for a COMPOSITE one,
- * whose parts must each come with the checksum the client will name at completion.
- */
-function partDefaultChecksum(upload: MultipartUpload): ChecksumAlgorithm | undefined {
-  if (!upload.checksumAlgorithm) return DEFAULT_CHECKSUM_ALGORITHM;
-  return upload.checksumType === 'FULL_OBJECT' ? upload.checksumAlgorithm : undefined;
-}
-
-/**
- * An upload created without a checksum algorithm: the object gets the default full-object
- * CRC64NVME when every chosen part has one (each part received without a checksum gets it);
- * none when a part came with a checksum of another algorithm, or was logged before parts had
- * the default.
- */
-function defaultChecksumOfParts(parts: readonly ObjectPart[]): ChecksumValue | undefined {
-  const algorithm = DEFAULT_CHECKSUM_ALGORITHM;
-  if (!parts.every((part) => part.checksum?.algorithm === algorithm)) return undefined;
-  return { algorithm, value: combineCrcs(algorithm, parts.map((part) => ({ value: part.checksum!.value, size: part.size }))) };
 }
