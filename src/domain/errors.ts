@@ -8,6 +8,7 @@
  * table and a unit test keeps the two in step.
  */
 export const S3_ERRORS = {
+  AccessControlListNotSupported: { status: 400, message: 'The bucket does not allow ACLs' },
   AccessDenied: { status: 403, message: 'Access Denied.' },
   AuthorizationHeaderMalformed: { status: 400, message: 'The authorization header is malformed.' },
   AuthorizationQueryParametersError: { status: 400, message: 'Error parsing the X-Amz-Credential parameter.' },
@@ -38,6 +39,7 @@ export const S3_ERRORS = {
   InternalError: { status: 500, message: 'We encountered an internal error, please try again.' },
   InvalidAccessKeyId: { status: 403, message: 'The AWS access key ID you provided does not exist in our records.' },
   InvalidArgument: { status: 400, message: 'Invalid argument.' },
+  InvalidBucketAclWithObjectOwnership: { status: 400, message: "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting" },
   InvalidBucketName: { status: 400, message: 'The specified bucket is not valid.' },
   InvalidBucketState: { status: 409, message: 'The request is not valid with the current state of the bucket.' },
   InvalidDigest: { status: 400, message: 'The Content-MD5 you specified is not valid.' },
@@ -77,7 +79,6 @@ export const S3_ERRORS = {
   NoSuchWebsiteConfiguration: { status: 404, message: 'The specified bucket does not have a website configuration' },
   NotImplemented: { status: 501, message: 'A header you provided implies functionality that is not implemented.' },
   ObjectLockConfigurationNotFoundError: { status: 404, message: 'Object Lock configuration does not exist for this bucket.' },
-  OwnershipControlsNotFoundError: { status: 404, message: 'The bucket ownership controls were not found' },
   PreconditionFailed: { status: 412, message: 'At least one of the preconditions you specified did not hold.' },
   ReplicationConfigurationNotFoundError: { status: 404, message: 'The replication configuration was not found' },
   RequestHeaderSectionTooLarge: { status: 400, message: 'Your request header section exceeds the maximum allowed size.' },

@@ -1,9 +1,17 @@
 /**
- * ACLs on a single-owner store: Get*Acl answer the owner's FULL_CONTROL as AWS renders it;
- * Put*Acl accept what changes nothing and refuse the rest as NotImplemented.
+ * ACLs on a single-owner store whose buckets are all BucketOwnerEnforced (ACLs disabled, the
+ * AWS default): Get*Acl answer the owner's FULL_CONTROL as AWS renders it; every request that
+ * sets an ACL (Put*Acl, and the ACL headers of PutObject, CopyObject, CreateMultipartUpload
+ * and CreateBucket) is accepted when it changes nothing and refused as AWS refuses it
+ * otherwise, storing nothing.
  */
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
   GetBucketAclCommand,
   GetObjectAclCommand,
   ListBucketsCommand,
@@ -60,17 +68,55 @@ describe('ACLs', () => {
     await s3.send(new PutObjectAclCommand({ Bucket: BUCKET, Key: 'obj', AccessControlPolicy: { Owner, Grants } }));
   });
 
-  it('refuses anything that would grant others access as NotImplemented', async () => {
-    expect((await s3ErrorOf(s3.send(new PutBucketAclCommand({ Bucket: BUCKET, ACL: 'public-read' })))).name).toBe('NotImplemented');
-    expect((await s3ErrorOf(s3.send(new PutObjectAclCommand({ Bucket: BUCKET, Key: 'obj', ACL: 'public-read-write' })))).name).toBe('NotImplemented');
-    expect((await s3ErrorOf(s3.send(new PutBucketAclCommand({ Bucket: BUCKET, GrantRead: 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' })))).name).toBe(
-      'NotImplemented',
-    );
+  it('accepts the owner FULL_CONTROL as a grant header on Put*Acl and PutObject', async () => {
+    const ownerFull = `id="${owner.ID}"`;
+    await s3.send(new PutBucketAclCommand({ Bucket: BUCKET, GrantFullControl: ownerFull }));
+    await s3.send(new PutObjectAclCommand({ Bucket: BUCKET, Key: 'obj', GrantFullControl: ownerFull }));
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'granted', Body: 'g', GrantFullControl: ownerFull }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'granted' }))).ContentLength).toBe(1);
+  });
+
+  it('Put*Acl: anything that would grant others access is 400 AccessControlListNotSupported', async () => {
     const { Owner, Grants } = await s3.send(new GetBucketAclCommand({ Bucket: BUCKET }));
     const everyone = { Grantee: { Type: 'Group' as const, URI: 'http://acs.amazonaws.com/groups/global/AllUsers' }, Permission: 'READ' as const };
-    expect((await s3ErrorOf(s3.send(new PutBucketAclCommand({ Bucket: BUCKET, AccessControlPolicy: { Owner, Grants: [...Grants!, everyone] } })))).name).toBe(
-      'NotImplemented',
-    );
+    const refusals = [
+      () => s3.send(new PutBucketAclCommand({ Bucket: BUCKET, ACL: 'public-read' })),
+      () => s3.send(new PutObjectAclCommand({ Bucket: BUCKET, Key: 'obj', ACL: 'public-read-write' })),
+      () => s3.send(new PutBucketAclCommand({ Bucket: BUCKET, GrantRead: 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' })),
+      () => s3.send(new PutObjectAclCommand({ Bucket: BUCKET, Key: 'obj', GrantFullControl: 'id="someone-else"' })),
+      () => s3.send(new PutBucketAclCommand({ Bucket: BUCKET, AccessControlPolicy: { Owner, Grants: [...Grants!, everyone] } })),
+    ];
+    for (const refusal of refusals) {
+      const error = await s3ErrorOf(refusal());
+      expect([error.name, error.$metadata.httpStatusCode, error.message]).toEqual(['AccessControlListNotSupported', 400, 'The bucket does not allow ACLs']);
+    }
+    expect((await s3.send(new GetBucketAclCommand({ Bucket: BUCKET }))).Grants).toHaveLength(1);
+  });
+
+  it('PutObject, CopyObject and CreateMultipartUpload with an ACL granting others: AccessControlListNotSupported, nothing stored', async () => {
+    const writes = [
+      () => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'shared/put', Body: 'x', ACL: 'public-read' })),
+      () => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'shared/grant', Body: 'x', GrantRead: 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' })),
+      () => s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'shared/copy', CopySource: `${BUCKET}/obj`, ACL: 'authenticated-read' })),
+      () => s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'shared/upload', ACL: 'bucket-owner-read' })),
+    ];
+    for (const write of writes) expect((await s3ErrorOf(write())).name).toBe('AccessControlListNotSupported');
+    for (const key of ['shared/put', 'shared/grant', 'shared/copy']) {
+      expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })))).name).toBe('NotFound');
+    }
+    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: 'shared/' }))).Uploads ?? []).toEqual([]);
+    const both = await signedFetch(server, { method: 'PUT', path: `/${BUCKET}/shared/both`, headers: { 'x-amz-acl': 'private', 'x-amz-grant-read': `id="${owner.ID}"` }, body: 'x' });
+    expect([both.status, /<Code>(\w+)</.exec(both.body)?.[1]]).toEqual([400, 'InvalidRequest']);
+  });
+
+  it('CreateBucket: an ACL granting others is InvalidBucketAclWithObjectOwnership, ObjectWriter ownership NotImplemented; neither creates the bucket', async () => {
+    const publicBucket = await s3ErrorOf(s3.send(new CreateBucketCommand({ Bucket: 'acl-public-bucket', ACL: 'public-read' })));
+    expect([publicBucket.name, publicBucket.$metadata.httpStatusCode]).toEqual(['InvalidBucketAclWithObjectOwnership', 400]);
+    const writerOwned = await s3ErrorOf(s3.send(new CreateBucketCommand({ Bucket: 'acl-writer-bucket', ObjectOwnership: 'ObjectWriter' })));
+    expect(writerOwned.name).toBe('NotImplemented');
+    for (const Bucket of ['acl-public-bucket', 'acl-writer-bucket']) expect((await s3ErrorOf(s3.send(new HeadBucketCommand({ Bucket })))).name).toBe('NotFound');
+    await s3.send(new CreateBucketCommand({ Bucket: 'acl-enforced-bucket', ObjectOwnership: 'BucketOwnerEnforced', ACL: 'private' }));
+    expect((await s3.send(new HeadBucketCommand({ Bucket: 'acl-enforced-bucket' }))).$metadata.httpStatusCode).toBe(200);
   });
 
   it('refuses unknown canned ACLs (InvalidArgument), bad policies (MalformedACLError), and a PutBucketAcl with nothing', async () => {
@@ -101,7 +147,11 @@ describe('ACLs', () => {
     expect(put.code, put.stderr).toBe(0);
     const refused = await awsCli(server, ['s3api', 'put-bucket-acl', '--bucket', BUCKET, '--acl', 'public-read']);
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain('NotImplemented');
+    expect(refused.stderr).toContain('AccessControlListNotSupported');
+    const publicPut = await awsCli(server, ['s3api', 'put-object', '--bucket', BUCKET, '--key', 'cli-public', '--acl', 'public-read']);
+    expect(publicPut.code).not.toBe(0);
+    expect(publicPut.stderr).toContain('AccessControlListNotSupported');
+    expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'cli-public' })))).name).toBe('NotFound');
 
     const result = await boto3(server, `a = s3.get_object_acl(Bucket='${BUCKET}', Key='obj')\nprint(json.dumps([a['Owner']['ID'], a['Grants'][0]['Grantee']['Type'], a['Grants'][0]['Permission']]))`);
     expect(result.code, result.stderr).toBe(0);

@@ -235,6 +235,16 @@ describe('POST Object (browser-form uploads)', () => {
       for (const key of ['v/other', 'v/expired', 'v/extra']) await absent(key);
     });
 
+    it('an acl field granting others is AccessControlListNotSupported (ACLs disabled); acl=private is stored', async () => {
+      const post = signedForm(server, [{ bucket: BUCKET }, ['starts-with', '$key', 'acl/'], ['starts-with', '$acl', '']]);
+      const shared = await postForm(post, Buffer.from('x'), 'a', { key: 'acl/public', acl: 'public-read' });
+      expect([shared.status, await errorCode(shared)]).toEqual([400, 'AccessControlListNotSupported']);
+      await absent('acl/public');
+      const owned = await postForm(post, Buffer.from('x'), 'a', { key: 'acl/private', acl: 'private' });
+      expect(owned.status).toBe(204);
+      expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'acl/private' }))).ContentLength).toBe(1);
+    });
+
     it('a bad signature (SignatureDoesNotMatch) and a tampered policy', async () => {
       const wrongSecret = signedForm(server, [{ bucket: BUCKET }, ['starts-with', '$key', '']], undefined, 'not-the-secret');
       const bad = await postForm(wrongSecret, Buffer.from('x'), 'a', { key: 'sig/bad' });

@@ -44,7 +44,6 @@ const NOT_FOUND = [
   ['GetBucketEncryption', (Bucket: string) => new GetBucketEncryptionCommand({ Bucket }), 'ServerSideEncryptionConfigurationNotFoundError'],
   ['GetBucketWebsite', (Bucket: string) => new GetBucketWebsiteCommand({ Bucket }), 'NoSuchWebsiteConfiguration'],
   ['GetBucketReplication', (Bucket: string) => new GetBucketReplicationCommand({ Bucket }), 'ReplicationConfigurationNotFoundError'],
-  ['GetBucketOwnershipControls', (Bucket: string) => new GetBucketOwnershipControlsCommand({ Bucket }), 'OwnershipControlsNotFoundError'],
 ] as const;
 
 const DELETES = [
@@ -53,7 +52,6 @@ const DELETES = [
   ['DeleteBucketEncryption', (Bucket: string) => new DeleteBucketEncryptionCommand({ Bucket })],
   ['DeleteBucketWebsite', (Bucket: string) => new DeleteBucketWebsiteCommand({ Bucket })],
   ['DeleteBucketReplication', (Bucket: string) => new DeleteBucketReplicationCommand({ Bucket })],
-  ['DeleteBucketOwnershipControls', (Bucket: string) => new DeleteBucketOwnershipControlsCommand({ Bucket })],
 ] as const;
 
 describe('bucket configurations cairn does not support', () => {
@@ -88,6 +86,13 @@ describe('bucket configurations cairn does not support', () => {
     expect((await s3.send(new GetPublicAccessBlockCommand({ Bucket: BUCKET }))).PublicAccessBlockConfiguration?.BlockPublicAcls).toBe(true);
   });
 
+  it('GetBucketOwnershipControls answers BucketOwnerEnforced (ACLs disabled, as on new AWS buckets); DeleteBucketOwnershipControls stays NotImplemented', async () => {
+    const controls = await s3.send(new GetBucketOwnershipControlsCommand({ Bucket: BUCKET }));
+    expect(controls.OwnershipControls?.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
+    const refused = await s3ErrorOf(s3.send(new DeleteBucketOwnershipControlsCommand({ Bucket: BUCKET })));
+    expect([refused.name, refused.$metadata.httpStatusCode]).toEqual(['NotImplemented', 501]);
+  });
+
   it.each(DELETES)('%s succeeds with nothing to delete', async (_name, command) => {
     const deleted = await s3.send(command(BUCKET));
     expect(deleted.$metadata.httpStatusCode).toBe(204);
@@ -100,6 +105,7 @@ describe('bucket configurations cairn does not support', () => {
       new GetBucketAccelerateConfigurationCommand({ Bucket: MISSING }),
       new GetBucketRequestPaymentCommand({ Bucket: MISSING }),
       new GetPublicAccessBlockCommand({ Bucket: MISSING }),
+      new GetBucketOwnershipControlsCommand({ Bucket: MISSING }),
     ];
     for (const [, command] of [...NOT_FOUND, ...DELETES]) expect((await s3ErrorOf(s3.send(command(MISSING)))).name).toBe('NoSuchBucket');
     for (const command of documentReads) expect((await s3ErrorOf(s3.send(command as Parameters<S3Client['send']>[0]))).name).toBe('NoSuchBucket');

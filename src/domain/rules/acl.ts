@@ -1,16 +1,18 @@
 /**
- * Access control lists. cairn has a single owner and does not enforce ACLs (as MinIO), but
- * clients such as s3cmd read and write them, so they are answered the way S3 answers for a
- * bucket whose only grant is the owner's FULL_CONTROL.
+ * Access control lists. cairn has a single owner and enforces no ACLs: every bucket behaves
+ * as an AWS bucket with Object Ownership "BucketOwnerEnforced", the AWS default since April
+ * 2023, where ACLs are disabled. Reading an ACL answers the owner's FULL_CONTROL.
  *
- * What is accepted: a canned ACL, or an AccessControlPolicy, that gives the owner
- * FULL_CONTROL and nobody else anything — that is, the ACL every bucket and object already
- * has. Anything that would grant access to others is NotImplemented (501), as MinIO
- * answers, rather than AWS's AccessControlListNotSupported (which describes a bucket
- * setting, Object Ownership, that cairn does not have). Unknown canned ACL names and
- * permissions are refused as AWS refuses them.
+ * Setting one (x-amz-acl, x-amz-grant-* headers, an AccessControlPolicy body) is accepted
+ * only when it grants the owner and nobody else, which is the ACL every bucket and object
+ * already has: `private`, `bucket-owner-full-control`, or the owner's FULL_CONTROL. Anything
+ * that would grant more is refused as AWS refuses it on such a bucket,
+ * AccessControlListNotSupported (on CreateBucket InvalidBucketAclWithObjectOwnership),
+ * rather than stored and ignored, which would leave the client believing an object public.
+ * `private` is accepted though AWS documents only `bucket-owner-full-control`: it grants the
+ * same single owner the same, and rclone sends it by default.
  */
-import { s3Error } from '../errors';
+import { s3Error, type S3ErrorCode } from '../errors';
 
 export const CANNED_ACLS = [
   'private',
@@ -28,6 +30,18 @@ const OWNER_ONLY_CANNED = new Set(['private', 'bucket-owner-full-control']);
 
 export const PERMISSIONS = ['FULL_CONTROL', 'WRITE', 'WRITE_ACP', 'READ', 'READ_ACP'] as const;
 
+/** The x-amz-grant-* headers and the permission each grants. */
+const GRANT_HEADERS: Readonly<Record<string, string>> = {
+  'x-amz-grant-full-control': 'FULL_CONTROL',
+  'x-amz-grant-read': 'READ',
+  'x-amz-grant-read-acp': 'READ_ACP',
+  'x-amz-grant-write': 'WRITE',
+  'x-amz-grant-write-acp': 'WRITE_ACP',
+};
+
+/** A grant header's grantee kinds, as the AccessControlPolicy document names them. */
+const GRANTEE_TYPES: Readonly<Record<string, string>> = { id: 'CanonicalUser', uri: 'Group', emailaddress: 'AmazonCustomerByEmail' };
+
 export interface AclGrant {
   readonly granteeType: string;
   readonly id?: string;
@@ -36,31 +50,80 @@ export interface AclGrant {
   readonly permission: string;
 }
 
+/** The ACL a request's headers ask for: its x-amz-acl, and its x-amz-grant-* headers as [name, value]. */
+export interface AclHeaders {
+  readonly canned: string | undefined;
+  readonly grantHeaders: ReadonlyArray<readonly [string, string]>;
+}
+
+/** How a request that would grant others access is refused: CreateBucket has its own code. */
+type AclRefusal = Extract<S3ErrorCode, 'AccessControlListNotSupported' | 'InvalidBucketAclWithObjectOwnership'>;
+
+/** The x-amz-grant-* headers among a request's headers (lower-case names). */
+export function grantHeadersOf(headers: Readonly<Record<string, string | string[] | undefined>>): Array<readonly [string, string]> {
+  const found: Array<readonly [string, string]> = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (GRANT_HEADERS[name] !== undefined && value !== undefined) found.push([name, Array.isArray(value) ? value.join(',') : value]);
+  }
+  return found;
+}
+
+/**
+ * The ACL headers of a write (PutObject, CopyObject, CreateMultipartUpload, a form upload, and
+ * with `InvalidBucketAclWithObjectOwnership` CreateBucket): none, or the owner's alone.
+ */
+export function assertOwnerOnlyAclHeaders(ownerId: string, acl: AclHeaders, refusal: AclRefusal = 'AccessControlListNotSupported'): void {
+  if (acl.canned !== undefined) {
+    assertKnownCannedAcl(acl.canned);
+    if (acl.grantHeaders.length > 0) throw s3Error('InvalidRequest', 'Specifying both Canned ACLs and Header Grants is not allowed');
+    if (!OWNER_ONLY_CANNED.has(acl.canned)) throw s3Error(refusal);
+    return;
+  }
+  if (acl.grantHeaders.length === 0) return;
+  const grants = acl.grantHeaders.flatMap(([name, value]) => parseGrantHeader(name, value));
+  if (!grantsOwnerOnly(ownerId, grants)) throw s3Error(refusal);
+}
+
+/** An AccessControlPolicy body (PutBucketAcl, PutObjectAcl): exactly the owner's FULL_CONTROL. */
+export function assertOwnerOnlyGrants(ownerId: string, grants: readonly AclGrant[]): void {
+  for (const grant of grants) {
+    if (!(PERMISSIONS as readonly string[]).includes(grant.permission)) throw s3Error('MalformedACLError');
+  }
+  if (!grantsOwnerOnly(ownerId, grants)) throw s3Error('AccessControlListNotSupported');
+}
+
+function grantsOwnerOnly(ownerId: string, grants: readonly AclGrant[]): boolean {
+  return grants.length > 0 && grants.every((grant) => grant.granteeType === 'CanonicalUser' && grant.id === ownerId && grant.permission === 'FULL_CONTROL');
+}
+
 function assertKnownCannedAcl(value: string): void {
   if (!(CANNED_ACLS as readonly string[]).includes(value)) {
     throw s3Error('InvalidArgument', undefined, { ArgumentName: 'x-amz-acl', ArgumentValue: value });
   }
 }
 
+/** `id="…", uri="…", emailAddress="…"`: a grant header's comma-separated grantees. */
+function parseGrantHeader(name: string, value: string): AclGrant[] {
+  const permission = GRANT_HEADERS[name];
+  return value.split(',').map((item) => {
+    const match = /^\s*([A-Za-z]+)\s*=\s*(?:"([^"]*)"|([^\s"]+))\s*$/.exec(item);
+    const type = match ? GRANTEE_TYPES[match[1].toLowerCase()] : undefined;
+    if (!match || type === undefined) throw s3Error('InvalidArgument', 'Invalid grantee in a grant header', { ArgumentName: name, ArgumentValue: value });
+    const grantee = match[2] ?? match[3];
+    const kind = match[1].toLowerCase();
+    return { granteeType: type, permission, ...(kind === 'id' ? { id: grantee } : kind === 'uri' ? { uri: grantee } : { email: grantee }) };
+  });
+}
+
 /**
- * `x-amz-acl` on CreateBucket and PutObject: any canned ACL is accepted and has no effect
- * (ACLs are not enforced; MinIO ignores the header the same way), an unknown one is refused.
+ * x-amz-object-ownership on CreateBucket: BucketOwnerEnforced is what every cairn bucket is.
+ * The other two settings enable ACLs, which cairn cannot honour: refused, not ignored.
  */
-export function assertAcceptableCannedAclOnWrite(value: string | undefined): void {
-  if (value !== undefined) assertKnownCannedAcl(value);
-}
-
-/** `x-amz-acl` on PutBucketAcl / PutObjectAcl: only ACLs that change nothing. */
-export function assertOwnerOnlyCannedAcl(value: string): void {
-  assertKnownCannedAcl(value);
-  if (!OWNER_ONLY_CANNED.has(value)) throw s3Error('NotImplemented', `The canned ACL ${value} would grant access to others; cairn has a single owner.`);
-}
-
-/** An AccessControlPolicy body: exactly the owner's FULL_CONTROL, or NotImplemented. */
-export function assertOwnerOnlyGrants(ownerId: string, grants: readonly AclGrant[]): void {
-  for (const grant of grants) {
-    if (!(PERMISSIONS as readonly string[]).includes(grant.permission)) throw s3Error('MalformedACLError');
+export function assertObjectOwnership(value: string | undefined): void {
+  if (value === undefined || value === 'BucketOwnerEnforced') return;
+  if (value === 'BucketOwnerPreferred' || value === 'ObjectWriter') {
+    throw s3Error('NotImplemented', `Object Ownership ${value} enables ACLs; cairn enforces no ACLs and every bucket is BucketOwnerEnforced.`);
   }
-  const ownerOnly = grants.length === 1 && grants[0].granteeType === 'CanonicalUser' && grants[0].id === ownerId && grants[0].permission === 'FULL_CONTROL';
-  if (!ownerOnly) throw s3Error('NotImplemented', 'Only an ACL granting the owner FULL_CONTROL is supported; cairn has a single owner.');
+  throw s3Error('InvalidArgument', 'Invalid x-amz-object-ownership header', { ArgumentName: 'x-amz-object-ownership', ArgumentValue: value });
 }

@@ -6,6 +6,10 @@ export interface Owner {
   readonly displayName: string;
 }
 
+// One root user per process: remembered so that request paths (ACL checks on writes) skip the hash.
+let lastOwner: Owner | undefined;
+
 export function ownerOf(rootUser: string): Owner {
-  return { id: createHash('sha256').update(`cairn-owner:${rootUser}`).digest('hex'), displayName: rootUser };
+  if (lastOwner?.displayName !== rootUser) lastOwner = { id: createHash('sha256').update(`cairn-owner:${rootUser}`).digest('hex'), displayName: rootUser };
+  return lastOwner;
 }

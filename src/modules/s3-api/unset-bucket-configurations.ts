@@ -10,10 +10,10 @@
  *
  * Encryption: AWS has applied SSE-S3 to every bucket by default since 2023 and returns that
  * configuration, but cairn stores objects unencrypted (server-side-encryption.ts), so it
- * answers as AWS did for a bucket without one. Ownership controls: new AWS buckets report
- * BucketOwnerEnforced, under which ACL requests granting others get AccessControlListNotSupported;
- * cairn answers those NotImplemented (domain/rules/acl.ts), so it reports no ownership controls.
- * Public access block is the one answered as set: all four blocks on, which is what cairn does.
+ * answers as AWS did for a bucket without one. Two are answered as set, because cairn
+ * behaves that way: ownership controls, BucketOwnerEnforced (ACLs disabled, as on new AWS
+ * buckets; domain/rules/acl.ts), and public access block, all four blocks on. Neither has a
+ * DELETE: cairn cannot enable ACLs or make anything public.
  */
 import type { S3ErrorCode } from '../../domain/errors';
 import { s3Document, tag } from '../../infra/http/xml-writer';
@@ -43,8 +43,7 @@ export const UNSET_BUCKET_CONFIGURATIONS = [
   {
     subResource: 'ownershipControls',
     get: 'GetBucketOwnershipControls',
-    delete: 'DeleteBucketOwnershipControls',
-    answer: { missing: 'OwnershipControlsNotFoundError' },
+    answer: { document: () => s3Document('OwnershipControls', `<Rule>${tag('ObjectOwnership', 'BucketOwnerEnforced')}</Rule>`) },
   },
   {
     // cairn serves nothing anonymously: every public access is blocked, as on new AWS buckets.

@@ -1,15 +1,16 @@
 /**
- * Get/PutBucketAcl and Get/PutObjectAcl. ACLs are not enforced (one owner); these answer
- * like AWS for a bucket whose only grant is the owner's FULL_CONTROL, and accept only
- * requests that keep it that way (see src/domain/rules/acl.ts).
+ * Get/PutBucketAcl and Get/PutObjectAcl. ACLs are disabled (one owner, every bucket
+ * BucketOwnerEnforced); these answer like AWS for such a bucket: the owner's FULL_CONTROL is
+ * read back, and only requests that keep it that way are accepted (src/domain/rules/acl.ts).
  */
 import { Injectable } from '@nestjs/common';
 import { ServerConfig } from '../../../config/server-config';
 import { s3Error } from '../../../domain/errors';
-import { assertOwnerOnlyCannedAcl, assertOwnerOnlyGrants } from '../../../domain/rules/acl';
+import { assertOwnerOnlyAclHeaders, assertOwnerOnlyGrants } from '../../../domain/rules/acl';
+import { aclHeadersOf } from '../acl-headers';
 import { BucketService } from '../../buckets/bucket.service';
 import { ObjectService } from '../../objects/object.service';
-import { bucketOf, header, requestedVersionId, type S3Call } from '../s3-call';
+import { bucketOf, requestedVersionId, type S3Call } from '../s3-call';
 import { ownerOf, type Owner } from '../s3-owner';
 import { readSmallBody } from '../small-body';
 import { parseAccessControlPolicy, renderOwnerOnlyAcl } from '../xml/acl.xml';
@@ -55,15 +56,13 @@ export class AclHandlers {
 
   /** A canned ACL, x-amz-grant-* headers, or an AccessControlPolicy body: one of them, changing nothing. */
   private async assertOwnerOnly(call: S3Call): Promise<void> {
-    const canned = header(call, 'x-amz-acl');
-    const grantHeaders = Object.keys(call.request.headers).filter((name) => name.startsWith('x-amz-grant-'));
+    const acl = aclHeadersOf(call);
     const body = await readSmallBody(call);
-    if (canned !== undefined) {
-      if (body.length > 0 || grantHeaders.length > 0) throw s3Error('InvalidRequest', 'Specifying both Canned ACLs and Header Grants or an ACL body is not allowed');
-      assertOwnerOnlyCannedAcl(canned);
+    if (acl.canned !== undefined || acl.grantHeaders.length > 0) {
+      if (body.length > 0) throw s3Error('InvalidRequest', 'Specifying both Canned ACLs and Header Grants or an ACL body is not allowed');
+      assertOwnerOnlyAclHeaders(this.owner.id, acl);
       return;
     }
-    if (grantHeaders.length > 0) throw s3Error('NotImplemented', 'Grant headers are not supported; cairn has a single owner.');
     if (body.length === 0) throw s3Error('MissingSecurityHeader', 'Your request was missing a required header', { MissingHeaderName: 'x-amz-acl' });
     assertOwnerOnlyGrants(this.owner.id, parseAccessControlPolicy(body));
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { isS3Error, s3Error } from '../../../domain/errors';
-import { assertAcceptableCannedAclOnWrite } from '../../../domain/rules/acl';
+import { assertObjectOwnership, assertOwnerOnlyAclHeaders } from '../../../domain/rules/acl';
+import { aclHeadersOf } from '../acl-headers';
 import { assertLocationConstraint, recreatingOwnBucketSucceeds } from '../../../domain/rules/bucket-region';
 import { MAX_LIST_KEYS } from '../../../domain/rules/listing';
 import { ServerConfig } from '../../../config/server-config';
@@ -26,7 +27,8 @@ export class BucketHandlers {
 
   async createBucket(call: S3Call): Promise<void> {
     const bucket = bucketOf(call);
-    assertAcceptableCannedAclOnWrite(header(call, 'x-amz-acl'));
+    assertObjectOwnership(header(call, 'x-amz-object-ownership'));
+    assertOwnerOnlyAclHeaders(ownerOf(this.config.rootUser).id, aclHeadersOf(call), 'InvalidBucketAclWithObjectOwnership');
     const body = await readSmallBody(call);
     const location = body.length > 0 ? parseCreateBucketConfiguration(body).locationConstraint : undefined;
     if (location && this.config.regionEnforced) assertLocationConstraint(location, this.config.region);

@@ -13,6 +13,8 @@ import { payloadOf } from '../request-body';
 import { MAX_DOCUMENT_BYTES, readSmallBody } from '../small-body';
 import { bucketOf, header, objectLocation, type S3Call } from '../s3-call';
 import { ownerOf } from '../s3-owner';
+import { assertOwnerOnlyAclHeaders } from '../../../domain/rules/acl';
+import { aclHeadersOf } from '../acl-headers';
 import type { Headers } from '../s3-response';
 import { renderCompleteMultipartUpload, renderCopyPartResult, renderInitiateMultipartUpload, renderListMultipartUploads, renderListParts } from '../xml/multipart.xml';
 import { parseCompleteMultipartUpload } from '../xml/request-documents';
@@ -38,6 +40,7 @@ export class MultipartHandlers {
     const bucket = bucketOf(call);
     const key = call.target.key;
     const tagging = header(call, 'x-amz-tagging');
+    assertOwnerOnlyAclHeaders(ownerOf(this.config.rootUser).id, aclHeadersOf(call));
     const uploadId = await this.multipart.createUpload(call.context, {
       bucket,
       key,

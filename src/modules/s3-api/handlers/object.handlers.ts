@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { s3Error } from '../../../domain/errors';
 import { checksumTypeOf, DEFAULT_CHECKSUM_ALGORITHM, NULL_VERSION_ID } from '../../../domain/object-version';
 import { parsePartNumber, partChecksum, partsCount } from '../../../domain/rules/object-parts';
-import { assertAcceptableCannedAclOnWrite } from '../../../domain/rules/acl';
+import { ServerConfig } from '../../../config/server-config';
+import { assertOwnerOnlyAclHeaders } from '../../../domain/rules/acl';
+import { aclHeadersOf } from '../acl-headers';
+import { ownerOf } from '../s3-owner';
 import { destinationTags, parseTaggingHeader } from '../../../domain/rules/tagging';
 import { checksumHeaderName } from '../../../infra/http/checksums';
 import { ObjectService, type ObjectRead, type PutObjectResult } from '../../objects/object.service';
@@ -23,13 +26,16 @@ import { MAX_LIST_PARTS } from '../../objects/multipart.service';
 
 @Injectable()
 export class ObjectHandlers {
-  constructor(private readonly objects: ObjectService) {}
+  constructor(
+    private readonly objects: ObjectService,
+    private readonly config: ServerConfig,
+  ) {}
 
   async putObject(call: S3Call): Promise<void> {
     const headers = call.request.headers;
     const storageClass = storageClassFrom(headers);
     const conditions = readWriteConditions(call);
-    assertAcceptableCannedAclOnWrite(header(call, 'x-amz-acl'));
+    assertOwnerOnlyAclHeaders(ownerOf(this.config.rootUser).id, aclHeadersOf(call));
     const tagging = header(call, 'x-amz-tagging');
     const lock = lockRequestFrom(headers);
     const result = await this.objects.putObject(call.context, {
@@ -63,6 +69,7 @@ export class ObjectHandlers {
     const storageClass = storageClassFrom(headers);
     const conditions = readWriteConditions(call);
     const checksumAlgorithm = requestedChecksumAlgorithm(header(call, 'x-amz-checksum-algorithm'));
+    assertOwnerOnlyAclHeaders(ownerOf(this.config.rootUser).id, aclHeadersOf(call));
     const result = await this.objects.copyObject(call.context, {
       source,
       bucket: bucketOf(call),

@@ -7,6 +7,7 @@ import { Injectable } from '@nestjs/common';
 import { ServerConfig } from '../../../config/server-config';
 import { s3Error } from '../../../domain/errors';
 import { DEFAULT_CHECKSUM_ALGORITHM, NULL_VERSION_ID } from '../../../domain/object-version';
+import { assertOwnerOnlyAclHeaders } from '../../../domain/rules/acl';
 import { checkPostPolicy, parsePostPolicy } from '../../../domain/rules/post-policy';
 import { verifyFormSignature } from '../../../infra/http/post-form-auth';
 import { ObjectService, type PutObjectResult } from '../../objects/object.service';
@@ -16,6 +17,7 @@ import { formFilePayload } from '../form-file-payload';
 import { storageClassFrom, systemMetadataFrom, userMetadataFrom } from '../object-metadata';
 import { readPostForm, type PostForm } from '../post-form';
 import { bucketOf, objectLocation, type S3Call } from '../s3-call';
+import { ownerOf } from '../s3-owner';
 import type { Headers } from '../s3-response';
 import { renderPostResponse } from '../xml/post-response.xml';
 
@@ -56,6 +58,7 @@ export class PostObjectHandlers {
     fields.set('bucket', bucket);
     fields.set('key', key);
     const range = checkPostPolicy(parsePostPolicy(fields.get('policy')!), fields, new Date());
+    assertOwnerOnlyAclHeaders(ownerOf(this.config.rootUser).id, { canned: fields.get('acl'), grantHeaders: [] });
     const contentMd5 = parseContentMd5(fields.get('content-md5'));
     const checksum = declaredChecksum(fields, fields.get('x-amz-checksum-algorithm'));
     const digests = { ...(contentMd5 ? { contentMd5 } : {}), ...(checksum ? { checksum } : { defaultChecksum: DEFAULT_CHECKSUM_ALGORITHM }) };
