@@ -5,6 +5,7 @@
 import { expandEllipsis } from '../config/ellipsis';
 import { readFormat } from '../infra/drives/drive-format';
 import { DriveInUseError, lockDrive } from '../infra/drives/drive-lock';
+import { findCrashingDatabases } from '../infra/eventlog/database-check';
 import { DriveDatabase } from '../infra/eventlog/drive-database';
 import { EventLog } from '../infra/eventlog/event-log';
 import { genesisHash } from '../infra/eventlog/event-record';
@@ -31,6 +32,12 @@ export async function runAdminRebuild(argv: string[]): Promise<number> {
         return 1;
       }
       throw error;
+    }
+    const damage = (await findCrashingDatabases([drive])).get(drive);
+    if (damage) {
+      await unlock();
+      console.error(`cairn: ${drive}: ${damage}`);
+      return 1;
     }
     const db = DriveDatabase.open(drive);
     try {

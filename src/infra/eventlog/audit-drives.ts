@@ -4,6 +4,7 @@
  * writes nothing.
  */
 import { readFormat } from '../drives/drive-format';
+import { findCrashingDatabases } from './database-check';
 import { DriveDatabase } from './drive-database';
 import type { AuditedDrive, UnreadableDrive } from './log-verifier';
 
@@ -17,7 +18,13 @@ export async function openDrivesReadOnly(paths: readonly string[]): Promise<Open
   const drives: AuditedDrive[] = [];
   const unreadable: UnreadableDrive[] = [];
   const databases: DriveDatabase[] = [];
+  const damaged = await findCrashingDatabases(paths);
   for (const label of paths) {
+    const damage = damaged.get(label);
+    if (damage) {
+      unreadable.push({ label, reason: damage });
+      continue;
+    }
     try {
       const format = await readFormat(label);
       if (!format) {

@@ -16,6 +16,9 @@ import type { Placement } from '../shards/shard-store';
 
 export const DATABASE_FILE = 'cairn.lmdb';
 
+/** The named tables of the environment, opened below. */
+export const TABLE_NAMES = ['events', 'buckets', 'objects', 'uploads', 'parts', 'placements'] as const;
+
 export class DriveDatabase {
   private constructor(
     readonly root: RootDatabase,

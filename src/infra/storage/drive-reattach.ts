@@ -13,6 +13,7 @@ import { lockDrive } from '../drives/drive-lock';
 import { markHealPending } from '../drives/heal-marker';
 import { probeDrive } from '../drives/drive-probe';
 import { LocalDrive } from '../drives/local-drive';
+import { findCrashingDatabases } from '../eventlog/database-check';
 import type { ErasureSet } from './erasure-set';
 import { idsAfter, rollForward } from './log-reconciliation';
 import { recoverStagedShards } from './staging-recovery';
@@ -37,6 +38,7 @@ export async function reattachDrive(set: ErasureSet, offline: Drive): Promise<Re
   } else {
     return undefined;
   }
+  if ((await findCrashingDatabases([offline.label])).size > 0) return undefined;
 
   await offline.close().catch(() => undefined); // a stale environment of the lost directory
   await lockDrive(offline.label);

@@ -1,0 +1,124 @@
+/**
+ * A drive whose LMDB file is damaged. Random bytes over its first page (a meta page) make LMDB
+ * crash the process that opens it, so the server must not open it: it starts degraded with the
+ * drive offline and saying why, serves every object from the others, and takes the drive back
+ * by itself once the operator moves the damaged file aside: the drive's log is refilled from
+ * its peers and its shards healed, so that afterwards the two once-damaged drives alone serve
+ * every object. The offline audit reports such a drive as not verified instead of crashing.
+ */
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DATABASE_FILE } from '../../src/infra/eventlog/drive-database';
+import { INLINE_LIMIT } from '../../src/infra/storage/object-writer';
+import { contentFor, receiveBody, say, seededRandom, sleep } from '../helpers/fault-tools';
+import { sdkClient } from '../helpers/s3-clients';
+import { CairnServer, runCairn } from '../helpers/server';
+import { drivePaths, tempDir } from '../helpers/temp-dirs';
+
+const BUCKET = 'damaged-db';
+const MiB = 1024 * 1024;
+/** Inline objects (shards in the log) and objects in shard files, one of several blocks. */
+const SIZES = [0, 1, 4096, INLINE_LIMIT - 1, INLINE_LIMIT + 1, MiB + 5, 3 * MiB + 7];
+const SEED = 20_261_205;
+
+/** Overwrites 256 bytes of the drive's database just past the header of page 0, LMDB's first meta page. */
+async function damageFirstMetaPage(drive: string, seed: number): Promise<void> {
+  const random = seededRandom(seed);
+  const garbage = Buffer.from(Array.from({ length: 256 }, () => random.int(0, 255)));
+  const file = await fs.open(path.join(drive, DATABASE_FILE), 'r+');
+  try {
+    await file.write(garbage, 0, garbage.length, 16);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+async function waitForOutput(server: CairnServer, done: (output: string) => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done(server.output)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${server.output}`);
+    await sleep(200);
+  }
+}
+
+async function expectEveryObject(s3: S3Client, bodies: Map<string, Buffer>): Promise<void> {
+  for (const [key, body] of bodies) {
+    const response = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    const received = await receiveBody(response.Body);
+    expect(received.error, `reading ${key}`).toBeUndefined();
+    expect(received.bytes.equals(body), `bytes of ${key}`).toBe(true);
+  }
+}
+
+describe('a drive whose database file is damaged', () => {
+  const root = tempDir('cairn-damaged-db-');
+  const drives = drivePaths(root.path, 4);
+  const bodies = new Map<string, Buffer>();
+  const servers: CairnServer[] = [];
+
+  /** One object of each size under `prefix`, remembered in `bodies`. */
+  async function putOneOfEachSize(s3: S3Client, prefix: string): Promise<void> {
+    for (const size of SIZES) {
+      const key = `${prefix}/${size}.bin`;
+      bodies.set(key, contentFor(key, size));
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: bodies.get(key) }));
+    }
+  }
+
+  async function startOn(paths: string[]): Promise<{ server: CairnServer; s3: S3Client }> {
+    const server = await CairnServer.start({ drivePaths: paths });
+    servers.push(server);
+    return { server, s3: sdkClient(server, { maxAttempts: 1 }) };
+  }
+
+  afterAll(async () => {
+    for (const server of servers) await server.kill9();
+    root.remove();
+  });
+
+  it('keeps it offline instead of crashing, serves every object, and takes it back once the file is moved aside', async () => {
+    const first = await startOn(drives);
+    await first.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await putOneOfEachSize(first.s3, 'before');
+    first.s3.destroy();
+    await first.server.stop();
+
+    // Two drives, as many as the parity: one checking process crashes on each, in turn.
+    const damaged = [drives[1], drives[2]];
+    for (const [i, drive] of damaged.entries()) await damageFirstMetaPage(drive, SEED + i);
+    const second = await startOn(drives);
+    say(second.server.output);
+    for (const drive of damaged) {
+      expect(second.server.output).toMatch(new RegExp(`${drive}\\s+OFFLINE \\(its database cairn\\.lmdb is damaged: opening it killed a checking process \\(SIGSEGV\\)`));
+    }
+    for (const drive of [drives[0], drives[3]]) expect(second.server.output).toMatch(new RegExp(`${drive}\\s+online`));
+    await expectEveryObject(second.s3, bodies);
+    // The offline audit reports the two drives it cannot verify, and verifies the others.
+    const audit = await runCairn(['admin', 'audit', 'verify', ...drives]);
+    for (const drive of damaged) expect(audit.stdout).toContain(`drive ${drive}: NOT VERIFIED (its database cairn.lmdb is damaged`);
+    expect(audit.stdout).toContain('INCOMPLETE: 2 drive(s) could not be verified');
+    expect(audit.code).toBe(1);
+
+    // The operator moves the damaged files aside; the server notices, refills and heals.
+    for (const drive of damaged) await fs.rename(path.join(drive, DATABASE_FILE), path.join(root.path, `${path.basename(drive)}-damaged.lmdb`));
+    await waitForOutput(
+      second.server,
+      (output) => damaged.every((drive) => output.includes(`Drive ${drive} is back`)) && /Healing done in [\d.]+ s: \d+ versions checked, \d+ healed, 0 failed\s*$/.test(output),
+      'both drives back and healed',
+    );
+    say(second.server.output.slice(second.server.output.indexOf('Drive ')));
+    await putOneOfEachSize(second.s3, 'after');
+    second.s3.destroy();
+    await second.server.stop();
+
+    // The once-damaged drives alone (the two others moved away) now hold every object.
+    for (const drive of [drives[0], drives[3]]) await fs.rename(drive, `${drive}-away`);
+    const third = await startOn(drives);
+    for (const drive of damaged) expect(third.server.output).toMatch(new RegExp(`${drive}\\s+online`));
+    await expectEveryObject(third.s3, bodies);
+    third.s3.destroy();
+  });
+});
