@@ -320,6 +320,13 @@ function json(value: unknown): Buffer {
 }
 
 /**
+ * Older versions a cursor steps over one by one before it seeks past the rest of the key: a
+ * seek (a new B-tree descent) costs a few steps, and a key overwritten thousands of times in a
+ * versioned bucket must not make a page cost thousands of steps.
+ */
+const SEEK_PAST_VERSIONS_AFTER = 8;
+
+/**
  * Walks a bucket's keys in S3 order, yielding each key once with its latest version
  * (the first entry of the key's range) and stepping over older versions, or (allVersions)
  * yielding every version.
@@ -349,11 +356,16 @@ class ObjectKeyCursor implements KeyCursor {
 
   next(): ListEntry | undefined {
     if (!this.iterator) this.open(bucketPrefix(this.bucket));
+    let olderVersions = 0;
     for (;;) {
       const step = this.iterator!.next();
       if (step.done) return undefined;
       const key = objectKeyOf(step.value.key, this.prefixLength);
-      if (key === this.lastKey && !this.allVersions) continue; // an older version of the key just returned
+      if (key === this.lastKey && !this.allVersions) {
+        // An older version of the key just returned.
+        if (++olderVersions === SEEK_PAST_VERSIONS_AFTER) this.open(versionsRange(this.bucket, key).end);
+        continue;
+      }
       this.lastKey = key;
       return { key, version: step.value.value };
     }
