@@ -18,6 +18,11 @@
  *      every shard file the projections reference is on every drive; and each other shard
  *      file is explained (see `accountShardFiles`).
  *
+ * Every other run is served with CAIRN_SEGMENT_SHARD_LIMIT=0, so that its shard-file objects
+ * take the other write path (staged files in tmp/, fsynced, renamed into shards/ after the
+ * event) instead of extents of segment files: kill -9 lands in both, and restarts recover a
+ * mix of both.
+ *
  * Run with CAIRN_CRASH_SEED=<n> to replay the random choices of a failing run (timing still
  * differs) and CAIRN_CRASH_ITERATIONS=<n> to change the number of kills.
  */
@@ -28,6 +33,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { INLINE_LIMIT } from '../../src/infra/storage/object-writer';
 import {
+  committedShardFiles,
   committedShards,
   contentFor,
   describeError,
@@ -76,6 +82,9 @@ const FULL_SWEEP_EVERY = 8;
  * overwrite was decided this long before the kill at most.
  */
 const RECLAIM_WINDOW_MS = 3_000;
+/** How the server of an iteration stores shards of known size: segments (the default) or staged files. */
+const shardPathOf = (iteration: number) => (iteration % 2 === 0 ? 'staged files' : 'segments');
+const envFor = (iteration: number): Record<string, string> => (shardPathOf(iteration) === 'staged files' ? { CAIRN_SEGMENT_SHARD_LIMIT: '0' } : {});
 
 type Outcome = 'in flight' | 'acknowledged' | 'failed' | 'rejected';
 
@@ -293,7 +302,7 @@ describe('kill -9 during a stream of PUTs', () => {
 
   it(`loses no acknowledged object and shows no partial one, over ${ITERATIONS} crashes (seed ${SEED})`, { timeout: 280_000 }, async () => {
     const started = Date.now();
-    server = await CairnServer.start();
+    server = await CairnServer.start({ env: envFor(1) });
     const drives = server.drives;
     const setup = sdkClient(server);
     await setup.send(new CreateBucketCommand({ Bucket: BUCKET }));
@@ -304,6 +313,8 @@ describe('kill -9 during a stream of PUTs', () => {
     const reported = new Set<string>();
     let launchedAt = Date.now();
     let totals = { acknowledged: 0, attempted: 0 };
+    /** Drive 1's shard files (not segment extents) so far: which write path a run took shows in the new ones. */
+    let shardFilesSoFar = new Set<string>();
 
     for (let iteration = 1; iteration <= ITERATIONS; iteration++) {
       const found: string[] = [];
@@ -325,7 +336,7 @@ describe('kill -9 during a stream of PUTs', () => {
 
       // ---- restart on the same drives: staged files are recovered before it listens ----
       const restartStart = Date.now();
-      await server.launch();
+      await server.launch(envFor(iteration + 1));
       const restartMs = Date.now() - restartStart;
       const crashedRun = { launchedAt, killedAt };
       launchedAt = Date.now();
@@ -367,6 +378,16 @@ describe('kill -9 during a stream of PUTs', () => {
       const largeListed = listed.filter((o) => o.size > INLINE_LIMIT).length;
       if (largeListed !== accounting.live) found.push(`the listing shows ${largeListed} objects above ${INLINE_LIMIT} B, the projection references ${accounting.live} shard-file versions`);
 
+      // Each run took the write path it was given: shard files appear only in staged-files runs.
+      const shardFiles = new Set(await committedShardFiles(drives[0]));
+      const newShardFiles = [...shardFiles].filter((file) => !shardFilesSoFar.has(file)).length;
+      const largeAcknowledged = acknowledged.filter((a) => a.size > INLINE_LIMIT).length;
+      if (shardPathOf(iteration) === 'segments' && newShardFiles > 0) found.push(`a segments run left ${newShardFiles} new shard files`);
+      if (shardPathOf(iteration) === 'staged files' && largeAcknowledged > 0 && newShardFiles === 0) {
+        found.push(`a staged-files run acknowledged ${largeAcknowledged} large objects but no new shard file exists`);
+      }
+      shardFilesSoFar = shardFiles;
+
       // A committed object keeps all its shards through a crash: reading it must not need parity.
       const plainOutput = server.output.replace(/\x1b\[[0-9;]*m/g, '');
       for (const [report] of plainOutput.matchAll(/version \w+ has missing or damaged shards [\d, ]+; queued for healing/g)) {
@@ -377,7 +398,7 @@ describe('kill -9 during a stream of PUTs', () => {
       const fresh = found.filter((v) => !reported.has(v));
       fresh.forEach((v) => reported.add(v));
       say(
-        `crash ${String(iteration).padStart(2)}/${ITERATIONS}: killed after ${delay} ms; attempted ${mine.length}, ` +
+        `crash ${String(iteration).padStart(2)}/${ITERATIONS} (${shardPathOf(iteration)}): killed after ${delay} ms; attempted ${mine.length}, ` +
           `acknowledged ${acknowledged.length} (${acknowledged.filter((a) => a.size > INLINE_LIMIT).length} large), in flight at kill ${inFlightAtKill}; ` +
           `restart ${restartMs} ms; listed ${listed.length}, verified ${check.objects} by content (${(check.bytes / 1048576).toFixed(1)} MiB${fullSweep ? ', full sweep' : ''}); ` +
           `shard files ${accounting.files.join('/')} = ${accounting.live} live + garbage ${accounting.garbage.join('/')}` +

@@ -61,10 +61,13 @@ export class CairnServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Starts the process and resolves once it listens (or rejects with its output if it exits). */
-  async launch(): Promise<void> {
+  /**
+   * Starts the process and resolves once it listens (or rejects with its output if it exits).
+   * `extraEnv` applies to this launch only, on top of the server's environment.
+   */
+  async launch(extraEnv: Record<string, string> = {}): Promise<void> {
     const child = spawn(CAIRN, ['server', ...this.drives, '--address', `127.0.0.1:${this.port}`], {
-      env: { ...process.env, CAIRN_ROOT_USER: ACCESS_KEY, CAIRN_ROOT_PASSWORD: SECRET_KEY, ...this.env },
+      env: { ...process.env, CAIRN_ROOT_USER: ACCESS_KEY, CAIRN_ROOT_PASSWORD: SECRET_KEY, ...this.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.process = child;
