@@ -33,7 +33,7 @@ export async function runAdminRebuild(argv: string[]): Promise<number> {
       }
       throw error;
     }
-    const damage = (await findCrashingDatabases([drive])).get(drive);
+    const damage = (await findCrashingDatabases([drive], { readOnly: false })).get(drive);
     if (damage) {
       await unlock();
       console.error(`cairn: ${drive}: ${damage}`);

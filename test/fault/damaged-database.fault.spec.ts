@@ -23,6 +23,11 @@ const MiB = 1024 * 1024;
 const SIZES = [0, 1, 4096, INLINE_LIMIT - 1, INLINE_LIMIT + 1, MiB + 5, 3 * MiB + 7];
 const SEED = 20_261_205;
 
+/** Cuts the drive's database file to `bytes`. */
+async function cutDatabase(drive: string, bytes: number): Promise<void> {
+  await fs.truncate(path.join(drive, DATABASE_FILE), bytes);
+}
+
 /** Overwrites 256 bytes of the drive's database just past the header of page 0, LMDB's first meta page. */
 async function damageFirstMetaPage(drive: string, seed: number): Promise<void> {
   const random = seededRandom(seed);
@@ -86,14 +91,17 @@ describe('a drive whose database file is damaged', () => {
     first.s3.destroy();
     await first.server.stop();
 
-    // Two drives, as many as the parity: one checking process crashes on each, in turn.
+    // Two drives, as many as the parity: one checking process crashes on each, in turn. One
+    // has a garbled meta page (SIGSEGV), the other was cut short after two pages (SIGBUS).
     const damaged = [drives[1], drives[2]];
-    for (const [i, drive] of damaged.entries()) await damageFirstMetaPage(drive, SEED + i);
+    await damageFirstMetaPage(drives[1], SEED);
+    await cutDatabase(drives[2], 8192);
     const second = await startOn(drives);
     say(second.server.output);
-    for (const drive of damaged) {
-      expect(second.server.output).toMatch(new RegExp(`${drive}\\s+OFFLINE \\(its database cairn\\.lmdb is damaged: opening it killed a checking process \\(SIGSEGV\\)`));
-    }
+    const offlineAsDamaged = (drive: string, signal: string) =>
+      new RegExp(`${drive}\\s+OFFLINE \\(its database cairn\\.lmdb is damaged: opening it killed a checking process \\(${signal}\\)`);
+    expect(second.server.output).toMatch(offlineAsDamaged(drives[1], 'SIGSEGV'));
+    expect(second.server.output).toMatch(offlineAsDamaged(drives[2], 'SIGBUS'));
     for (const drive of [drives[0], drives[3]]) expect(second.server.output).toMatch(new RegExp(`${drive}\\s+online`));
     await expectEveryObject(second.s3, bodies);
     // The offline audit reports the two drives it cannot verify, and verifies the others.
@@ -119,6 +127,29 @@ describe('a drive whose database file is damaged', () => {
     const third = await startOn(drives);
     for (const drive of damaged) expect(third.server.output).toMatch(new RegExp(`${drive}\\s+online`));
     await expectEveryObject(third.s3, bodies);
+    third.s3.destroy();
+    await third.server.stop();
+  });
+
+  it('takes an empty database file (a crash before LMDB wrote its first pages) for a lost one: refilled and healed', async () => {
+    const fresh = drivePaths(path.join(root.path, 'empty-file'), 4);
+    const first = await startOn(fresh);
+    await first.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await putOneOfEachSize(first.s3, 'empty-file');
+    first.s3.destroy();
+    await first.server.stop();
+
+    await cutDatabase(fresh[3], 0);
+    const second = await startOn(fresh);
+    expect(second.server.output).toMatch(new RegExp(`${fresh[3]}\\s+online`));
+    // Its placements went with the file, so it is healed in full, as a replacement would be.
+    await waitForOutput(second.server, (output) => /Healing done in [\d.]+ s: \d+ versions checked, [1-9]\d* healed, 0 failed/.test(output), 'the drive healed');
+    second.s3.destroy();
+    await second.server.stop();
+
+    for (const drive of [fresh[0], fresh[1]]) await fs.rename(drive, `${drive}-away`);
+    const third = await startOn(fresh);
+    await expectEveryObject(third.s3, new Map([...bodies].filter(([key]) => key.startsWith('empty-file/'))));
     third.s3.destroy();
   });
 });

@@ -2,7 +2,7 @@
  * A drive that is a local directory: format.json, one LMDB environment (event log and
  * projections), and shard files.
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { BucketRecord } from '../../domain/bucket';
 import type { CairnEvent } from '../../domain/events';
@@ -41,7 +41,8 @@ export class LocalDrive implements Drive {
   }
 
   static async open(drivePath: string, format: DriveFormat): Promise<LocalDrive> {
-    const databaseExisted = existsSync(path.join(drivePath, DATABASE_FILE));
+    // An empty file is no database either: a crash before LMDB wrote its first pages leaves one.
+    const databaseExisted = (statSync(path.join(drivePath, DATABASE_FILE), { throwIfNoEntry: false })?.size ?? 0) > 0;
     const database = DriveDatabase.open(drivePath);
     // One group commit for every durable write on the drive: a large object's placement rows
     // then share transactions with the events being appended instead of committing alone.

@@ -18,7 +18,7 @@ export async function openDrivesReadOnly(paths: readonly string[]): Promise<Open
   const drives: AuditedDrive[] = [];
   const unreadable: UnreadableDrive[] = [];
   const databases: DriveDatabase[] = [];
-  const damaged = await findCrashingDatabases(paths);
+  const damaged = await findCrashingDatabases(paths, { readOnly: true });
   for (const label of paths) {
     const damage = damaged.get(label);
     if (damage) {

@@ -1,10 +1,12 @@
 /**
  * Finding the drives whose LMDB environment would crash this process if it opened them.
  *
- * LMDB trusts the pages it maps: random bytes over a meta page (page 0 or 1 of cairn.lmdb) make
- * opening the environment die of SIGSEGV instead of returning an error, which would take every
- * drive of the server down with the one that is damaged. So before the server opens drives, a
- * child process opens each existing database read-only and reads what start-up reads first (the
+ * LMDB trusts the pages it maps: random bytes over a meta page (page 0 or 1 of cairn.lmdb), or a
+ * file cut short, make opening the environment die of SIGSEGV or SIGBUS instead of returning an
+ * error, which would take every drive of the server down with the one that is damaged. So before
+ * the server opens drives, a child process opens each existing database as the caller will (read
+ * and write, or read-only: an empty file, left by a crash before LMDB's first pages were written,
+ * is a new database to the one and fatal to the other) and reads what start-up reads first (the
  * root of every table and both ends of it); a database it does not survive is reported damaged
  * and its drive stays offline, while the server starts degraded on the others.
  *
@@ -16,7 +18,7 @@
  * checksums, so damage there is found when it is read.
  */
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { DATABASE_FILE, TABLE_NAMES } from './drive-database';
@@ -25,11 +27,12 @@ import { DATABASE_FILE, TABLE_NAMES } from './drive-database';
 const CHILD_SOURCE = `
 const { open } = require(process.argv[1]);
 const tables = JSON.parse(process.argv[2]);
-const files = process.argv.slice(3);
+const readOnly = process.argv[3] === 'read-only';
+const files = process.argv.slice(4);
 for (const [index, file] of files.entries()) {
   process.stdout.write('checking ' + index + '\\n');
   try {
-    const root = open({ path: file, readOnly: true, maxDbs: 8 });
+    const root = open({ path: file, readOnly, maxDbs: 8 });
     for (const name of tables) {
       try {
         const table = root.openDB({ name, keyEncoding: 'binary', encoding: 'binary' });
@@ -52,14 +55,9 @@ const lmdbEntry = createRequire(__filename).resolve('lmdb');
  */
 const knownDamage = new Map<string, { identity: string; reason: string }>();
 
-/** Which file is at `file` and what it holds, as far as stat tells; undefined when there is none. */
-function fileIdentity(file: string): string | undefined {
-  try {
-    const stat = statSync(file);
-    return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
-  } catch {
-    return undefined;
-  }
+/** Which file it is and what it holds, as far as stat tells. */
+function identityOf(stat: Stats): string {
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
 }
 
 /**
@@ -67,26 +65,29 @@ function fileIdentity(file: string): string | undefined {
  * crashing, each with the reason to report. Errors that LMDB reports as errors are not
  * counted here: the real open reports them itself.
  */
-export async function findCrashingDatabases(drivePaths: readonly string[]): Promise<Map<string, string>> {
+export async function findCrashingDatabases(drivePaths: readonly string[], mode: { readOnly: boolean }): Promise<Map<string, string>> {
   const damaged = new Map<string, string>();
   let pending: string[] = [];
   for (const drive of drivePaths) {
-    const identity = fileIdentity(path.join(drive, DATABASE_FILE));
-    if (identity === undefined) continue;
+    const stat = statSync(path.join(drive, DATABASE_FILE), { throwIfNoEntry: false });
+    // No file, or an empty one that opening for writing makes a new database (LocalDrive.open
+    // tells that apart from a database that existed, so it is not opened here first).
+    if (!stat || (stat.size === 0 && !mode.readOnly)) continue;
+    const identity = identityOf(stat);
     const known = knownDamage.get(drive);
     if (known?.identity === identity) damaged.set(drive, known.reason);
     else pending.push(drive);
   }
   while (pending.length > 0) {
-    const outcome = await checkInChild(pending.map((drive) => path.join(drive, DATABASE_FILE)));
+    const outcome = await checkInChild(pending.map((drive) => path.join(drive, DATABASE_FILE)), mode.readOnly);
     if (!outcome.crash) break;
     // A child that died between drives (or before the first) blames none and is not retried.
     if (outcome.openedWhenEnded === undefined) break;
     const crashed = pending[outcome.openedWhenEnded];
     const reason = `its database ${DATABASE_FILE} is damaged: opening it killed a checking process (${outcome.crash}); move the file aside to have the drive refilled from the others`;
     damaged.set(crashed, reason);
-    const identity = fileIdentity(path.join(crashed, DATABASE_FILE));
-    if (identity !== undefined) knownDamage.set(crashed, { identity, reason });
+    const stat = statSync(path.join(crashed, DATABASE_FILE), { throwIfNoEntry: false });
+    if (stat) knownDamage.set(crashed, { identity: identityOf(stat), reason });
     pending = pending.slice(outcome.openedWhenEnded + 1);
   }
   return damaged;
@@ -99,9 +100,10 @@ interface ChildOutcome {
   readonly openedWhenEnded: number | undefined;
 }
 
-function checkInChild(files: string[]): Promise<ChildOutcome> {
+function checkInChild(files: string[], readOnly: boolean): Promise<ChildOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', CHILD_SOURCE, lmdbEntry, JSON.stringify(TABLE_NAMES), ...files], {
+    const args = [lmdbEntry, JSON.stringify(TABLE_NAMES), readOnly ? 'read-only' : 'read-write', ...files];
+    const child = spawn(process.execPath, ['-e', CHILD_SOURCE, ...args], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     let survived = 0;

@@ -38,7 +38,7 @@ export async function reattachDrive(set: ErasureSet, offline: Drive): Promise<Re
   } else {
     return undefined;
   }
-  if ((await findCrashingDatabases([offline.label])).size > 0) return undefined;
+  if ((await findCrashingDatabases([offline.label], { readOnly: false })).size > 0) return undefined;
 
   await offline.close().catch(() => undefined); // a stale environment of the lost directory
   await lockDrive(offline.label);

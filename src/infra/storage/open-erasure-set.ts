@@ -52,7 +52,7 @@ export async function openErasureSet(paths: readonly string[], options: { parity
   const unlocks: Array<() => Promise<void>> = [];
   const drives: Drive[] = new Array(layout.drives);
   const freePaths = probes.filter((p) => p.state !== 'formatted');
-  const damaged = await findCrashingDatabases(probes.filter((p) => p.state === 'formatted').map((p) => p.path));
+  const damaged = await findCrashingDatabases(probes.filter((p) => p.state === 'formatted').map((p) => p.path), { readOnly: false });
   try {
     for (const probe of probes) {
       if (probe.state !== 'formatted') continue;
