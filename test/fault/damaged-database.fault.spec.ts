@@ -4,7 +4,8 @@
  * drive offline and saying why, serves every object from the others, and takes the drive back
  * by itself once the operator moves the damaged file aside: the drive's log is refilled from
  * its peers and its shards healed, so that afterwards the two once-damaged drives alone serve
- * every object. The offline audit reports such a drive as not verified instead of crashing.
+ * every object. The offline audit reports such a drive as not verified, and the offline rebuild
+ * refuses it, instead of crashing.
  */
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { promises as fs } from 'node:fs';
@@ -96,6 +97,10 @@ describe('a drive whose database file is damaged', () => {
     const damaged = [drives[1], drives[2]];
     await damageFirstMetaPage(drives[1], SEED);
     await cutDatabase(drives[2], 8192);
+    // The offline rebuild refuses such a drive with the reason, and does not crash.
+    const rebuild = await runCairn(['admin', 'rebuild', drives[1]]);
+    expect(rebuild.stderr).toContain(`cairn: ${drives[1]}: its database cairn.lmdb is damaged: opening it killed a checking process (SIGSEGV)`);
+    expect(rebuild.code).toBe(1);
     const second = await startOn(drives);
     say(second.server.output);
     const offlineAsDamaged = (drive: string, signal: string) =>
