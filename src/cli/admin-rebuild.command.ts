@@ -5,8 +5,8 @@
 import { expandEllipsis } from '../config/ellipsis';
 import { readFormat } from '../infra/drives/drive-format';
 import { DriveInUseError, lockDrive } from '../infra/drives/drive-lock';
-import { findCrashingDatabases } from '../infra/eventlog/database-check';
-import { DriveDatabase } from '../infra/eventlog/drive-database';
+import { findUnusableDatabases } from '../infra/eventlog/database-check';
+import { DATABASE_FILE, DriveDatabase, holdsDatabase } from '../infra/eventlog/drive-database';
 import { EventLog } from '../infra/eventlog/event-log';
 import { genesisHash } from '../infra/eventlog/event-record';
 import { rebuildProjections } from '../infra/eventlog/projection-rebuild';
@@ -33,10 +33,14 @@ export async function runAdminRebuild(argv: string[]): Promise<number> {
       }
       throw error;
     }
-    const damage = (await findCrashingDatabases([drive], { readOnly: false })).get(drive);
-    if (damage) {
+    const refusal = holdsDatabase(drive)
+      ? (await findUnusableDatabases([drive], { readOnly: false })).get(drive)
+      : // Opening would make an empty one, and the server would then take the drive for one
+        // that kept its database, not heal it in full.
+        `it has no database (${DATABASE_FILE} is missing or empty): start the server, which refills the drive's log from the others and heals it`;
+    if (refusal) {
       await unlock();
-      console.error(`cairn: ${drive}: ${damage}`);
+      console.error(`cairn: ${drive}: ${refusal}`);
       return 1;
     }
     const db = DriveDatabase.open(drive);

@@ -109,10 +109,14 @@ describe('a drive whose database file is damaged', () => {
     expect(second.server.output).toMatch(offlineAsDamaged(drives[2], 'SIGBUS'));
     for (const drive of [drives[0], drives[3]]) expect(second.server.output).toMatch(new RegExp(`${drive}\\s+online`));
     await expectEveryObject(second.s3, bodies);
-    // The offline audit reports the two drives it cannot verify, and verifies the others.
-    const audit = await runCairn(['admin', 'audit', 'verify', ...drives]);
+    // The offline audit reports the two drives it cannot verify (and a path that is no
+    // directory), and verifies the others.
+    const notADirectory = path.join(root.path, 'not-a-directory');
+    await fs.writeFile(notADirectory, 'a file');
+    const audit = await runCairn(['admin', 'audit', 'verify', ...drives, notADirectory]);
     for (const drive of damaged) expect(audit.stdout).toContain(`drive ${drive}: NOT VERIFIED (its database cairn.lmdb is damaged`);
-    expect(audit.stdout).toContain('INCOMPLETE: 2 drive(s) could not be verified');
+    expect(audit.stdout).toContain(`drive ${notADirectory}: NOT VERIFIED (`);
+    expect(audit.stdout).toContain('INCOMPLETE: 3 drive(s) could not be verified');
     expect(audit.code).toBe(1);
 
     // The operator moves the damaged files aside; the server notices, refills and heals.
@@ -145,6 +149,14 @@ describe('a drive whose database file is damaged', () => {
     await first.server.stop();
 
     await cutDatabase(fresh[3], 0);
+    // Neither the offline rebuild (which would make it a database that seems to have survived)
+    // nor the audit takes it for a database.
+    const rebuild = await runCairn(['admin', 'rebuild', fresh[3]]);
+    expect(rebuild.stderr).toContain(`cairn: ${fresh[3]}: it has no database (cairn.lmdb is missing or empty)`);
+    expect(rebuild.code).toBe(1);
+    expect((await fs.stat(path.join(fresh[3], DATABASE_FILE))).size).toBe(0);
+    const audit = await runCairn(['admin', 'audit', 'verify', ...fresh]);
+    expect(audit.stdout).toContain(`drive ${fresh[3]}: NOT VERIFIED (its database cairn.lmdb is empty`);
     const second = await startOn(fresh);
     expect(second.server.output).toMatch(new RegExp(`${fresh[3]}\\s+online`));
     // Its placements went with the file, so it is healed in full, as a replacement would be.

@@ -2,7 +2,7 @@
  * A drive that is a local directory: format.json, one LMDB environment (event log and
  * projections), and shard files.
  */
-import { promises as fs, statSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { BucketRecord } from '../../domain/bucket';
 import type { CairnEvent } from '../../domain/events';
@@ -13,7 +13,7 @@ import { logEntry } from './log-entry';
 import { listPage, type ListPage, type ListParams } from '../../domain/rules/listing';
 import { listVersionsPage, type VersionListPage, type VersionListParams } from '../../domain/rules/version-listing';
 import { listUploadsPage, uploadScanStart, type UploadListPage, type UploadListParams } from '../../domain/rules/upload-listing';
-import { DATABASE_FILE, DriveDatabase } from '../eventlog/drive-database';
+import { DriveDatabase, holdsDatabase } from '../eventlog/drive-database';
 import { markHealPending } from './heal-marker';
 import { EventLog } from '../eventlog/event-log';
 import { GroupCommit } from '../eventlog/group-commit';
@@ -41,8 +41,7 @@ export class LocalDrive implements Drive {
   }
 
   static async open(drivePath: string, format: DriveFormat): Promise<LocalDrive> {
-    // An empty file is no database either: a crash before LMDB wrote its first pages leaves one.
-    const databaseExisted = (statSync(path.join(drivePath, DATABASE_FILE), { throwIfNoEntry: false })?.size ?? 0) > 0;
+    const databaseExisted = holdsDatabase(drivePath);
     const database = DriveDatabase.open(drivePath);
     // One group commit for every durable write on the drive: a large object's placement rows
     // then share transactions with the events being appended instead of committing alone.

@@ -4,7 +4,7 @@
  * writes nothing.
  */
 import { readFormat } from '../drives/drive-format';
-import { findCrashingDatabases } from './database-check';
+import { findUnusableDatabases } from './database-check';
 import { DriveDatabase } from './drive-database';
 import type { AuditedDrive, UnreadableDrive } from './log-verifier';
 
@@ -18,7 +18,7 @@ export async function openDrivesReadOnly(paths: readonly string[]): Promise<Open
   const drives: AuditedDrive[] = [];
   const unreadable: UnreadableDrive[] = [];
   const databases: DriveDatabase[] = [];
-  const damaged = await findCrashingDatabases(paths, { readOnly: true });
+  const damaged = await findUnusableDatabases(paths, { readOnly: true });
   for (const label of paths) {
     const damage = damaged.get(label);
     if (damage) {

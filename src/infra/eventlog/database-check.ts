@@ -4,15 +4,20 @@
  * LMDB trusts the pages it maps: random bytes over a meta page (page 0 or 1 of cairn.lmdb), or a
  * file cut short, make opening the environment die of SIGSEGV or SIGBUS instead of returning an
  * error, which would take every drive of the server down with the one that is damaged. So before
- * the server opens drives, a child process opens each existing database as the caller will (read
- * and write, or read-only: an empty file, left by a crash before LMDB's first pages were written,
- * is a new database to the one and fatal to the other) and reads what start-up reads first (the
- * root of every table and both ends of it); a database it does not survive is reported damaged
- * and its drive stays offline, while the server starts degraded on the others.
+ * a process opens drives, a child process opens each existing database as the caller will (same
+ * options, for writing or read-only) and reads what start-up reads first (the root of every
+ * table and both ends of it); a database it dies on is reported damaged, and its drive stays
+ * offline while the server starts degraded on the others.
  *
- * One child checks every drive in turn, announcing each before touching it; when it dies, the
- * drive it was on is the damaged one, and a new child goes on with the rest. The check costs one
- * short-lived process per start-up (about 0.15 s), not one per drive.
+ * One child checks every drive in turn, announcing each before touching it; when it dies of a
+ * crash signal, the drive it was on is the damaged one, and a new child goes on with the rest.
+ * A child that ends any other way (killed from outside, could not start) blames no drive: the
+ * check is tried once more, then the drives are opened unchecked, with a warning. A child that
+ * hangs on a drive (a hung disk) is killed after CHECK_TIMEOUT_MS and that drive reported
+ * unavailable. The check costs one short-lived process per start-up (about 0.15 s).
+ *
+ * An empty file (a crash before LMDB wrote its first pages) is a new database to a writer and
+ * fatal to a reader: writers skip it, readers are told it is empty.
  *
  * Pages deeper in a tree are not read here (that is a walk of the whole log); LMDB keeps no page
  * checksums, so damage there is found when it is read.
@@ -21,18 +26,26 @@ import { spawn } from 'node:child_process';
 import { statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { DATABASE_FILE, TABLE_NAMES } from './drive-database';
+import { DATABASE_FILE, environmentOptions, TABLE_NAMES } from './drive-database';
 
-/** Run by `node -e` so that it works the same from the compiled server and from the test runner. */
+const CHECK_TIMEOUT_MS = 30_000;
+/** How a process ends when LMDB read a page it should not have trusted. */
+const CRASH_SIGNALS = new Set(['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGILL', 'SIGFPE']);
+
+/**
+ * Run by `node -e` so that it works the same from the compiled server and from the test runner.
+ * Announcements use writeSync: a line written before a crash must reach the parent.
+ */
 const CHILD_SOURCE = `
+const { writeSync } = require('node:fs');
 const { open } = require(process.argv[1]);
 const tables = JSON.parse(process.argv[2]);
-const readOnly = process.argv[3] === 'read-only';
+const options = JSON.parse(process.argv[3]);
 const files = process.argv.slice(4);
 for (const [index, file] of files.entries()) {
-  process.stdout.write('checking ' + index + '\\n');
+  writeSync(1, 'checking ' + index + '\\n');
   try {
-    const root = open({ path: file, readOnly, maxDbs: 8 });
+    const root = open({ ...options, path: file });
     for (const name of tables) {
       try {
         const table = root.openDB({ name, keyEncoding: 'binary', encoding: 'binary' });
@@ -43,7 +56,7 @@ for (const [index, file] of files.entries()) {
     }
     root.close();
   } catch {}
-  process.stdout.write('survived ' + index + '\\n');
+  writeSync(1, 'survived ' + index + '\\n');
 }
 `;
 
@@ -57,75 +70,114 @@ const knownDamage = new Map<string, { identity: string; reason: string }>();
 
 /** Which file it is and what it holds, as far as stat tells. */
 function identityOf(stat: Stats): string {
-  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
 }
 
+const damageReason = (signal: string) =>
+  `its database ${DATABASE_FILE} is damaged: opening it killed a checking process (${signal}); move the file aside to have the drive refilled from the others`;
+
 /**
- * The drives among `drivePaths` whose database a process could not open and read without
- * crashing, each with the reason to report. Errors that LMDB reports as errors are not
- * counted here: the real open reports them itself.
+ * The drives among `drivePaths` that must not be opened in this process, each with the reason
+ * to report. A drive whose file cannot even be stat'ed is left to the caller's open, which
+ * reports that error itself, as it does errors LMDB returns.
  */
-export async function findCrashingDatabases(drivePaths: readonly string[], mode: { readOnly: boolean }): Promise<Map<string, string>> {
-  const damaged = new Map<string, string>();
+export async function findUnusableDatabases(drivePaths: readonly string[], mode: { readOnly: boolean }): Promise<Map<string, string>> {
+  const unusable = new Map<string, string>();
   let pending: string[] = [];
   for (const drive of drivePaths) {
-    const stat = statSync(path.join(drive, DATABASE_FILE), { throwIfNoEntry: false });
-    // No file, or an empty one that opening for writing makes a new database (LocalDrive.open
-    // tells that apart from a database that existed, so it is not opened here first).
-    if (!stat || (stat.size === 0 && !mode.readOnly)) continue;
-    const identity = identityOf(stat);
+    const stat = statOf(drive);
+    if (!stat) continue;
+    if (stat.size === 0) {
+      if (mode.readOnly) unusable.set(drive, `its database ${DATABASE_FILE} is empty (no event was ever written to it)`);
+      continue;
+    }
     const known = knownDamage.get(drive);
-    if (known?.identity === identity) damaged.set(drive, known.reason);
+    if (known?.identity === identityOf(stat)) unusable.set(drive, known.reason);
     else pending.push(drive);
   }
+  let retried = false;
   while (pending.length > 0) {
     const outcome = await checkInChild(pending.map((drive) => path.join(drive, DATABASE_FILE)), mode.readOnly);
-    if (!outcome.crash) break;
-    // A child that died between drives (or before the first) blames none and is not retried.
-    if (outcome.openedWhenEnded === undefined) break;
-    const crashed = pending[outcome.openedWhenEnded];
-    const reason = `its database ${DATABASE_FILE} is damaged: opening it killed a checking process (${outcome.crash}); move the file aside to have the drive refilled from the others`;
-    damaged.set(crashed, reason);
-    const stat = statSync(path.join(crashed, DATABASE_FILE), { throwIfNoEntry: false });
-    if (stat) knownDamage.set(crashed, { identity: identityOf(stat), reason });
-    pending = pending.slice(outcome.openedWhenEnded + 1);
+    if (outcome.ending === undefined) break;
+    const at = outcome.checkingWhenEnded;
+    if (at !== undefined && outcome.timedOut) {
+      unusable.set(pending[at], `checking its database ${DATABASE_FILE} did not finish in ${CHECK_TIMEOUT_MS / 1000} s (is the drive hung?)`);
+      pending = pending.slice(at + 1);
+    } else if (at !== undefined && outcome.signal !== undefined && CRASH_SIGNALS.has(outcome.signal)) {
+      const reason = damageReason(outcome.signal);
+      unusable.set(pending[at], reason);
+      const stat = statOf(pending[at]);
+      if (stat) knownDamage.set(pending[at], { identity: identityOf(stat), reason });
+      pending = pending.slice(at + 1);
+    } else {
+      // Not the database's doing: go on from the first drive not yet checked, once.
+      pending = pending.slice(at ?? outcome.survived);
+      if (retried) {
+        console.warn(`cairn: WARNING: could not check the databases of ${pending.join(', ')} before opening them (the checking process ${outcome.ending}); opening them unchecked`);
+        break;
+      }
+      retried = true;
+    }
   }
-  return damaged;
+  return unusable;
+}
+
+function statOf(drive: string): Stats | undefined {
+  try {
+    return statSync(path.join(drive, DATABASE_FILE), { throwIfNoEntry: false });
+  } catch {
+    return undefined; // ENOTDIR, EACCES, EIO...: the caller's own open says what is wrong
+  }
 }
 
 interface ChildOutcome {
-  /** How the child ended when it did not finish: a signal name or an exit code. */
-  readonly crash: string | undefined;
-  /** The index of the file the child had announced and not yet survived when it ended. */
-  readonly openedWhenEnded: number | undefined;
+  /** How the child ended when it did not check every file ("was killed by SIGKILL"...). */
+  readonly ending: string | undefined;
+  /** The signal that ended it, if one did. */
+  readonly signal: string | undefined;
+  readonly timedOut: boolean;
+  /** How many files it got through. */
+  readonly survived: number;
+  /** The index of the file the child had announced and not yet got through when it ended. */
+  readonly checkingWhenEnded: number | undefined;
 }
 
 function checkInChild(files: string[], readOnly: boolean): Promise<ChildOutcome> {
-  return new Promise((resolve, reject) => {
-    const args = [lmdbEntry, JSON.stringify(TABLE_NAMES), readOnly ? 'read-only' : 'read-write', ...files];
-    const child = spawn(process.execPath, ['-e', CHILD_SOURCE, ...args], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+  return new Promise((resolve) => {
+    const args = [lmdbEntry, JSON.stringify(TABLE_NAMES), JSON.stringify(environmentOptions(readOnly)), ...files];
+    const child = spawn(process.execPath, ['-e', CHILD_SOURCE, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
     let survived = 0;
-    let opened: number | undefined;
+    let checking: number | undefined;
     let partialLine = '';
+    let timedOut = false;
+    let settled = false;
+    const settle = (ending: string | undefined, signal?: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ ending, signal, timedOut, survived, checkingWhenEnded: checking });
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, CHECK_TIMEOUT_MS);
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
       const lines = (partialLine + chunk).split('\n');
       partialLine = lines.pop() ?? '';
       for (const line of lines) {
         const [word, index] = line.split(' ');
-        if (word === 'checking') opened = Number(index);
+        if (word === 'checking') checking = Number(index);
         if (word === 'survived') {
-          opened = undefined;
+          checking = undefined;
           survived++;
         }
       }
     });
-    child.on('error', reject);
+    child.on('error', (error) => settle(`could not start: ${error.message}`));
     child.on('close', (code, signal) => {
-      const finished = code === 0 && survived === files.length;
-      resolve({ crash: finished ? undefined : (signal ?? `exit code ${code}`), openedWhenEnded: opened });
+      if (code === 0 && survived === files.length) settle(undefined);
+      else settle(signal ? `was killed by ${signal}` : `exited with code ${code}`, signal ?? undefined);
     });
   });
 }

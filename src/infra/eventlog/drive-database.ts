@@ -8,6 +8,7 @@
  * transaction: this is the group commit that makes durable small writes affordable.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { BucketRecord } from '../../domain/bucket';
 import type { MultipartUpload, UploadedPart } from '../../domain/multipart-upload';
@@ -18,6 +19,32 @@ export const DATABASE_FILE = 'cairn.lmdb';
 
 /** The named tables of the environment, opened below. */
 export const TABLE_NAMES = ['events', 'buckets', 'objects', 'uploads', 'parts', 'placements'] as const;
+
+/**
+ * Whether the drive has a database that was ever written: an empty file is none (a crash before
+ * LMDB wrote its first pages leaves one, and opening it for writing makes a new database).
+ */
+export function holdsDatabase(drivePath: string): boolean {
+  return (statSync(path.join(drivePath, DATABASE_FILE), { throwIfNoEntry: false })?.size ?? 0) > 0;
+}
+
+/** How a drive's environment is opened (database-check.ts opens it the same way in a child). */
+export function environmentOptions(readOnly: boolean) {
+  return {
+    overlappingSync: false,
+    // Values of projections are JSON: deterministic bytes, so a rebuilt projection can be
+    // compared byte for byte with the one it replaces.
+    encoding: 'json' as const,
+    readOnly,
+    maxDbs: 8,
+    // LMDB zeroes each page it allocates for a write unless told not to: 11% of the
+    // instructions of a PUT 4 KiB. Unzeroed, a page's unused part keeps whatever its memory
+    // held before in this process, typically an earlier page of this drive (the writer
+    // allocates and frees pages all the time): bytes the file holds anyway, as LMDB never
+    // scrubs freed pages either.
+    noMemInit: true,
+  };
+}
 
 export class DriveDatabase {
   private constructor(
@@ -40,21 +67,7 @@ export class DriveDatabase {
   ) {}
 
   static open(drivePath: string, options: { readOnly?: boolean } = {}): DriveDatabase {
-    const root = open({
-      path: path.join(drivePath, DATABASE_FILE),
-      overlappingSync: false,
-      // Values of projections are JSON: deterministic bytes, so a rebuilt projection can be
-      // compared byte for byte with the one it replaces.
-      encoding: 'json',
-      readOnly: options.readOnly ?? false,
-      maxDbs: 8,
-      // LMDB zeroes each page it allocates for a write unless told not to: 11% of the
-      // instructions of a PUT 4 KiB. Unzeroed, a page's unused part keeps whatever its memory
-      // held before in this process, typically an earlier page of this drive (the writer
-      // allocates and frees pages all the time): bytes the file holds anyway, as LMDB never
-      // scrubs freed pages either.
-      noMemInit: true,
-    });
+    const root = open({ path: path.join(drivePath, DATABASE_FILE), ...environmentOptions(options.readOnly ?? false) });
     return new DriveDatabase(
       root,
       root.openDB<Buffer, Buffer>({ name: 'events', keyEncoding: 'binary', encoding: 'binary' }),

@@ -13,7 +13,7 @@ import { lockDrive } from '../drives/drive-lock';
 import { markHealPending } from '../drives/heal-marker';
 import { probeDrive } from '../drives/drive-probe';
 import { LocalDrive } from '../drives/local-drive';
-import { findCrashingDatabases } from '../eventlog/database-check';
+import { findUnusableDatabases } from '../eventlog/database-check';
 import type { ErasureSet } from './erasure-set';
 import { idsAfter, rollForward } from './log-reconciliation';
 import { recoverStagedShards } from './staging-recovery';
@@ -38,10 +38,10 @@ export async function reattachDrive(set: ErasureSet, offline: Drive): Promise<Re
   } else {
     return undefined;
   }
-  if ((await findCrashingDatabases([offline.label], { readOnly: false })).size > 0) return undefined;
 
   await offline.close().catch(() => undefined); // a stale environment of the lost directory
   await lockDrive(offline.label);
+  if ((await findUnusableDatabases([offline.label], { readOnly: false })).size > 0) return undefined;
   const drive = await LocalDrive.open(offline.label, format);
   try {
     await set.exclusive(async () => {

@@ -11,7 +11,7 @@ import { DriveInUseError, lockDrive } from '../drives/drive-lock';
 import { isHealPending, markHealPending } from '../drives/heal-marker';
 import { probeDrive, type DriveProbe } from '../drives/drive-probe';
 import { LocalDrive } from '../drives/local-drive';
-import { findCrashingDatabases } from '../eventlog/database-check';
+import { findUnusableDatabases } from '../eventlog/database-check';
 import { UnavailableDrive } from '../drives/unavailable-drive';
 import { ErasureSet } from './erasure-set';
 import { reconcileLogs, type ReconciliationReport } from './log-reconciliation';
@@ -52,14 +52,15 @@ export async function openErasureSet(paths: readonly string[], options: { parity
   const unlocks: Array<() => Promise<void>> = [];
   const drives: Drive[] = new Array(layout.drives);
   const freePaths = probes.filter((p) => p.state !== 'formatted');
-  const damaged = await findCrashingDatabases(probes.filter((p) => p.state === 'formatted').map((p) => p.path), { readOnly: false });
+  const formatted = probes.filter((p): p is Extract<DriveProbe, { state: 'formatted' }> => p.state === 'formatted');
   try {
-    for (const probe of probes) {
-      if (probe.state !== 'formatted') continue;
-      unlocks.push(await lockDrive(probe.path));
+    for (const probe of formatted) unlocks.push(await lockDrive(probe.path));
+    // Locked first: no other server opens a database while a child opens it to check it.
+    const unusable = await findUnusableDatabases(formatted.map((p) => p.path), { readOnly: false });
+    for (const probe of formatted) {
       const slot = slotOf(probe.format);
-      const damage = damaged.get(probe.path);
-      drives[slot] = damage ? new UnavailableDrive(slot, probe.path, damage) : await openLocal(probe.path, probe.format);
+      const reason = unusable.get(probe.path);
+      drives[slot] = reason ? new UnavailableDrive(slot, probe.path, reason) : await openLocal(probe.path, probe.format);
     }
   } catch (error) {
     await Promise.all(unlocks.map((unlock) => unlock()));
