@@ -4,11 +4,13 @@ import path from 'node:path';
 import { open } from 'lmdb';
 
 /**
- * Opened as cairn opens it (src/infra/eventlog/drive-database.ts): `overlappingSync` off, so a
- * write's promise resolves only once its transaction is committed and fsynced.
+ * Opened as cairn opens it (environmentOptions in src/infra/eventlog/drive-database.ts):
+ * `overlappingSync` off, so a write's promise resolves only once its transaction is committed
+ * and fsynced, and `noMemInit` on (LMDB does not zero the pages it allocates), so that the
+ * floors pay for LMDB what cairn pays.
  */
 export function openDriveEnvironment(dir) {
-  return open({ path: path.join(dir, 'cairn.lmdb'), overlappingSync: false, maxDbs: 8 });
+  return open({ path: path.join(dir, 'cairn.lmdb'), overlappingSync: false, maxDbs: 8, noMemInit: true });
 }
 
 let eventSeq = 0n;
