@@ -119,6 +119,14 @@ describe('a drive whose database file is damaged', () => {
     expect(audit.stdout).toContain('INCOMPLETE: 3 drive(s) could not be verified');
     expect(audit.code).toBe(1);
 
+    // The drive watcher's periodic attempt to bring them back checks them too (opening them
+    // in the server would crash it), and says why they cannot rejoin.
+    await waitForOutput(
+      second.server,
+      (output) => damaged.every((drive) => output.includes(`drive ${drive} could not rejoin: its database cairn.lmdb is damaged`)),
+      'the watcher to report both drives',
+    );
+
     // The operator moves the damaged files aside; the server notices, refills and heals.
     for (const drive of damaged) await fs.rename(path.join(drive, DATABASE_FILE), path.join(root.path, `${path.basename(drive)}-damaged.lmdb`));
     await waitForOutput(

@@ -13,7 +13,7 @@
  * crash signal, the drive it was on is the damaged one, and a new child goes on with the rest.
  * A child that ends any other way (killed from outside, could not start) blames no drive: the
  * check is tried once more, then the drives are opened unchecked, with a warning. A child that
- * hangs on a drive (a hung disk) is killed after CHECK_TIMEOUT_MS and that drive reported
+ * spends CHECK_TIMEOUT_MS on one drive (a hung disk) is killed and that drive reported
  * unavailable. The check costs one short-lived process per start-up (about 0.15 s).
  *
  * An empty file (a crash before LMDB wrote its first pages) is a new database to a writer and
@@ -112,6 +112,7 @@ export async function findUnusableDatabases(drivePaths: readonly string[], mode:
     } else {
       // Not the database's doing: go on from the first drive not yet checked, once.
       pending = pending.slice(at ?? outcome.survived);
+      if (pending.length === 0) break;
       if (retried) {
         console.warn(`cairn: WARNING: could not check the databases of ${pending.join(', ')} before opening them (the checking process ${outcome.ending}); opening them unchecked`);
         break;
@@ -157,17 +158,28 @@ function checkInChild(files: string[], readOnly: boolean): Promise<ChildOutcome>
       clearTimeout(timer);
       resolve({ ending, signal, timedOut, survived, checkingWhenEnded: checking });
     };
-    const timer = setTimeout(() => {
+    // A child stuck in I/O on a hung disk may not die of SIGKILL until the I/O returns, so the
+    // outcome is settled at once rather than at its 'close'.
+    const onTimeout = () => {
       timedOut = true;
       child.kill('SIGKILL');
-    }, CHECK_TIMEOUT_MS);
+      child.stdout.destroy();
+      child.unref();
+      settle(`did not finish checking a drive in ${CHECK_TIMEOUT_MS / 1000} s`);
+    };
+    let timer = setTimeout(onTimeout, CHECK_TIMEOUT_MS);
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
       const lines = (partialLine + chunk).split('\n');
       partialLine = lines.pop() ?? '';
       for (const line of lines) {
         const [word, index] = line.split(' ');
-        if (word === 'checking') checking = Number(index);
+        if (word === 'checking') {
+          checking = Number(index);
+          // Each drive gets the full time (the first one's also covers the child's start).
+          clearTimeout(timer);
+          timer = setTimeout(onTimeout, CHECK_TIMEOUT_MS);
+        }
         if (word === 'survived') {
           checking = undefined;
           survived++;

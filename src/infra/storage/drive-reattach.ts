@@ -41,7 +41,10 @@ export async function reattachDrive(set: ErasureSet, offline: Drive): Promise<Re
 
   await offline.close().catch(() => undefined); // a stale environment of the lost directory
   await lockDrive(offline.label);
-  if ((await findUnusableDatabases([offline.label], { readOnly: false })).size > 0) return undefined;
+  // Thrown, not "not yet": the watcher then says why and backs off (a hung disk costs a
+  // 30 s check each time).
+  const unusable = (await findUnusableDatabases([offline.label], { readOnly: false })).get(offline.label);
+  if (unusable) throw new Error(unusable);
   const drive = await LocalDrive.open(offline.label, format);
   try {
     await set.exclusive(async () => {
