@@ -332,6 +332,7 @@ describe('kill -9 during a stream of PUTs', () => {
       s3.destroy();
       const mine = [...history.values()].flat().filter((a) => a.iteration === iteration);
       const acknowledged = mine.filter((a) => a.outcome === 'acknowledged');
+      const largeAcknowledged = acknowledged.filter((a) => a.size > INLINE_LIMIT).length;
       totals = { acknowledged: totals.acknowledged + acknowledged.length, attempted: totals.attempted + mine.length };
 
       // ---- restart on the same drives: staged files are recovered before it listens ----
@@ -381,7 +382,6 @@ describe('kill -9 during a stream of PUTs', () => {
       // Each run took the write path it was given: shard files appear only in staged-files runs.
       const shardFiles = new Set(await committedShardFiles(drives[0]));
       const newShardFiles = [...shardFiles].filter((file) => !shardFilesSoFar.has(file)).length;
-      const largeAcknowledged = acknowledged.filter((a) => a.size > INLINE_LIMIT).length;
       if (shardPathOf(iteration) === 'segments' && newShardFiles > 0) found.push(`a segments run left ${newShardFiles} new shard files`);
       if (shardPathOf(iteration) === 'staged files' && largeAcknowledged > 0 && newShardFiles === 0) {
         found.push(`a staged-files run acknowledged ${largeAcknowledged} large objects but no new shard file exists`);
@@ -399,7 +399,7 @@ describe('kill -9 during a stream of PUTs', () => {
       fresh.forEach((v) => reported.add(v));
       say(
         `crash ${String(iteration).padStart(2)}/${ITERATIONS} (${shardPathOf(iteration)}): killed after ${delay} ms; attempted ${mine.length}, ` +
-          `acknowledged ${acknowledged.length} (${acknowledged.filter((a) => a.size > INLINE_LIMIT).length} large), in flight at kill ${inFlightAtKill}; ` +
+          `acknowledged ${acknowledged.length} (${largeAcknowledged} large), in flight at kill ${inFlightAtKill}; ` +
           `restart ${restartMs} ms; listed ${listed.length}, verified ${check.objects} by content (${(check.bytes / 1048576).toFixed(1)} MiB${fullSweep ? ', full sweep' : ''}); ` +
           `shard files ${accounting.files.join('/')} = ${accounting.live} live + garbage ${accounting.garbage.join('/')}` +
           (found.length > 0 ? `; ${fresh.length} new violations (${found.length} in all)` : ''),

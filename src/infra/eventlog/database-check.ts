@@ -23,10 +23,10 @@
  * checksums, so damage there is found when it is read.
  */
 import { spawn } from 'node:child_process';
-import { statSync, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { DATABASE_FILE, environmentOptions, TABLE_NAMES } from './drive-database';
+import { DATABASE_FILE, databaseFileStat, environmentOptions, TABLE_NAMES } from './drive-database';
 
 const CHECK_TIMEOUT_MS = 30_000;
 /** How a process ends when LMDB read a page it should not have trusted. */
@@ -85,7 +85,7 @@ export async function findUnusableDatabases(drivePaths: readonly string[], mode:
   const unusable = new Map<string, string>();
   let pending: string[] = [];
   for (const drive of drivePaths) {
-    const stat = statOf(drive);
+    const stat = databaseFileStat(drive);
     if (!stat) continue;
     if (stat.size === 0) {
       if (mode.readOnly) unusable.set(drive, `its database ${DATABASE_FILE} is empty (no event was ever written to it)`);
@@ -106,7 +106,7 @@ export async function findUnusableDatabases(drivePaths: readonly string[], mode:
     } else if (at !== undefined && outcome.signal !== undefined && CRASH_SIGNALS.has(outcome.signal)) {
       const reason = damageReason(outcome.signal);
       unusable.set(pending[at], reason);
-      const stat = statOf(pending[at]);
+      const stat = databaseFileStat(pending[at]);
       if (stat) knownDamage.set(pending[at], { identity: identityOf(stat), reason });
       pending = pending.slice(at + 1);
     } else {
@@ -121,14 +121,6 @@ export async function findUnusableDatabases(drivePaths: readonly string[], mode:
     }
   }
   return unusable;
-}
-
-function statOf(drive: string): Stats | undefined {
-  try {
-    return statSync(path.join(drive, DATABASE_FILE), { throwIfNoEntry: false });
-  } catch {
-    return undefined; // ENOTDIR, EACCES, EIO...: the caller's own open says what is wrong
-  }
 }
 
 interface ChildOutcome {

@@ -8,7 +8,7 @@
  * transaction: this is the group commit that makes durable small writes affordable.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { BucketRecord } from '../../domain/bucket';
 import type { MultipartUpload, UploadedPart } from '../../domain/multipart-upload';
@@ -20,12 +20,21 @@ export const DATABASE_FILE = 'cairn.lmdb';
 /** The named tables of the environment, opened below. */
 export const TABLE_NAMES = ['events', 'buckets', 'objects', 'uploads', 'parts', 'placements'] as const;
 
+/** The drive's database file as stat sees it; undefined when there is none or it cannot be stat'ed. */
+export function databaseFileStat(drivePath: string): Stats | undefined {
+  try {
+    return statSync(path.join(drivePath, DATABASE_FILE), { throwIfNoEntry: false });
+  } catch {
+    return undefined; // ENOTDIR, EACCES, EIO...: opening the database says what is wrong
+  }
+}
+
 /**
  * Whether the drive has a database that was ever written: an empty file is none (a crash before
  * LMDB wrote its first pages leaves one, and opening it for writing makes a new database).
  */
 export function holdsDatabase(drivePath: string): boolean {
-  return (statSync(path.join(drivePath, DATABASE_FILE), { throwIfNoEntry: false })?.size ?? 0) > 0;
+  return (databaseFileStat(drivePath)?.size ?? 0) > 0;
 }
 
 /** How a drive's environment is opened (database-check.ts opens it the same way in a child). */
