@@ -5,7 +5,9 @@
  * by itself once the operator moves the damaged file aside: the drive's log is refilled from
  * its peers and its shards healed, so that afterwards the two once-damaged drives alone serve
  * every object. The offline audit reports such a drive as not verified, and the offline rebuild
- * refuses it, instead of crashing.
+ * refuses it, instead of crashing. Damage to a page deep inside the file (random bytes over a
+ * page of versions, which made start-up abort; a page of the log that lost a node, which made
+ * the log look shorter to the audit and the replay) is found the same way.
  */
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { promises as fs } from 'node:fs';
@@ -13,7 +15,8 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../src/infra/eventlog/drive-database';
 import { INLINE_LIMIT } from '../../src/infra/storage/object-writer';
-import { contentFor, receiveBody, say, seededRandom, sleep } from '../helpers/fault-tools';
+import { contentFor, listAll, mapLimit, receiveBody, say, seededRandom, sleep } from '../helpers/fault-tools';
+import { dropLastNode, garbleNodes, pagesHolding } from '../helpers/lmdb-pages';
 import { sdkClient } from '../helpers/s3-clients';
 import { CairnServer, runCairn } from '../helpers/server';
 import { drivePaths, tempDir } from '../helpers/temp-dirs';
@@ -99,12 +102,12 @@ describe('a drive whose database file is damaged', () => {
     await cutDatabase(drives[2], 8192);
     // The offline rebuild refuses such a drive with the reason, and does not crash.
     const rebuild = await runCairn(['admin', 'rebuild', drives[1]]);
-    expect(rebuild.stderr).toContain(`cairn: ${drives[1]}: its database cairn.lmdb is damaged: opening it killed a checking process (SIGSEGV)`);
+    expect(rebuild.stderr).toContain(`cairn: ${drives[1]}: its database cairn.lmdb is damaged: reading it killed a checking process (SIGSEGV)`);
     expect(rebuild.code).toBe(1);
     const second = await startOn(drives);
     say(second.server.output);
     const offlineAsDamaged = (drive: string, signal: string) =>
-      new RegExp(`${drive}\\s+OFFLINE \\(its database cairn\\.lmdb is damaged: opening it killed a checking process \\(${signal}\\)`);
+      new RegExp(`${drive}\\s+OFFLINE \\(its database cairn\\.lmdb is damaged: reading it killed a checking process \\(${signal}\\)`);
     expect(second.server.output).toMatch(offlineAsDamaged(drives[1], 'SIGSEGV'));
     expect(second.server.output).toMatch(offlineAsDamaged(drives[2], 'SIGBUS'));
     for (const drive of [drives[0], drives[3]]) expect(second.server.output).toMatch(new RegExp(`${drive}\\s+online`));
@@ -176,5 +179,55 @@ describe('a drive whose database file is damaged', () => {
     const third = await startOn(fresh);
     await expectEveryObject(third.s3, new Map([...bodies].filter(([key]) => key.startsWith('empty-file/'))));
     third.s3.destroy();
+  });
+
+  it('finds damage deep inside the file: a garbled page of versions, a page of the log that lost a node', async () => {
+    const deep = drivePaths(path.join(root.path, 'deep'), 4);
+    const first = await startOn(deep);
+    await first.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    // Enough small objects for trees of several levels, and one in shard files.
+    const deepBodies = new Map<string, Buffer>();
+    for (let i = 0; i < 1500; i++) deepBodies.set(`deep/key-${String(i).padStart(5, '0')}`, contentFor(`deep-${i}`, 1 + (i % 300)));
+    deepBodies.set('deep/large.bin', contentFor('deep-large', 3 * MiB + 7));
+    await mapLimit([...deepBodies], 16, ([key, body]) => first.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body })));
+    first.s3.destroy();
+    await first.server.stop();
+
+    // Every leaf page that holds a key: its versions' page and its event's page (and any freed
+    // older copy, which does no harm). Random bytes over the first drive's made start-up abort
+    // in the scan of the versions; the second drive's lose their last node, which LMDB cannot
+    // notice: its cursor just ends early.
+    const file = (drive: string) => path.join(drive, DATABASE_FILE);
+    const garbled = await pagesHolding(file(deep[1]), Buffer.from('deep/key-00700'), 'leaf');
+    const shortened = await pagesHolding(file(deep[2]), Buffer.from('deep/key-01200'), 'leaf');
+    expect(garbled.length).toBeGreaterThan(0);
+    expect(shortened.length).toBeGreaterThan(0);
+    for (const [i, page] of garbled.entries()) await garbleNodes(file(deep[1]), page, SEED + i);
+    for (const page of shortened) await dropLastNode(file(deep[2]), page);
+
+    const second = await startOn(deep);
+    say(second.server.output);
+    expect(second.server.output).toMatch(new RegExp(`${deep[1]}\\s+OFFLINE \\(its database cairn\\.lmdb is damaged: `));
+    expect(second.server.output).toMatch(new RegExp(`${deep[2]}\\s+OFFLINE \\(its database cairn\\.lmdb is damaged: its table \\w+ leads to \\d+ of the \\d+ entries it counts;`));
+    for (const drive of [deep[0], deep[3]]) expect(second.server.output).toMatch(new RegExp(`${drive}\\s+online`));
+    const listed = await listAll(second.s3, BUCKET);
+    expect(listed.map((object) => object.key).filter((key) => key.startsWith('deep/'))).toEqual([...deepBodies.keys()].sort());
+    await mapLimit([...deepBodies], 16, async ([key, body]) => {
+      const received = await receiveBody((await second.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body);
+      expect(received.error, `reading ${key}`).toBeUndefined();
+      expect(received.bytes.equals(body), `bytes of ${key}`).toBe(true);
+    });
+    second.s3.destroy();
+    await second.server.stop();
+
+    // The audit does not take the shortened log for a drive that is behind, and the replay
+    // reads a log that is whole.
+    const audit = await runCairn(['admin', 'audit', 'verify', ...deep]);
+    for (const drive of [deep[1], deep[2]]) expect(audit.stdout).toContain(`drive ${drive}: NOT VERIFIED (its database cairn.lmdb is damaged`);
+    expect(audit.code).toBe(1);
+    const replay = await runCairn(['admin', 'audit', 'replay', '--bucket', BUCKET, '--at', new Date(Date.now() + 60_000).toISOString(), ...deep]);
+    expect(replay.code).toBe(0);
+    const replayed = [...replay.stdout.matchAll(/<Key>(deep\/[^<]+)<\/Key>/g)].map((match) => match[1]);
+    expect(replayed).toEqual([...deepBodies.keys()].sort());
   });
 });

@@ -1,40 +1,53 @@
 /**
- * Finding the drives whose LMDB environment would crash this process if it opened them.
+ * Finding the drives whose LMDB environment would crash this process, or answer wrongly, if it
+ * opened them.
  *
- * LMDB trusts the pages it maps: random bytes over a meta page (page 0 or 1 of cairn.lmdb), or a
- * file cut short, make opening the environment die of SIGSEGV or SIGBUS instead of returning an
- * error, which would take every drive of the server down with the one that is damaged. So before
- * a process opens drives, a child process opens each existing database as the caller will (same
- * options, for writing or read-only) and reads what start-up reads first (the root of every
- * table and both ends of it); a database it dies on is reported damaged, and its drive stays
- * offline while the server starts degraded on the others.
+ * LMDB trusts the pages it maps and keeps no checksums: random bytes over a meta page (page 0 or
+ * 1 of cairn.lmdb) or a file cut short make opening the environment die of SIGSEGV or SIGBUS;
+ * random bytes over a page deeper in a tree make reading it abort (a failed assertion), fail
+ * (MDB_CORRUPTED, MDB_PAGE_NOTFOUND, after which every read of that snapshot fails), or, worst,
+ * succeed with a cursor that ends early or yields garbage keys: a log that silently looks
+ * shorter. Any of these would take every drive of the server down with the one that is damaged,
+ * or make an audit trust a truncated log. So before a process opens drives, child processes open
+ * each existing database as the caller will (same options, for writing or read-only) and walk
+ * every table: every key in order (which visits every branch and leaf page), each strictly
+ * greater than the last, as many as the table's own count says it holds, and the values at both
+ * ends. A database a child dies on, or whose walk fails or comes up short, is reported damaged,
+ * and its drive stays offline while the server starts degraded on the others.
  *
- * One child checks every drive in turn, announcing each before touching it; when it dies of a
- * crash signal, the drive it was on is the damaged one, and a new child goes on with the rest.
- * A child that ends any other way (killed from outside, could not start) blames no drive: the
- * check is tried once more, then the drives are opened unchecked, with a warning. A child that
- * spends CHECK_TIMEOUT_MS on one drive (a hung disk) is killed and that drive reported
- * unavailable. The check costs one short-lived process per start-up (about 0.15 s).
+ * Each child checks its share of the drives in turn (one child per core), announcing each
+ * before touching it; when it dies of a crash signal, the drive it was on is the damaged one,
+ * and a new child goes on with the rest. A child that ends any other way (killed from outside,
+ * could not start) blames no drive: the check is tried once more, then the drives are opened
+ * unchecked, with a warning. A child that makes no progress for CHECK_TIMEOUT_MS on one drive
+ * (a hung disk) is killed and that drive reported unavailable.
+ *
+ * The walk reads keys, not the values on overflow pages (event records, mostly): about 0.2 s
+ * per start-up for a small deployment, ~1 s per drive holding a million events and as many
+ * versions (architecture.md has the measurements; the known-keys scan after start-up reads the
+ * versions once more, in this process). Damage inside a value (an event record's bytes) is not
+ * found here: the audit's hash chain finds it, and shards have their bitrot hashes.
  *
  * An empty file (a crash before LMDB wrote its first pages) is a new database to a writer and
  * fatal to a reader: writers skip it, readers are told it is empty.
- *
- * Pages deeper in a tree are not read here (that is a walk of the whole log); LMDB keeps no page
- * checksums, so damage there is found when it is read.
  */
 import { spawn } from 'node:child_process';
 import type { Stats } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { DATABASE_FILE, databaseFileStat, environmentOptions, TABLE_NAMES } from './drive-database';
 
+/** How long a child may go without finishing a drive or reporting progress through one. */
 const CHECK_TIMEOUT_MS = 30_000;
 /** How a process ends when LMDB read a page it should not have trusted. */
 const CRASH_SIGNALS = new Set(['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGILL', 'SIGFPE']);
 
 /**
  * Run by `node -e` so that it works the same from the compiled server and from the test runner.
- * Announcements use writeSync: a line written before a crash must reach the parent.
+ * Lines use writeSync: one written before a crash must reach the parent. An error LMDB raises
+ * for a bad page counts as damage; any other (a table a read-only open cannot find, a file it
+ * cannot open) is left to the caller's own open, which reports it.
  */
 const CHILD_SOURCE = `
 const { writeSync } = require('node:fs');
@@ -42,21 +55,44 @@ const { open } = require(process.argv[1]);
 const tables = JSON.parse(process.argv[2]);
 const options = JSON.parse(process.argv[3]);
 const files = process.argv.slice(4);
+const PROGRESS_EVERY = 65536;
+const PAGE_ERROR = /^MDB_(CORRUPTED|PAGE_NOTFOUND|BAD_TXN|INVALID)/;
+const say = (line) => writeSync(1, line + '\\n');
+const ascending = (a, b) => {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] < b[i];
+  return a.length < b.length;
+};
+function walk(index, name, table) {
+  const expected = table.getStats().entryCount;
+  let count = 0;
+  let previous;
+  for (const key of table.getKeys()) {
+    if (previous !== undefined && !ascending(previous, key)) return 'its table ' + name + ' has keys out of order after entry ' + count;
+    previous = key;
+    if (++count % PROGRESS_EVERY === 0) say('progress ' + index);
+  }
+  if (count !== expected) return 'its table ' + name + ' leads to ' + count + ' of the ' + expected + ' entries it counts';
+  for (const entry of table.getRange({ limit: 1 })) void entry.value;
+  for (const entry of table.getRange({ limit: 1, reverse: true })) void entry.value;
+  return undefined;
+}
 for (const [index, file] of files.entries()) {
-  writeSync(1, 'checking ' + index + '\\n');
+  say('checking ' + index);
+  let damage;
   try {
     const root = open({ ...options, path: file });
     for (const name of tables) {
       try {
-        const table = root.openDB({ name, keyEncoding: 'binary', encoding: 'binary' });
-        table.getStats();
-        for (const entry of table.getRange({ limit: 1 })) void entry.value;
-        for (const entry of table.getRange({ limit: 1, reverse: true })) void entry.value;
-      } catch {}
+        damage = walk(index, name, root.openDB({ name, keyEncoding: 'binary', encoding: 'binary' }));
+      } catch (error) {
+        if (PAGE_ERROR.test(String(error && error.message))) damage = 'reading its table ' + name + ' failed: ' + error.message;
+      }
+      if (damage) break;
     }
     root.close();
   } catch {}
-  writeSync(1, 'survived ' + index + '\\n');
+  say(damage ? 'damaged ' + index + ' ' + damage.replace(/\\s+/g, ' ') : 'survived ' + index);
 }
 `;
 
@@ -73,17 +109,17 @@ function identityOf(stat: Stats): string {
   return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
 }
 
-const damageReason = (signal: string) =>
-  `its database ${DATABASE_FILE} is damaged: opening it killed a checking process (${signal}); move the file aside to have the drive refilled from the others`;
+const damageReason = (finding: string) =>
+  `its database ${DATABASE_FILE} is damaged: ${finding}; move the file aside to have the drive refilled from the others`;
 
 /**
  * The drives among `drivePaths` that must not be opened in this process, each with the reason
  * to report. A drive whose file cannot even be stat'ed is left to the caller's open, which
- * reports that error itself, as it does errors LMDB returns.
+ * reports that error itself, as it does errors LMDB returns on opening.
  */
 export async function findUnusableDatabases(drivePaths: readonly string[], mode: { readOnly: boolean }): Promise<Map<string, string>> {
   const unusable = new Map<string, string>();
-  let pending: string[] = [];
+  const pending: string[] = [];
   for (const drive of drivePaths) {
     const stat = databaseFileStat(drive);
     if (!stat) continue;
@@ -95,19 +131,32 @@ export async function findUnusableDatabases(drivePaths: readonly string[], mode:
     if (known?.identity === identityOf(stat)) unusable.set(drive, known.reason);
     else pending.push(drive);
   }
+  // Walking a large database is CPU-bound: one child per core, each with its share of the drives.
+  const children = Math.min(pending.length, availableParallelism());
+  const shares = Array.from({ length: children }, (_, child) => pending.filter((_, i) => i % children === child));
+  await Promise.all(shares.map((share) => checkShare(share, mode.readOnly, unusable)));
+  return unusable;
+}
+
+/** Checks `drives` one after the other, in as many children as crashes take, adding the unusable ones to `unusable`. */
+async function checkShare(drives: readonly string[], readOnly: boolean, unusable: Map<string, string>): Promise<void> {
+  const damaged = (drive: string, reason: string) => {
+    unusable.set(drive, reason);
+    const stat = databaseFileStat(drive);
+    if (stat) knownDamage.set(drive, { identity: identityOf(stat), reason });
+  };
+  let pending = drives;
   let retried = false;
   while (pending.length > 0) {
-    const outcome = await checkInChild(pending.map((drive) => path.join(drive, DATABASE_FILE)), mode.readOnly);
+    const outcome = await checkInChild(pending.map((drive) => path.join(drive, DATABASE_FILE)), readOnly);
+    for (const [index, finding] of outcome.findings) damaged(pending[index], damageReason(finding));
     if (outcome.ending === undefined) break;
     const at = outcome.checkingWhenEnded;
     if (at !== undefined && outcome.timedOut) {
-      unusable.set(pending[at], `checking its database ${DATABASE_FILE} did not finish in ${CHECK_TIMEOUT_MS / 1000} s (is the drive hung?)`);
+      unusable.set(pending[at], `checking its database ${DATABASE_FILE} made no progress in ${CHECK_TIMEOUT_MS / 1000} s (is the drive hung?)`);
       pending = pending.slice(at + 1);
     } else if (at !== undefined && outcome.signal !== undefined && CRASH_SIGNALS.has(outcome.signal)) {
-      const reason = damageReason(outcome.signal);
-      unusable.set(pending[at], reason);
-      const stat = databaseFileStat(pending[at]);
-      if (stat) knownDamage.set(pending[at], { identity: identityOf(stat), reason });
+      damaged(pending[at], damageReason(`reading it killed a checking process (${outcome.signal})`));
       pending = pending.slice(at + 1);
     } else {
       // Not the database's doing: go on from the first drive not yet checked, once.
@@ -120,7 +169,6 @@ export async function findUnusableDatabases(drivePaths: readonly string[], mode:
       retried = true;
     }
   }
-  return unusable;
 }
 
 interface ChildOutcome {
@@ -129,8 +177,10 @@ interface ChildOutcome {
   /** The signal that ended it, if one did. */
   readonly signal: string | undefined;
   readonly timedOut: boolean;
-  /** How many files it got through. */
+  /** How many files it got through (damaged or not). */
   readonly survived: number;
+  /** What it found wrong with the files it got through, by index. */
+  readonly findings: ReadonlyMap<number, string>;
   /** The index of the file the child had announced and not yet got through when it ended. */
   readonly checkingWhenEnded: number | undefined;
 }
@@ -140,6 +190,7 @@ function checkInChild(files: string[], readOnly: boolean): Promise<ChildOutcome>
     const args = [lmdbEntry, JSON.stringify(TABLE_NAMES), JSON.stringify(environmentOptions(readOnly)), ...files];
     const child = spawn(process.execPath, ['-e', CHILD_SOURCE, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
     let survived = 0;
+    const findings = new Map<number, string>();
     let checking: number | undefined;
     let partialLine = '';
     let timedOut = false;
@@ -148,7 +199,7 @@ function checkInChild(files: string[], readOnly: boolean): Promise<ChildOutcome>
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ ending, signal, timedOut, survived, checkingWhenEnded: checking });
+      resolve({ ending, signal, timedOut, survived, findings, checkingWhenEnded: checking });
     };
     // A child stuck in I/O on a hung disk may not die of SIGKILL until the I/O returns, so the
     // outcome is settled at once rather than at its 'close'.
@@ -157,7 +208,7 @@ function checkInChild(files: string[], readOnly: boolean): Promise<ChildOutcome>
       child.kill('SIGKILL');
       child.stdout.destroy();
       child.unref();
-      settle(`did not finish checking a drive in ${CHECK_TIMEOUT_MS / 1000} s`);
+      settle(`made no progress on a drive in ${CHECK_TIMEOUT_MS / 1000} s`);
     };
     let timer = setTimeout(onTimeout, CHECK_TIMEOUT_MS);
     child.stdout.setEncoding('utf8');
@@ -165,14 +216,16 @@ function checkInChild(files: string[], readOnly: boolean): Promise<ChildOutcome>
       const lines = (partialLine + chunk).split('\n');
       partialLine = lines.pop() ?? '';
       for (const line of lines) {
-        const [word, index] = line.split(' ');
-        if (word === 'checking') {
+        const [word, index] = line.split(' ', 2);
+        if (word === 'checking' || word === 'progress') {
           checking = Number(index);
-          // Each drive gets the full time (the first one's also covers the child's start).
+          // The clock restarts with each drive and each stretch of its walk (the first one's
+          // also covers the child's start).
           clearTimeout(timer);
           timer = setTimeout(onTimeout, CHECK_TIMEOUT_MS);
         }
-        if (word === 'survived') {
+        if (word === 'survived' || word === 'damaged') {
+          if (word === 'damaged') findings.set(Number(index), line.slice(word.length + index.length + 2));
           checking = undefined;
           survived++;
         }
