@@ -203,6 +203,10 @@ describe('aws cli against cairn', () => {
     expect(again.trim()).toBe(''); // sizes and times match: nothing to upload
     await ok(['s3', 'sync', 's3://cli-bucket/tree', file('tree.back'), '--only-show-errors']);
     for (const [name, body] of Object.entries(tree)) expect(readFileSync(path.join(file('tree.back'), name)).equals(body), name).toBe(true);
+    // The download set each file's time to the object's Last-Modified (whole seconds); the
+    // listing's LastModified must be that same second, or every exact sync downloads again.
+    const exactAgain = await ok(['s3', 'sync', 's3://cli-bucket/tree', file('tree.back'), '--exact-timestamps']);
+    expect(exactAgain.trim()).toBe('');
 
     const streamed = await new Promise<CliResult>((resolve) => {
       const child = execFile(AWS, ['s3', 'cp', '-', 's3://cli-bucket/tree/stdin.txt', '--endpoint-url', server.endpoint], {

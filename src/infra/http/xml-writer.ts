@@ -55,21 +55,22 @@ let cachedMinute = Number.NaN;
 let cachedMinutePrefix = '';
 
 /**
- * ISO 8601 with milliseconds, as S3 writes timestamps in XML. The "YYYY-MM-DDTHH:MM:" part is
- * kept for the last minute seen: a listing page formats a thousand timestamps, mostly from
- * the same few minutes, and Date#toISOString was a twentieth of its CPU.
+ * ISO 8601 to the whole second, with ".000Z", as S3 writes the times it keeps (LastModified,
+ * CreationDate, Initiated): it keeps them to the second, and a client that compares a listed
+ * time with a file's (`aws s3 sync --exact-timestamps`) or with the Last-Modified header must see
+ * the same second in both. The "YYYY-MM-DDTHH:MM:" part is kept for the last minute seen: a
+ * listing page formats a thousand timestamps, mostly from the same few minutes, and
+ * Date#toISOString was a twentieth of its CPU.
  */
 export function xmlTimestamp(ms: number): string {
-  if (!(ms >= 0 && ms < LAST_FOUR_DIGIT_YEAR_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  if (!(ms >= 0 && ms < LAST_FOUR_DIGIT_YEAR_MS)) return new Date(Math.floor(ms / 1000) * 1000).toISOString();
   const minute = Math.floor(ms / MINUTE_MS);
   if (minute !== cachedMinute) {
     cachedMinute = minute;
     cachedMinutePrefix = new Date(minute * MINUTE_MS).toISOString().slice(0, 17);
   }
-  const withinMinute = ms - minute * MINUTE_MS;
-  const seconds = Math.floor(withinMinute / 1000);
-  const millis = withinMinute % 1000;
-  return `${cachedMinutePrefix}${seconds < 10 ? '0' : ''}${seconds}.${millis < 100 ? (millis < 10 ? '00' : '0') : ''}${millis}Z`;
+  const seconds = Math.floor((ms - minute * MINUTE_MS) / 1000);
+  return `${cachedMinutePrefix}${seconds < 10 ? '0' : ''}${seconds}.000Z`;
 }
 
 /**

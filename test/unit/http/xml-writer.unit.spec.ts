@@ -1,13 +1,22 @@
 /**
- * The XML writer's timestamps: S3's ISO 8601 with milliseconds. xmlTimestamp keeps the
- * minute's prefix between calls, so it is checked against Date#toISOString in the orders
- * a listing meets them (same minute, next minute, back again) and at the edges.
+ * The XML writer's timestamps: S3's ISO 8601 to the whole second (".000Z"). xmlTimestamp keeps
+ * the minute's prefix between calls, so it is checked against Date#toISOString of the time cut
+ * to its second in the orders a listing meets them (same minute, next minute, back again) and at
+ * the edges.
  */
 import { describe, expect, it } from 'vitest';
 import { escapeXml, s3Document, s3DocumentBytes, tag, xmlTimestamp } from '../../../src/infra/http/xml-writer';
 
+/** What S3 writes for a time: its second, as ISO 8601. */
+const toTheSecond = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString();
+
 describe('xmlTimestamp', () => {
-  it('matches toISOString for times in any order, however the minute changes', () => {
+  it('writes the time to the second, as S3 does', () => {
+    expect(xmlTimestamp(Date.UTC(2026, 11, 5, 11, 28, 31, 581))).toBe('2026-12-05T11:28:31.000Z');
+    expect(xmlTimestamp(Date.UTC(2026, 11, 5, 11, 28, 59, 999))).toBe('2026-12-05T11:28:59.000Z');
+  });
+
+  it('matches toISOString to the second for times in any order, however the minute changes', () => {
     const base = Date.UTC(2026, 11, 2, 23, 59, 58, 7);
     const times = [base, base + 1, base + 993, base + 1_000, base + 2_000, base - 60_000, base, base + 86_400_000 * 400];
     let seed = 42;
@@ -15,12 +24,12 @@ describe('xmlTimestamp', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       times.push(base + (seed % 10_000_000) - 5_000_000);
     }
-    for (const ms of times) expect(xmlTimestamp(ms)).toBe(new Date(ms).toISOString());
+    for (const ms of times) expect(xmlTimestamp(ms)).toBe(toTheSecond(ms));
   });
 
-  it('matches toISOString at the epoch, before it, after year 9999 and for fractional milliseconds', () => {
+  it('matches toISOString to the second at the epoch, before it, after year 9999 and for fractional milliseconds', () => {
     for (const ms of [0, 999, 59_999, 60_000, -1, -60_001, 253_402_300_799_999, 253_402_300_800_000, 1_700_000_000_000.5]) {
-      expect(xmlTimestamp(ms)).toBe(new Date(ms).toISOString());
+      expect(xmlTimestamp(ms)).toBe(toTheSecond(ms));
     }
   });
 });

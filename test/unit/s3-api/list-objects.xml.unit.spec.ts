@@ -34,8 +34,8 @@ describe('ListBucketResult', () => {
   it('renders a v1 page with owners and encoding-type=url', () => {
     const expected = [
       '<Name>golden</Name><Prefix></Prefix><Marker>a</Marker><NextMarker>q+r/</NextMarker><MaxKeys>4</MaxKeys><Delimiter>/</Delimiter><EncodingType>url</EncodingType><IsTruncated>true</IsTruncated>',
-      '<Contents><Key>a%26b+%3Cc%3E</Key><LastModified>2026-12-02T10:59:59.007Z</LastModified><ETag>&quot;9e107d9d372bb6826bd81d3542a419d6&quot;</ETag><Size>43</Size><Owner><ID>ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff</ID><DisplayName>admin</DisplayName></Owner><StorageClass>STANDARD</StorageClass></Contents>',
-      '<Contents><Key>dir/%C3%A9+%C3%BC</Key><LastModified>2026-12-02T10:59:59.008Z</LastModified><ETag>&quot;e4d909c290d0fb1ca068ffaddf22cbd0-2&quot;</ETag><ChecksumAlgorithm>CRC32</ChecksumAlgorithm><Size>0</Size><Owner><ID>ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff</ID><DisplayName>admin</DisplayName></Owner><StorageClass>STANDARD</StorageClass></Contents>',
+      '<Contents><Key>a%26b+%3Cc%3E</Key><LastModified>2026-12-02T10:59:59.000Z</LastModified><ETag>&quot;9e107d9d372bb6826bd81d3542a419d6&quot;</ETag><Size>43</Size><Owner><ID>ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff</ID><DisplayName>admin</DisplayName></Owner><StorageClass>STANDARD</StorageClass></Contents>',
+      '<Contents><Key>dir/%C3%A9+%C3%BC</Key><LastModified>2026-12-02T10:59:59.000Z</LastModified><ETag>&quot;e4d909c290d0fb1ca068ffaddf22cbd0-2&quot;</ETag><ChecksumAlgorithm>CRC32</ChecksumAlgorithm><Size>0</Size><Owner><ID>ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff</ID><DisplayName>admin</DisplayName></Owner><StorageClass>STANDARD</StorageClass></Contents>',
       '<CommonPrefixes><Prefix>p/</Prefix></CommonPrefixes>',
       '<CommonPrefixes><Prefix>q+r/</Prefix></CommonPrefixes>',
       '</ListBucketResult>',
@@ -46,8 +46,8 @@ describe('ListBucketResult', () => {
   it('renders a v2 page with tokens, escaped keys and no owners', () => {
     const expected = [
       '<Name>golden</Name><Prefix></Prefix><ContinuationToken>tok</ContinuationToken><NextContinuationToken>next</NextContinuationToken><StartAfter>a</StartAfter><KeyCount>4</KeyCount><MaxKeys>4</MaxKeys><Delimiter>/</Delimiter><IsTruncated>true</IsTruncated>',
-      '<Contents><Key>a&amp;b &lt;c&gt;</Key><LastModified>2026-12-02T10:59:59.007Z</LastModified><ETag>&quot;9e107d9d372bb6826bd81d3542a419d6&quot;</ETag><Size>43</Size><StorageClass>STANDARD</StorageClass></Contents>',
-      '<Contents><Key>dir/é ü</Key><LastModified>2026-12-02T10:59:59.008Z</LastModified><ETag>&quot;e4d909c290d0fb1ca068ffaddf22cbd0-2&quot;</ETag><ChecksumAlgorithm>CRC32</ChecksumAlgorithm><Size>0</Size><StorageClass>STANDARD</StorageClass></Contents>',
+      '<Contents><Key>a&amp;b &lt;c&gt;</Key><LastModified>2026-12-02T10:59:59.000Z</LastModified><ETag>&quot;9e107d9d372bb6826bd81d3542a419d6&quot;</ETag><Size>43</Size><StorageClass>STANDARD</StorageClass></Contents>',
+      '<Contents><Key>dir/é ü</Key><LastModified>2026-12-02T10:59:59.000Z</LastModified><ETag>&quot;e4d909c290d0fb1ca068ffaddf22cbd0-2&quot;</ETag><ChecksumAlgorithm>CRC32</ChecksumAlgorithm><Size>0</Size><StorageClass>STANDARD</StorageClass></Contents>',
       '<CommonPrefixes><Prefix>p/</Prefix></CommonPrefixes>',
       '<CommonPrefixes><Prefix>q r/</Prefix></CommonPrefixes>',
       '</ListBucketResult>',

@@ -66,7 +66,7 @@ function renderVersion({ key, version, isLatest }: VersionRow, encode: (value: s
 
 function renderObjectLock({ version }: VersionRow): string {
   const retention = version.retention
-    ? tag('ObjectLockMode', version.retention.mode) + tag('ObjectLockRetainUntilDate', xmlTimestamp(version.retention.retainUntil))
+    ? tag('ObjectLockMode', version.retention.mode) + tag('ObjectLockRetainUntilDate', new Date(version.retention.retainUntil).toISOString())
     : '';
   return retention + (version.legalHold ? tag('ObjectLockLegalHoldStatus', 'ON') : '');
 }
