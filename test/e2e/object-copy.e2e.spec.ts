@@ -15,6 +15,7 @@ import {
   UploadPartCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -100,6 +101,25 @@ describe('CopyObject', () => {
       // Onto itself, a new redirect is a change: allowed under COPY.
       await s3.send(new CopyObjectCommand({ Bucket: 'src', Key: 'redirecting', CopySource: 'src/redirecting', WebsiteRedirectLocation: '/moved.html' }));
       expect(await redirectOf('src', 'redirecting')).toBe('/moved.html');
+    });
+
+    it('refuses a website redirect that is neither a path nor an http(s) URL with 400 InvalidRedirectLocation, on every write, changing nothing', async () => {
+      for (const location of ['not-a-url', 'ftp://example.com/x', 'relative/path.html']) {
+        const refusals = [
+          s3.send(new PutObjectCommand({ Bucket: 'src', Key: 'bad-redirect', Body: 'x', WebsiteRedirectLocation: location })),
+          s3.send(new CopyObjectCommand({ Bucket: 'src', Key: 'bad-redirect', CopySource: 'src/redirecting', WebsiteRedirectLocation: location })),
+          s3.send(new CreateMultipartUploadCommand({ Bucket: 'src', Key: 'bad-redirect', WebsiteRedirectLocation: location })),
+        ];
+        for (const refusal of refusals) {
+          const error = await s3ErrorOf(refusal);
+          expect(error.name, location).toBe('InvalidRedirectLocation');
+          expect(error.$metadata.httpStatusCode).toBe(400);
+        }
+      }
+      expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: 'src', Key: 'bad-redirect' })))).$metadata.httpStatusCode).toBe(404);
+      expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: 'src', Prefix: 'bad-redirect' }))).Uploads ?? []).toEqual([]);
+      await s3.send(new PutObjectCommand({ Bucket: 'src', Key: 'bad-redirect', Body: 'x', WebsiteRedirectLocation: 'HTTP://example.com/upper' }));
+      expect((await s3.send(new HeadObjectCommand({ Bucket: 'src', Key: 'bad-redirect' }))).WebsiteRedirectLocation).toBe('HTTP://example.com/upper');
     });
 
     it('copying onto itself needs REPLACE: COPY is 400 InvalidRequest and changes nothing', async () => {

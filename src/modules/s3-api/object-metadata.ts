@@ -61,8 +61,17 @@ export function systemMetadataFrom(headers: RequestHeaders): SystemMetadata {
   set('contentLanguage', single(headers, 'content-language'));
   set('cacheControl', single(headers, 'cache-control'));
   set('expires', single(headers, 'expires'));
-  set('websiteRedirectLocation', single(headers, 'x-amz-website-redirect-location'));
+  set('websiteRedirectLocation', websiteRedirectLocationFrom(single(headers, 'x-amz-website-redirect-location')));
   return system;
+}
+
+/**
+ * x-amz-website-redirect-location, checked as S3 checks it: a path on the same site ("/...") or
+ * an http(s) URL; anything else is refused before the object is written.
+ */
+export function websiteRedirectLocationFrom(value: string | undefined): string | undefined {
+  if (value === undefined || value.startsWith('/') || /^https?:\/\//i.test(value)) return value;
+  throw s3Error('InvalidRedirectLocation');
 }
 
 /**

@@ -11,7 +11,7 @@ import { checksumHeaderName } from '../../../infra/http/checksums';
 import { ObjectService, type ObjectRead, type PutObjectResult } from '../../objects/object.service';
 import { readPreconditions, readWriteConditions } from '../conditional-headers';
 import { parseCopySource, parseDirective } from '../copy-source';
-import { applyResponseOverrides, objectHeaders, storageClassFrom, systemMetadataFrom, userMetadataFrom } from '../object-metadata';
+import { applyResponseOverrides, objectHeaders, storageClassFrom, systemMetadataFrom, userMetadataFrom, websiteRedirectLocationFrom } from '../object-metadata';
 import { requestedChecksumAlgorithm } from '../body-digests';
 import { payloadOf } from '../request-body';
 import { bucketOf, header, requestedVersionId, type S3Call } from '../s3-call';
@@ -82,7 +82,7 @@ export class ObjectHandlers {
       lock: lockRequestFrom(headers),
       system: metadataDirective === 'REPLACE' ? systemMetadataFrom(headers) : {},
       user: metadataDirective === 'REPLACE' ? userMetadataFrom(headers) : {},
-      websiteRedirectLocation: header(call, 'x-amz-website-redirect-location'),
+      websiteRedirectLocation: websiteRedirectLocationFrom(header(call, 'x-amz-website-redirect-location')),
       ...(conditions ? { conditions } : {}),
       ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
     });
