@@ -3,7 +3,7 @@
  * presignedPostPolicy, boto3 generate_presigned_post with SigV4 and SigV2), posted as real
  * multipart/form-data with fetch; every policy violation is refused and stores nothing.
  */
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, PutObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, PutObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Crc64NvmeJs } from '@aws-sdk/checksums/crc';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -243,6 +243,30 @@ describe('POST Object (browser-form uploads)', () => {
       const owned = await postForm(post, Buffer.from('x'), 'a', { key: 'acl/private', acl: 'private' });
       expect(owned.status).toBe(204);
       expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'acl/private' }))).ContentLength).toBe(1);
+    });
+
+    it('a tagging field tags the object; a malformed or invalid one is refused and stores nothing', async () => {
+      const post = signedForm(server, [{ bucket: BUCKET }, ['starts-with', '$key', 'tagged/'], ['starts-with', '$tagging', '']]);
+      const tagging = (tags: string) => `<Tagging><TagSet>${tags}</TagSet></Tagging>`;
+      const tagged = await postForm(post, Buffer.from('x'), 'a', {
+        key: 'tagged/ok',
+        tagging: tagging('<Tag><Key>project</Key><Value>cairn</Value></Tag><Tag><Key>tier</Key><Value>hot data</Value></Tag>'),
+      });
+      expect(tagged.status).toBe(204);
+      expect((await s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: 'tagged/ok' }))).TagSet).toEqual([
+        { Key: 'project', Value: 'cairn' },
+        { Key: 'tier', Value: 'hot data' },
+      ]);
+      const refusals: [string, string][] = [
+        ['<Tagging><TagSet><Tag><Key>cut', 'MalformedXML'],
+        [tagging('<Tag><Key>aws:reserved</Key><Value>v</Value></Tag>'), 'InvalidTag'],
+        [tagging('<Tag><Key>twice</Key><Value>1</Value></Tag><Tag><Key>twice</Key><Value>2</Value></Tag>'), 'InvalidTag'],
+      ];
+      for (const [document, code] of refusals) {
+        const refused = await postForm(post, Buffer.from('x'), 'a', { key: 'tagged/refused', tagging: document });
+        expect([refused.status, await errorCode(refused)], document).toEqual([400, code]);
+      }
+      await absent('tagged/refused');
     });
 
     it('a bad signature (SignatureDoesNotMatch) and a tampered policy', async () => {

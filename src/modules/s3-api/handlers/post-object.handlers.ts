@@ -8,6 +8,7 @@ import { ServerConfig } from '../../../config/server-config';
 import { s3Error } from '../../../domain/errors';
 import { DEFAULT_CHECKSUM_ALGORITHM, NULL_VERSION_ID } from '../../../domain/object-version';
 import { assertOwnerOnlyAclHeaders } from '../../../domain/rules/acl';
+import { assertValidTagSet, type Tag } from '../../../domain/rules/tagging';
 import { checkPostPolicy, parsePostPolicy } from '../../../domain/rules/post-policy';
 import { verifyFormSignature } from '../../../infra/http/post-form-auth';
 import { ObjectService, type PutObjectResult } from '../../objects/object.service';
@@ -20,6 +21,7 @@ import { bucketOf, objectLocation, type S3Call } from '../s3-call';
 import { ownerOf } from '../s3-owner';
 import type { Headers } from '../s3-response';
 import { renderPostResponse } from '../xml/post-response.xml';
+import { parseTagging } from '../xml/tagging.xml';
 
 /** Fields stored as the object's system metadata, as the same-named PUT headers would be. */
 const METADATA_FIELDS = ['content-type', 'cache-control', 'content-disposition', 'content-encoding', 'expires', 'x-amz-website-redirect-location'];
@@ -66,6 +68,7 @@ export class PostObjectHandlers {
     const metadata: Record<string, string> = {};
     for (const [name, value] of fields) if (METADATA_FIELDS.includes(name) || name.startsWith('x-amz-meta-')) metadata[name] = value;
     const storageClass = storageClassFrom({ 'x-amz-storage-class': fields.get('x-amz-storage-class') });
+    const tagging = fields.get('tagging');
     const result = await this.objects.putObject(
       { actor: accessKey, requestId: call.context.requestId },
       {
@@ -75,6 +78,7 @@ export class PostObjectHandlers {
         system: systemMetadataFrom(metadata),
         user: userMetadataFrom(metadata),
         storageClass,
+        tags: tagging === undefined ? undefined : tagsOfForm(tagging),
         digestSent: contentMd5 !== undefined || checksum?.value !== undefined,
       },
     );
@@ -126,4 +130,11 @@ function redirectUrl(value: string | undefined): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The form's `tagging` field: a Tagging document, as PutObjectTagging takes (AWS's POST field of that name). */
+function tagsOfForm(document: string): Tag[] {
+  const tags = parseTagging(Buffer.from(document, 'utf8'));
+  assertValidTagSet(tags, 'object');
+  return tags;
 }
