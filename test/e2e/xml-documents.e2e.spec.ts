@@ -111,6 +111,16 @@ describe('XML document roots and namespaces', () => {
     expect(garbled).toContain('<Code>BadRequest</Code>');
   });
 
+  it('a header section over AWS\'s 8 KB is RequestHeaderSectionTooLarge and stores nothing; one just under it is served', async () => {
+    const oversized = await signedRequest(server, 'PUT', `/${BUCKET}/padded`, { headers: { 'x-padding': 'a'.repeat(8_300) }, body: Buffer.from('data') });
+    expect(oversized.status).toBe(400);
+    expect(oversized.body.toString()).toContain('<Code>RequestHeaderSectionTooLarge</Code>');
+    expect(oversized.body.toString()).toContain('<MaxSizeAllowed>8192</MaxSizeAllowed>');
+    expect((await signedRequest(server, 'HEAD', `/${BUCKET}/padded`)).status).toBe(404);
+    const under = await signedRequest(server, 'PUT', `/${BUCKET}/padded`, { headers: { 'x-padding': 'a'.repeat(7_000) }, body: Buffer.from('data') });
+    expect(under.status, under.body.toString()).toBe(200);
+  });
+
   it('bytes that are not a request, after one that is, do not take its answer: the PUT is answered, then the error', async () => {
     const body = 'pipelined';
     const headers = await signedHeaders(server, 'PUT', `/${BUCKET}/piped`, { headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });

@@ -17,7 +17,8 @@ import { renderError } from './xml/error.xml';
 
 /** What the parser's error codes mean to an S3 client. */
 function s3ErrorFor(error: NodeJS.ErrnoException): S3Error {
-  // Node's limit (16 KiB, request line included) is kinder than AWS's 8 KB of headers.
+  // Node's limit (16 KiB, request line included): the backstop behind AWS's 8 KB of header
+  // lines, which the gateway checks (header-section.ts).
   if (error.code === 'HPE_HEADER_OVERFLOW') return s3Error('RequestHeaderSectionTooLarge', undefined, { MaxSizeAllowed: maxHeaderSize });
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return s3Error('RequestTimeout');
   return s3Error('BadRequest', 'The request could not be parsed as HTTP/1.1.');
