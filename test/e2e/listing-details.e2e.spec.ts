@@ -67,6 +67,13 @@ describe('listing details', () => {
     expect(without.Contents?.[0].Owner).toBeUndefined();
   });
 
+  it('v1 refuses start-after (a v2 parameter) with InvalidArgument, as S3 does, instead of listing from the start', async () => {
+    const v1 = await signedFetch(server, { method: 'GET', path: `/${BUCKET}`, query: { 'start-after': KEYS[0] } });
+    expect(v1.status, v1.body).toBe(400);
+    expect(v1.body).toContain('<Code>InvalidArgument</Code>');
+    expect(v1.body).toContain('<ArgumentName>start-after</ArgumentName>');
+  });
+
   it('v1 returns NextMarker only when a delimiter is given', async () => {
     const plain = await s3.send(new ListObjectsCommand({ Bucket: BUCKET, MaxKeys: 2 }));
     expect(plain.IsTruncated).toBe(true);

@@ -65,6 +65,10 @@ export class BucketHandlers {
 
   async listObjects(call: S3Call): Promise<void> {
     const query = call.target.query;
+    // AWS refuses V2's start point on a V1 listing rather than list from the start.
+    if (query.has('start-after')) {
+      throw s3Error('InvalidArgument', 'startAfter only supported in REST.GET.BUCKET with list-type=2', { ArgumentName: 'start-after' });
+    }
     const marker = query.get('marker') ?? '';
     const render = this.listRender(call);
     const page = await this.objects.listObjects(render.bucket, {
