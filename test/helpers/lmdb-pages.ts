@@ -93,3 +93,17 @@ export function garbleNodes(file: string, start: number, seed: number, length = 
     for (let i = HEADER_BYTES; i < HEADER_BYTES + length; i++) page[i] = random.int(0, 255);
   });
 }
+
+/**
+ * Overwrites the bytes that follow each copy of `needle` on a leaf page with 0xff: when the
+ * needle is a whole key, that is the start of its value, stored next to it on the page.
+ */
+export async function garbleValueAfter(file: string, needle: Buffer, length = 8): Promise<number> {
+  const pages = await pagesHolding(file, needle, 'leaf');
+  for (const start of pages) {
+    await rewritePage(file, start, (page) => {
+      for (let at = page.indexOf(needle); at >= 0; at = page.indexOf(needle, at + 1)) page.fill(0xff, at + needle.length, at + needle.length + length);
+    });
+  }
+  return pages.length;
+}

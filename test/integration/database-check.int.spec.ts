@@ -8,16 +8,19 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BucketRecord } from '../../src/domain/bucket';
 import type { ObjectVersion } from '../../src/domain/object-version';
 import { findUnusableDatabases } from '../../src/infra/eventlog/database-check';
 import { DATABASE_FILE, DriveDatabase } from '../../src/infra/eventlog/drive-database';
 import { eventIdToBytes } from '../../src/infra/eventlog/event-id';
 import { versionKey } from '../../src/infra/eventlog/object-keys';
-import { dropLastNode, garbleNodes, pagesHolding, pagesOfKind, pointFirstChildPastTheEnd, swapFirstTwoNodes } from '../helpers/lmdb-pages';
+import { dropLastNode, garbleNodes, garbleValueAfter, pagesHolding, pagesOfKind, pointFirstChildPastTheEnd, swapFirstTwoNodes } from '../helpers/lmdb-pages';
 import { tempDir } from '../helpers/temp-dirs';
 
 const ENTRIES = 3000;
 const BUCKET = 'checked';
+/** A bucket record whose name appears nowhere else in the file. */
+const OTHER_BUCKET = 'value-checked-bucket';
 const keyOf = (i: number) => `key-${String(i).padStart(6, '0')}`;
 /** Event ids in increasing order (32 hex digits). */
 const eventIdOf = (i: number) => (i + 1).toString(16).padStart(16, '0') + 'a'.repeat(16);
@@ -43,6 +46,11 @@ const COPIES: Record<string, { damage: (file: string) => Promise<void>; finding:
       for (const page of pages) await dropLastNode(file, page);
     },
     finding: new RegExp(`its table objects leads to \\d+ of the ${ENTRIES} entries it counts;`),
+  },
+  'a bucket record that is not JSON': {
+    // The keys stay intact and in order: only reading the value finds it.
+    damage: async (file) => expect(await garbleValueAfter(file, Buffer.from(OTHER_BUCKET))).toBeGreaterThan(0),
+    finding: /reading its table buckets failed: /,
   },
   'a branch pointing past the end': {
     damage: async (file) => {
@@ -77,6 +85,7 @@ describe('the database check on damaged pages', () => {
         db.events.putSync(eventIdToBytes(eventIdOf(i)), Buffer.alloc(300, i % 251));
         db.objects.putSync(versionKey(BUCKET, keyOf(i), eventIdOf(i)), versionOf(i));
       }
+      db.buckets.putSync(OTHER_BUCKET, { name: OTHER_BUCKET, createdAt: 1 } as unknown as BucketRecord);
     });
     await db.close();
     for (const [name, { damage }] of Object.entries(COPIES)) {

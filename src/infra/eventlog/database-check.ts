@@ -22,11 +22,12 @@
  * unchecked, with a warning. A child that makes no progress for CHECK_TIMEOUT_MS on one drive
  * (a hung disk) is killed and that drive reported unavailable.
  *
- * The walk reads keys, not the values on overflow pages (event records, mostly): about 0.2 s
- * per start-up for a small deployment, ~1 s per drive holding a million events and as many
- * versions (architecture.md has the measurements; the known-keys scan after start-up reads the
- * versions once more, in this process). Damage inside a value (an event record's bytes) is not
- * found here: the audit's hash chain finds it, and shards have their bitrot hashes.
+ * The walk reads the keys of the log and of the versions, and the values of the smaller tables
+ * (buckets, uploads, parts, placements), parsed as JSON: about 0.2 s per start-up for a small
+ * deployment, ~1 s per drive holding a million events and as many versions (architecture.md has
+ * the measurements). Damage inside a value of the log is the audit's to find (its hash chain),
+ * a shard's its bitrot hash's; damage inside a version's value is found only when it is read
+ * (start-up's staged-shard recovery reads them all, and stops on it).
  *
  * An empty file (a crash before LMDB wrote its first pages) is a new database to a writer and
  * fatal to a reader: writers skip it, readers are told it is empty.
@@ -45,9 +46,11 @@ const CRASH_SIGNALS = new Set(['SIGSEGV', 'SIGBUS', 'SIGABRT', 'SIGILL', 'SIGFPE
 
 /**
  * Run by `node -e` so that it works the same from the compiled server and from the test runner.
- * Lines use writeSync: one written before a crash must reach the parent. An error LMDB raises
- * for a bad page counts as damage; any other (a table a read-only open cannot find, a file it
- * cannot open) is left to the caller's own open, which reports it.
+ * Lines use writeSync: one written before a crash must reach the parent; a walk says
+ * "progress" at most once a second. Any error during a walk counts as damage (LMDB's for a bad
+ * page, lmdb-js's for an impossible key size, a value that is not JSON); a file that cannot be
+ * opened or a table a read-only open cannot find is left to the caller's own open, which
+ * reports it.
  */
 const CHILD_SOURCE = `
 const { writeSync } = require('node:fs');
@@ -55,22 +58,31 @@ const { open } = require(process.argv[1]);
 const tables = JSON.parse(process.argv[2]);
 const options = JSON.parse(process.argv[3]);
 const files = process.argv.slice(4);
-const PROGRESS_EVERY = 65536;
-const PAGE_ERROR = /^MDB_(CORRUPTED|PAGE_NOTFOUND|BAD_TXN|INVALID)/;
 const say = (line) => writeSync(1, line + '\\n');
 const ascending = (a, b) => {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] < b[i];
   return a.length < b.length;
 };
-function walk(index, name, table) {
+// The two large tables: reading every value would cost ~5 s per million entries on top of
+// ~0.8 s for the keys (lmdb-js copies each value); the log's values are the audit's business.
+const KEYS_ONLY = new Set(['events', 'objects']);
+let lastSaid = Date.now();
+function walk(index, name, table, valuesAreJson) {
   const expected = table.getStats().entryCount;
   let count = 0;
   let previous;
-  for (const key of table.getKeys()) {
+  // The small projection tables' values are read and parsed too.
+  const entries = valuesAreJson ? table.getRange() : table.getKeys();
+  for (const entry of entries) {
+    const key = valuesAreJson ? entry.key : entry;
     if (previous !== undefined && !ascending(previous, key)) return 'its table ' + name + ' has keys out of order after entry ' + count;
+    if (valuesAreJson) JSON.parse(entry.value.toString('utf8'));
     previous = key;
-    if (++count % PROGRESS_EVERY === 0) say('progress ' + index);
+    if (++count % 1024 === 0 && Date.now() - lastSaid > 1000) {
+      lastSaid = Date.now();
+      say('progress ' + index);
+    }
   }
   if (count !== expected) return 'its table ' + name + ' leads to ' + count + ' of the ' + expected + ' entries it counts';
   for (const entry of table.getRange({ limit: 1 })) void entry.value;
@@ -80,29 +92,42 @@ function walk(index, name, table) {
 for (const [index, file] of files.entries()) {
   say('checking ' + index);
   let damage;
+  let root;
   try {
-    const root = open({ ...options, path: file });
-    for (const name of tables) {
-      try {
-        damage = walk(index, name, root.openDB({ name, keyEncoding: 'binary', encoding: 'binary' }));
-      } catch (error) {
-        if (PAGE_ERROR.test(String(error && error.message))) damage = 'reading its table ' + name + ' failed: ' + error.message;
-      }
-      if (damage) break;
-    }
-    root.close();
+    root = open({ ...options, path: file });
   } catch {}
-  say(damage ? 'damaged ' + index + ' ' + damage.replace(/\\s+/g, ' ') : 'survived ' + index);
+  // Read in one synchronous run: one read snapshot for the count and the walk (lmdb-js renews
+  // it only on a later turn), so a server writing meanwhile cannot make a walk look short.
+  for (const name of root ? tables : []) {
+    let table;
+    try {
+      table = root.openDB({ name, keyEncoding: 'binary', encoding: 'binary' });
+    } catch {
+      continue;
+    }
+    try {
+      damage = walk(index, name, table, !KEYS_ONLY.has(name));
+    } catch (error) {
+      damage = 'reading its table ' + name + ' failed: ' + String(error && error.message);
+    }
+    if (damage) break;
+  }
+  try {
+    if (root) root.close();
+  } catch {}
+  say(damage ? 'damaged ' + index + ' ' + damage.replace(/\\s+/g, ' ') : 'finished ' + index);
 }
 `;
 
 const lmdbEntry = createRequire(__filename).resolve('lmdb');
 
 /**
- * Databases found damaged, by drive, with the file's identity then: an offline drive is
- * rechecked every few seconds, and its unchanged file need not crash another child each time.
+ * Databases found damaged, by drive and mode (opened for writing or read-only), with the file's
+ * identity then: an offline drive is rechecked every few seconds, and its unchanged file need
+ * not crash or be walked by another child each time.
  */
 const knownDamage = new Map<string, { identity: string; reason: string }>();
+const damageKey = (drive: string, readOnly: boolean) => `${readOnly ? 'read-only' : 'writing'}:${drive}`;
 
 /** Which file it is and what it holds, as far as stat tells. */
 function identityOf(stat: Stats): string {
@@ -127,7 +152,7 @@ export async function findUnusableDatabases(drivePaths: readonly string[], mode:
       if (mode.readOnly) unusable.set(drive, `its database ${DATABASE_FILE} is empty (no event was ever written to it)`);
       continue;
     }
-    const known = knownDamage.get(drive);
+    const known = knownDamage.get(damageKey(drive, mode.readOnly));
     if (known?.identity === identityOf(stat)) unusable.set(drive, known.reason);
     else pending.push(drive);
   }
@@ -143,7 +168,7 @@ async function checkShare(drives: readonly string[], readOnly: boolean, unusable
   const damaged = (drive: string, reason: string) => {
     unusable.set(drive, reason);
     const stat = databaseFileStat(drive);
-    if (stat) knownDamage.set(drive, { identity: identityOf(stat), reason });
+    if (stat) knownDamage.set(damageKey(drive, readOnly), { identity: identityOf(stat), reason });
   };
   let pending = drives;
   let retried = false;
@@ -160,7 +185,7 @@ async function checkShare(drives: readonly string[], readOnly: boolean, unusable
       pending = pending.slice(at + 1);
     } else {
       // Not the database's doing: go on from the first drive not yet checked, once.
-      pending = pending.slice(at ?? outcome.survived);
+      pending = pending.slice(at ?? outcome.finished);
       if (pending.length === 0) break;
       if (retried) {
         console.warn(`cairn: WARNING: could not check the databases of ${pending.join(', ')} before opening them (the checking process ${outcome.ending}); opening them unchecked`);
@@ -178,7 +203,7 @@ interface ChildOutcome {
   readonly signal: string | undefined;
   readonly timedOut: boolean;
   /** How many files it got through (damaged or not). */
-  readonly survived: number;
+  readonly finished: number;
   /** What it found wrong with the files it got through, by index. */
   readonly findings: ReadonlyMap<number, string>;
   /** The index of the file the child had announced and not yet got through when it ended. */
@@ -189,7 +214,7 @@ function checkInChild(files: string[], readOnly: boolean): Promise<ChildOutcome>
   return new Promise((resolve) => {
     const args = [lmdbEntry, JSON.stringify(TABLE_NAMES), JSON.stringify(environmentOptions(readOnly)), ...files];
     const child = spawn(process.execPath, ['-e', CHILD_SOURCE, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let survived = 0;
+    let finished = 0;
     const findings = new Map<number, string>();
     let checking: number | undefined;
     let partialLine = '';
@@ -199,7 +224,7 @@ function checkInChild(files: string[], readOnly: boolean): Promise<ChildOutcome>
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ ending, signal, timedOut, survived, findings, checkingWhenEnded: checking });
+      resolve({ ending, signal, timedOut, finished, findings, checkingWhenEnded: checking });
     };
     // A child stuck in I/O on a hung disk may not die of SIGKILL until the I/O returns, so the
     // outcome is settled at once rather than at its 'close'.
@@ -216,7 +241,7 @@ function checkInChild(files: string[], readOnly: boolean): Promise<ChildOutcome>
       const lines = (partialLine + chunk).split('\n');
       partialLine = lines.pop() ?? '';
       for (const line of lines) {
-        const [word, index] = line.split(' ', 2);
+        const [, word, index, finding] = /^(\w+) (\d+)(?: (.*))?$/.exec(line) ?? [];
         if (word === 'checking' || word === 'progress') {
           checking = Number(index);
           // The clock restarts with each drive and each stretch of its walk (the first one's
@@ -224,16 +249,16 @@ function checkInChild(files: string[], readOnly: boolean): Promise<ChildOutcome>
           clearTimeout(timer);
           timer = setTimeout(onTimeout, CHECK_TIMEOUT_MS);
         }
-        if (word === 'survived' || word === 'damaged') {
-          if (word === 'damaged') findings.set(Number(index), line.slice(word.length + index.length + 2));
+        if (word === 'finished' || word === 'damaged') {
+          if (word === 'damaged') findings.set(Number(index), finding ?? 'its walk failed');
           checking = undefined;
-          survived++;
+          finished++;
         }
       }
     });
     child.on('error', (error) => settle(`could not start: ${error.message}`));
     child.on('close', (code, signal) => {
-      if (code === 0 && survived === files.length) settle(undefined);
+      if (code === 0 && finished === files.length) settle(undefined);
       else settle(signal ? `was killed by ${signal}` : `exited with code ${code}`, signal ?? undefined);
     });
   });

@@ -70,7 +70,9 @@ export function systemMetadataFrom(headers: RequestHeaders): SystemMetadata {
  * an http(s) URL; anything else is refused before the object is written.
  */
 export function websiteRedirectLocationFrom(value: string | undefined): string | undefined {
-  if (value === undefined || value.startsWith('/') || /^https?:\/\//i.test(value)) return value;
+  // An empty header names no redirect (MinIO and AWS's SDKs treat it as absent too).
+  if (value === undefined || value === '') return undefined;
+  if (value.startsWith('/') || /^https?:\/\//i.test(value)) return value;
   throw s3Error('InvalidRedirectLocation');
 }
 
