@@ -6,7 +6,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCliEnv } from '../helpers/s3-clients';
@@ -196,7 +196,13 @@ describe('aws cli against cairn', () => {
     const src = file('tree');
     mkdirSync(path.join(src, 'a', 'b'), { recursive: true });
     const tree: Record<string, Buffer> = { 'a/one': randomBytes(10), 'a/b/tw o é+%.bin': randomBytes(300_000), 'empty': Buffer.alloc(0) };
-    for (const [name, body] of Object.entries(tree)) writeFileSync(path.join(src, name), body);
+    // Written a minute ago: S3 keeps times to the second, and a file modified later in the same
+    // second as its upload would look newer than the object to the next sync (on AWS too).
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    for (const [name, body] of Object.entries(tree)) {
+      writeFileSync(path.join(src, name), body);
+      utimesSync(path.join(src, name), aMinuteAgo, aMinuteAgo);
+    }
     const up = await ok(['s3', 'sync', src, 's3://cli-bucket/tree', '--only-show-errors']);
     expect(up).toBe('');
     const again = await ok(['s3', 'sync', src, 's3://cli-bucket/tree']);
