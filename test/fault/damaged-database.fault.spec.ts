@@ -14,9 +14,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../src/infra/eventlog/drive-database';
+import { ORDER_BYTES, versionsRange } from '../../src/infra/eventlog/object-keys';
 import { INLINE_LIMIT } from '../../src/infra/storage/object-writer';
 import { contentFor, listAll, mapLimit, receiveBody, say, seededRandom, sleep } from '../helpers/fault-tools';
-import { dropLastNode, garbleNodes, pagesHolding } from '../helpers/lmdb-pages';
+import { dropLastNode, garbleNodes, garbleValueAfter, pagesHolding } from '../helpers/lmdb-pages';
 import { sdkClient } from '../helpers/s3-clients';
 import { CairnServer, runCairn } from '../helpers/server';
 import { drivePaths, tempDir } from '../helpers/temp-dirs';
@@ -54,12 +55,11 @@ async function waitForOutput(server: CairnServer, done: (output: string) => bool
 }
 
 async function expectEveryObject(s3: S3Client, bodies: Map<string, Buffer>): Promise<void> {
-  for (const [key, body] of bodies) {
-    const response = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-    const received = await receiveBody(response.Body);
+  await mapLimit([...bodies], 16, async ([key, body]) => {
+    const received = await receiveBody((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body);
     expect(received.error, `reading ${key}`).toBeUndefined();
     expect(received.bytes.equals(body), `bytes of ${key}`).toBe(true);
-  }
+  });
 }
 
 describe('a drive whose database file is damaged', () => {
@@ -75,6 +75,22 @@ describe('a drive whose database file is damaged', () => {
       bodies.set(key, contentFor(key, size));
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: bodies.get(key) }));
     }
+  }
+
+  /**
+   * A new deployment on `paths`, stopped again, holding `count` small objects under `prefix`
+   * (enough for trees of several levels) and one in shard files; returns their bodies.
+   */
+  async function deploymentWithManyObjects(paths: string[], prefix: string, count: number): Promise<Map<string, Buffer>> {
+    const first = await startOn(paths);
+    await first.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const many = new Map<string, Buffer>();
+    for (let i = 0; i < count; i++) many.set(`${prefix}/key-${String(i).padStart(5, '0')}`, contentFor(`${prefix}-${i}`, 1 + (i % 300)));
+    many.set(`${prefix}/large.bin`, contentFor(`${prefix}-large`, 3 * MiB + 7));
+    await mapLimit([...many], 16, ([key, body]) => first.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body })));
+    first.s3.destroy();
+    await first.server.stop();
+    return many;
   }
 
   async function startOn(paths: string[]): Promise<{ server: CairnServer; s3: S3Client }> {
@@ -183,15 +199,7 @@ describe('a drive whose database file is damaged', () => {
 
   it('finds damage deep inside the file: a garbled page of versions, a page of the log that lost a node', async () => {
     const deep = drivePaths(path.join(root.path, 'deep'), 4);
-    const first = await startOn(deep);
-    await first.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    // Enough small objects for trees of several levels, and one in shard files.
-    const deepBodies = new Map<string, Buffer>();
-    for (let i = 0; i < 1500; i++) deepBodies.set(`deep/key-${String(i).padStart(5, '0')}`, contentFor(`deep-${i}`, 1 + (i % 300)));
-    deepBodies.set('deep/large.bin', contentFor('deep-large', 3 * MiB + 7));
-    await mapLimit([...deepBodies], 16, ([key, body]) => first.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body })));
-    first.s3.destroy();
-    await first.server.stop();
+    const deepBodies = await deploymentWithManyObjects(deep, 'deep', 1500);
 
     // Every leaf page that holds a key: its versions' page and its event's page (and any freed
     // older copy, which does no harm). Random bytes over the first drive's made start-up abort
@@ -212,11 +220,7 @@ describe('a drive whose database file is damaged', () => {
     for (const drive of [deep[0], deep[3]]) expect(second.server.output).toMatch(new RegExp(`${drive}\\s+online`));
     const listed = await listAll(second.s3, BUCKET);
     expect(listed.map((object) => object.key).filter((key) => key.startsWith('deep/'))).toEqual([...deepBodies.keys()].sort());
-    await mapLimit([...deepBodies], 16, async ([key, body]) => {
-      const received = await receiveBody((await second.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body);
-      expect(received.error, `reading ${key}`).toBeUndefined();
-      expect(received.bytes.equals(body), `bytes of ${key}`).toBe(true);
-    });
+    await expectEveryObject(second.s3, deepBodies);
     second.s3.destroy();
     await second.server.stop();
 
@@ -229,5 +233,38 @@ describe('a drive whose database file is damaged', () => {
     expect(replay.code).toBe(0);
     const replayed = [...replay.stdout.matchAll(/<Key>(deep\/[^<]+)<\/Key>/g)].map((match) => match[1]);
     expect(replayed).toEqual([...deepBodies.keys()].sort());
+  });
+
+  it('takes a drive offline when a version read from it is not what was written, at start-up or while serving', async () => {
+    const valueDrives = drivePaths(path.join(root.path, 'values'), 4);
+    const valueBodies = await deploymentWithManyObjects(valueDrives, 'values', 300);
+
+    // The value's first bytes, past its key (bucket, key, separator, version order): the tree is
+    // intact, so only reading the value shows it. Start-up reads every version on every drive,
+    // and stopped on the first that did not parse.
+    const damageValueOf = async (drive: string, key: string) =>
+      expect(await garbleValueAfter(path.join(drive, DATABASE_FILE), versionsRange(BUCKET, key).start, 6, ORDER_BYTES)).toBeGreaterThan(0);
+    await damageValueOf(valueDrives[1], 'values/key-00100');
+    const second = await startOn(valueDrives);
+    expect(second.server.output).toMatch(
+      new RegExp(`${valueDrives[1]}\\s+OFFLINE \\(its database cairn\\.lmdb is damaged: reading every version and part failed: a stored value is not valid JSON;`),
+    );
+    for (const drive of [valueDrives[0], valueDrives[2], valueDrives[3]]) expect(second.server.output).toMatch(new RegExp(`${drive}\\s+online`));
+    const expectedKeys = [...valueBodies.keys()].sort();
+    expect((await listAll(second.s3, BUCKET)).map((object) => object.key).filter((key) => key.startsWith('values/'))).toEqual(expectedKeys);
+
+    // While it serves: the drive metadata is read from (the first online one) is damaged under
+    // it. The listing that reads the damaged version is answered from another drive, and the
+    // damaged one is offline from then on.
+    await damageValueOf(valueDrives[0], 'values/key-00200');
+    expect((await listAll(second.s3, BUCKET)).map((object) => object.key).filter((key) => key.startsWith('values/'))).toEqual(expectedKeys);
+    await waitForOutput(
+      second.server,
+      (output) => output.includes(`WARNING: drive ${valueDrives[0]} is offline: its database cairn.lmdb is damaged: reading the objects of ${BUCKET} failed: a stored value is not valid JSON;`),
+      'the damaged drive reported offline',
+    );
+    await expectEveryObject(second.s3, valueBodies);
+    second.s3.destroy();
+    await second.server.stop();
   });
 });

@@ -17,7 +17,7 @@ import type { ObjectPayload } from '../../src/modules/objects/object-payload';
 const who = { actor: 'test', requestId: 'TEST' };
 
 export async function createBucket(set: ErasureSet, bucket: string): Promise<void> {
-  const existing = await set.metadataDrive().getBucket(bucket);
+  const existing = await set.metadata().getBucket(bucket);
   await set.appendEvent((stamp) => decideCreateBucket(existing, { bucket, region: 'us-east-1' }, { ...stamp, ...who }), { state: decisionState(bucket, existing) });
 }
 
@@ -41,8 +41,8 @@ export async function putObject(set: ErasureSet, bucket: string, key: string, bo
     await writer.finish();
     data = { kind: 'files', layout, dataDir: writer.dataDir };
   }
-  const bucketRecord = await set.metadataDrive().getBucket(bucket);
-  const current = await set.metadataDrive().versionsOf(bucket, key);
+  const bucketRecord = await set.metadata().getBucket(bucket);
+  const current = await set.metadata().versionsOf(bucket, key);
   const appended = await set.appendEvent(
     (stamp) =>
       decidePutObject(
@@ -57,7 +57,7 @@ export async function putObject(set: ErasureSet, bucket: string, key: string, bo
     { state: decisionState(bucket, bucketRecord, key, current), inlineShards: inline },
   );
   await writer?.publish();
-  return (await set.metadataDrive().versionsOf(bucket, key)).find((v) => v.eventId === appended!.event.id)!;
+  return (await set.metadata().versionsOf(bucket, key)).find((v) => v.eventId === appended!.event.id)!;
 }
 
 export async function readObject(set: ErasureSet, version: ObjectVersion, start = 0, end = version.size - 1): Promise<Buffer> {

@@ -95,14 +95,18 @@ export function garbleNodes(file: string, start: number, seed: number, length = 
 }
 
 /**
- * Overwrites the bytes that follow each copy of `needle` on a leaf page with 0xff: when the
- * needle is a whole key, that is the start of its value, stored next to it on the page.
+ * Overwrites `length` bytes, `skip` bytes past each copy of `needle` on a leaf page, with 0xff:
+ * when the needle and the skipped bytes make a whole key, that is the start of its value,
+ * stored next to it on the page. Returns how many pages it changed.
  */
-export async function garbleValueAfter(file: string, needle: Buffer, length = 8): Promise<number> {
+export async function garbleValueAfter(file: string, needle: Buffer, length = 8, skip = 0): Promise<number> {
   const pages = await pagesHolding(file, needle, 'leaf');
   for (const start of pages) {
     await rewritePage(file, start, (page) => {
-      for (let at = page.indexOf(needle); at >= 0; at = page.indexOf(needle, at + 1)) page.fill(0xff, at + needle.length, at + needle.length + length);
+      for (let at = page.indexOf(needle); at >= 0; at = page.indexOf(needle, at + 1)) {
+        const value = at + needle.length + skip;
+        page.fill(0xff, value, value + length);
+      }
     });
   }
   return pages.length;

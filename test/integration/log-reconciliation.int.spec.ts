@@ -4,14 +4,18 @@
  * the others are copied to the drives that missed them, inline shards rebuilt from peers.
  */
 import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decidePutObject } from '../../src/domain/deciders/object-decider';
 import type { ObjectPut } from '../../src/domain/events';
 import type { LocalDrive } from '../../src/infra/drives/local-drive';
+import { DATABASE_FILE } from '../../src/infra/eventlog/drive-database';
 import { EventIdClock } from '../../src/infra/eventlog/event-id';
+import { ORDER_BYTES, versionsRange } from '../../src/infra/eventlog/object-keys';
 import { encodeInline } from '../../src/infra/storage/object-writer';
 import { openErasureSet, type OpenedSet } from '../../src/infra/storage/open-erasure-set';
 import { createBucket, putObject, readObject } from '../helpers/engine';
+import { garbleValueAfter } from '../helpers/lmdb-pages';
 import { dumpProjections } from '../helpers/projection-dump';
 import { drivePaths, tempDir } from '../helpers/temp-dirs';
 
@@ -28,7 +32,7 @@ async function strandedPut(opened: OpenedSet, key: string, body: Buffer): Promis
   const set = opened.set;
   const layout = set.shardLayoutFor('bkt', key);
   const shards = await encodeInline(set, layout, body);
-  const bucket = await set.metadataDrive().getBucket('bkt');
+  const bucket = await set.metadata().getBucket('bkt');
   const clock = new EventIdClock();
   for (const drive of set.drives) if (drive.lastEventId()) clock.observe(drive.lastEventId()!);
   const stamp = clock.next();
@@ -65,7 +69,7 @@ describe('log reconciliation at start-up', () => {
     expect(reopened.reconciliation).toMatchObject({ rolledBack: 1, rolledForward: 0 });
     expect(await reopened.set.drives[0].hasEvent(event.id)).toBe(false);
     expect(new Set(reopened.set.drives.map((d) => d.lastEventId())).size).toBe(1);
-    const [version] = await reopened.set.metadataDrive().versionsOf('bkt', 'k');
+    const [version] = await reopened.set.metadata().versionsOf('bkt', 'k');
     expect((await readObject(reopened.set, version)).equals(v1)).toBe(true);
     await close(reopened);
     expect(paths.map(dumpProjections)).toEqual(before);
@@ -105,6 +109,28 @@ describe('log reconciliation at start-up', () => {
     const reopened = await openErasureSet(paths);
     expect(reopened.reconciliation).toMatchObject({ rolledBack: 0, rolledForward: 1 });
     expect(await reopened.set.drives[2].hasEvent(event.id)).toBe(true);
+    await close(reopened);
+  });
+
+  it('takes a drive offline when the state an event it missed applies to is damaged on it', async () => {
+    const { paths, opened } = await setUp();
+    const v2 = randomBytes(6000);
+    const { event, json, shards } = await strandedPut(opened, 'k', v2);
+    for (const drive of opened.set.drives.slice(0, 3)) await drive.appendEvent(await drive.entryFor(JSON.parse(json), json), shards[drive.slot]);
+    await close(opened);
+    // The lagging drive's version of k, which the overwrite it missed replaces, no longer parses.
+    expect(await garbleValueAfter(path.join(paths[3], DATABASE_FILE), versionsRange('bkt', 'k').start, 6, ORDER_BYTES)).toBeGreaterThan(0);
+
+    const reopened = await openErasureSet(paths);
+    const damaged = reopened.set.drives[3];
+    expect(damaged.state).toBe('offline');
+    expect(damaged.offlineReason).toBe(
+      `its database cairn.lmdb is damaged: reading the state event ${event.id} applies to failed: a stored value is not valid JSON; move the file aside to have the drive refilled from the others`,
+    );
+    expect(await damaged.hasEvent(event.id)).toBe(false);
+    const [version] = await reopened.set.metadata().versionsOf('bkt', 'k');
+    expect(version.eventId).toBe(event.id);
+    expect((await readObject(reopened.set, version)).equals(v2)).toBe(true);
     await close(reopened);
   });
 });

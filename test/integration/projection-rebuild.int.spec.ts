@@ -41,7 +41,7 @@ describe('projection rebuild', () => {
     key: string | undefined,
     decide: (state: { bucketRecord: Awaited<ReturnType<ErasureSet['drives'][number]['getBucket']>>; current: Awaited<ReturnType<ErasureSet['drives'][number]['versionsOf']>> }, stamp: { id: string; time: number }) => CairnEvent | undefined,
   ): Promise<void> {
-    const drive = set.metadataDrive();
+    const drive = set.metadata();
     const bucketRecord = await drive.getBucket(bucket);
     const current = key === undefined ? [] : await drive.versionsOf(bucket, key);
     await set.appendEvent((stamp) => decide({ bucketRecord, current }, stamp), { state: decisionState(bucket, bucketRecord, key, current) });
@@ -75,7 +75,7 @@ describe('projection rebuild', () => {
         await append(set, bucket, undefined, ({ bucketRecord }, stamp) => decideDeleteBucketTagging(bucketRecord, { bucket }, { ...stamp, ...who }));
       }
       if (i % 7 === 0) {
-        const drive = set.metadataDrive();
+        const drive = set.metadata();
         const bucketRecord = await drive.getBucket(bucket);
         const current = await drive.versionsOf(bucket, key);
         await set.appendEvent((stamp) => decideDeleteObject(bucketRecord, current, { bucket, key }, { ...stamp, ...who }), {
@@ -119,7 +119,7 @@ describe('projection rebuild', () => {
         if (deleted.deleteMarker) markers++;
       } else await putObject(set, 'bucket-5', key, randomBytes(i % 2 === 0 ? 150_000 : 300));
       if (i % 9 === 8) {
-        const versions = await set.metadataDrive().versionsOf('bucket-5', key);
+        const versions = await set.metadata().versionsOf('bucket-5', key);
         if (versions.length > 1) await objects.deleteObject(who, 'bucket-5', key, versions[versions.length - 1].versionId);
       }
     }
@@ -142,7 +142,7 @@ describe('projection rebuild', () => {
 
     // Empty two buckets completely and delete them.
     for (const bucket of ['bucket-10', 'bucket-11']) {
-      const drive = set.metadataDrive();
+      const drive = set.metadata();
       for (const { key } of (await drive.listObjects(bucket, { prefix: '', maxKeys: 10_000 })).contents) {
         const bucketRecord = await drive.getBucket(bucket);
         const current = await drive.versionsOf(bucket, key);

@@ -13,6 +13,7 @@ import { logEntry } from './log-entry';
 import { listPage, type ListPage, type ListParams } from '../../domain/rules/listing';
 import { listVersionsPage, type VersionListPage, type VersionListParams } from '../../domain/rules/version-listing';
 import { listUploadsPage, uploadScanStart, type UploadListPage, type UploadListParams } from '../../domain/rules/upload-listing';
+import { damageReason, DatabaseDamagedError, isDamageSymptom } from '../eventlog/database-damage';
 import { DriveDatabase, holdsDatabase } from '../eventlog/drive-database';
 import { markHealPending } from './heal-marker';
 import { EventLog } from '../eventlog/event-log';
@@ -96,7 +97,7 @@ export class LocalDrive implements Drive {
   }
 
   async entryFor(event: CairnEvent, json: string): Promise<LogEntry> {
-    return logEntry(event, json, this.projections);
+    return this.readState(`the state event ${event.id} applies to`, () => logEntry(event, json, this.projections));
   }
 
   lastEventId(): string | undefined {
@@ -128,47 +129,68 @@ export class LocalDrive implements Drive {
   }
 
   async getBucket(name: string): Promise<BucketRecord | undefined> {
-    return this.projections.getBucket(name);
+    return this.readState(`bucket ${name}`, () => this.projections.getBucket(name));
   }
 
   async listBuckets(): Promise<BucketRecord[]> {
-    return this.projections.listBuckets();
+    return this.readState('the buckets', () => this.projections.listBuckets());
   }
 
   async versionsOf(bucket: string, key: string): Promise<ObjectVersion[]> {
-    return this.projections.versionsOf(bucket, key);
+    return this.readState(`the versions of ${bucket}/${key}`, () => this.projections.versionsOf(bucket, key));
   }
 
   async latestVersion(bucket: string, key: string): Promise<ObjectVersion | undefined> {
-    return this.projections.latestVersion(bucket, key);
+    return this.readState(`the versions of ${bucket}/${key}`, () => this.projections.latestVersion(bucket, key));
   }
 
   async hasObjects(bucket: string): Promise<boolean> {
-    return this.projections.hasObjects(bucket);
+    return this.readState(`the objects of ${bucket}`, () => this.projections.hasObjects(bucket));
   }
 
   async listObjects(bucket: string, params: ListParams): Promise<ListPage> {
-    return listPage(this.projections.cursor(bucket), params);
+    return this.readState(`the objects of ${bucket}`, () => listPage(this.projections.cursor(bucket), params));
   }
 
   async listVersions(bucket: string, params: VersionListParams): Promise<VersionListPage> {
-    return listVersionsPage(this.projections.versionCursor(bucket), params);
+    return this.readState(`the versions in ${bucket}`, () => listVersionsPage(this.projections.versionCursor(bucket), params));
   }
 
   async getUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUpload | undefined> {
-    return this.projections.getUpload(bucket, key, uploadId);
+    return this.readState(`upload ${uploadId}`, () => this.projections.getUpload(bucket, key, uploadId));
   }
 
   async partsOf(uploadId: string): Promise<UploadedPart[]> {
-    return this.projections.partsOf(uploadId);
+    return this.readState(`the parts of upload ${uploadId}`, () => this.projections.partsOf(uploadId));
   }
 
   async listUploads(bucket: string, params: UploadListParams): Promise<UploadListPage> {
-    return listUploadsPage(this.projections.uploadsFrom(bucket, uploadScanStart(params)), params);
+    return this.readState(`the uploads in ${bucket}`, () => listUploadsPage(this.projections.uploadsFrom(bucket, uploadScanStart(params)), params));
   }
 
   async uploadsIn(bucket: string): Promise<MultipartUpload[]> {
-    return this.projections.uploadsIn(bucket);
+    return this.readState(`the uploads in ${bucket}`, () => this.projections.uploadsIn(bucket));
+  }
+
+  /** Every data directory a version or an uploaded part references (start-up's staged-shard recovery). */
+  async referencedDataDirs(): Promise<Set<string>> {
+    return this.readState('every version and part', () => this.projections.referencedDataDirs());
+  }
+
+  /**
+   * Runs a read of the projections. One that finds the database damaged takes the drive
+   * offline (its peers hold the same state) and rejects with DatabaseDamagedError.
+   */
+  private readState<T>(what: string, read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      if (!isDamageSymptom(error)) throw error;
+      // A value's bytes are not worth quoting: they are what the damage left.
+      const symptom = error instanceof SyntaxError ? 'a stored value is not valid JSON' : (error as Error).message;
+      this.markOffline(damageReason(`reading ${what} failed: ${symptom}`));
+      throw new DatabaseDamagedError(this.reason!);
+    }
   }
 
   async readInlineShard(eventId: string): Promise<Buffer | undefined> {

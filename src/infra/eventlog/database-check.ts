@@ -26,8 +26,9 @@
  * (buckets, uploads, parts, placements), parsed as JSON: about 0.2 s per start-up for a small
  * deployment, ~1 s per drive holding a million events and as many versions (architecture.md has
  * the measurements). Damage inside a value of the log is the audit's to find (its hash chain),
- * a shard's its bitrot hash's; damage inside a version's value is found only when it is read
- * (start-up's staged-shard recovery reads them all, and stops on it).
+ * a shard's its bitrot hash's; damage inside a version's value is found when it is read
+ * (start-up's staged-shard recovery reads them all), and takes the drive offline then
+ * (database-damage.ts).
  *
  * An empty file (a crash before LMDB wrote its first pages) is a new database to a writer and
  * fatal to a reader: writers skip it, readers are told it is empty.
@@ -38,6 +39,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { DATABASE_FILE, databaseFileStat, environmentOptions, TABLE_NAMES } from './drive-database';
+import { damageReason } from './database-damage';
 
 /** How long a child may go without finishing a drive or reporting progress through one. */
 const CHECK_TIMEOUT_MS = 30_000;
@@ -133,9 +135,6 @@ const damageKey = (drive: string, readOnly: boolean) => `${readOnly ? 'read-only
 function identityOf(stat: Stats): string {
   return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
 }
-
-const damageReason = (finding: string) =>
-  `its database ${DATABASE_FILE} is damaged: ${finding}; move the file aside to have the drive refilled from the others`;
 
 /**
  * The drives among `drivePaths` that must not be opened in this process, each with the reason

@@ -12,7 +12,7 @@
 import { MAX_KEY_BYTES } from '../../domain/rules/names';
 
 const SEPARATOR = 0x00;
-const ORDER_BYTES = 8;
+export const ORDER_BYTES = 8;
 /** What follows `bucket 0x00 key` in a version key: the separator and the order. */
 export const VERSION_SUFFIX_BYTES = 1 + ORDER_BYTES;
 

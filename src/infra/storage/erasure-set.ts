@@ -14,6 +14,7 @@ import { logEntry, verifyAgainstLoggedJson } from '../drives/log-entry';
 import { VERIFY_PROJECTIONS } from '../eventlog/verify-projections';
 import { ReedSolomonCodec } from '../erasure/reed-solomon';
 import { EventIdClock } from '../eventlog/event-id';
+import { metadataReader, type MetadataReader } from './metadata-reader';
 import { settleWithQuorum } from './quorum';
 
 /** How long a drive may lag behind a decided append before it is taken offline. */
@@ -34,6 +35,7 @@ export class ErasureSet {
   /** Events that did not reach a write quorum and still await their roll-back (see `rollBackFailedAppends`). */
   private readonly failedAppends = new Set<string>();
   private readonly slots: Drive[];
+  private readonly metadataReads: MetadataReader;
 
   constructor(
     /** One drive per slot, in slot order. */
@@ -45,6 +47,7 @@ export class ErasureSet {
     this.codec = new ReedSolomonCodec(layout.dataShards, layout.parityShards);
     this.writeQuorum = writeQuorum(layout);
     this.readQuorum = readQuorum(layout);
+    this.metadataReads = metadataReader(() => this.online(), this.readQuorum);
     for (const drive of drives) {
       const last = drive.lastEventId();
       if (last) clock.observe(last);
@@ -65,14 +68,13 @@ export class ErasureSet {
   }
 
   /**
-   * A drive to read metadata (projections) from. Every online drive has applied every event
+   * Where metadata (projections) is read. Every online drive has applied every event
    * acknowledged since start-up (a drive that fails an append goes offline), so any online
    * drive is current; there must be a read quorum of them for the answer to be trusted.
    */
-  metadataDrive(): Drive {
-    const online = this.online();
-    if (online.length < this.readQuorum) throw s3Error('SlowDownRead');
-    return online[0];
+  metadata(): MetadataReader {
+    if (this.online().length < this.readQuorum) throw s3Error('SlowDownRead');
+    return this.metadataReads;
   }
 
   assertWritable(): Drive[] {

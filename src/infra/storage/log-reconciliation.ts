@@ -13,8 +13,8 @@
  *   lack it, each with its own inline shard rebuilt from its peers' shards.
  *
  * Afterwards every online drive holds the same log and the same projections, which is what
- * lets reads take metadata from any online drive. A drive whose log cannot be brought in line
- * is taken offline (healing will deal with it).
+ * lets reads take metadata from any online drive. A drive whose log cannot be brought in line,
+ * or whose database turns out damaged, is taken offline (healing will deal with it).
  *
  * A *fresh* drive (an empty replacement formatted at this start-up, or any drive whose log is
  * empty, such as one whose LMDB files were lost) has no say: an empty log must not outvote
@@ -23,6 +23,7 @@
 import { upcastEvent } from '../../../migrations/upcasters';
 import type { CairnEvent } from '../../domain/events';
 import type { Drive } from '../drives/drive';
+import { DatabaseDamagedError } from '../eventlog/database-damage';
 import type { ErasureSet } from './erasure-set';
 import { rebuildShardStream } from './shard-rebuild';
 
@@ -46,10 +47,12 @@ export async function reconcileLogs(set: ErasureSet, fresh: ReadonlySet<Drive> =
   const sources = voters.filter((drive) => drive.state === 'online');
   for (const drive of fresh) {
     if (drive.state !== 'online' || sources.length === 0) continue;
-    for (const id of await idsAfter(sources[0], undefined)) {
-      if (await rollForward(set, drive, id, sources)) report.missingShards++;
-      report.rolledForward++;
-    }
+    await unlessDamaged(drive, async () => {
+      for (const id of await idsAfter(sources[0], undefined)) {
+        if (await rollForward(set, drive, id, sources)) report.missingShards++;
+        report.rolledForward++;
+      }
+    });
   }
   return report;
 }
@@ -91,11 +94,25 @@ async function reconcileVoters(set: ErasureSet, drives: Drive[], report: { rolle
       report.divergent.push(drive.label);
       continue;
     }
-    for (const id of missing) {
-      const shardMissing = await rollForward(set, drive, id, holders.get(id)!);
-      report.rolledForward++;
-      if (shardMissing) report.missingShards++;
-    }
+    await unlessDamaged(drive, async () => {
+      for (const id of missing) {
+        const shardMissing = await rollForward(set, drive, id, holders.get(id)!);
+        report.rolledForward++;
+        if (shardMissing) report.missingShards++;
+      }
+    });
+  }
+}
+
+/**
+ * Runs `work` on one drive; a drive that finds its database damaged meanwhile (reading the
+ * state an event applies to) has taken itself offline, and the others go on without it.
+ */
+async function unlessDamaged(drive: Drive, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (!(error instanceof DatabaseDamagedError) || drive.state === 'online') throw error;
   }
 }
 

@@ -12,6 +12,7 @@ import { isHealPending, markHealPending } from '../drives/heal-marker';
 import { probeDrive, type DriveProbe } from '../drives/drive-probe';
 import { LocalDrive } from '../drives/local-drive';
 import { findUnusableDatabases } from '../eventlog/database-check';
+import { DatabaseDamagedError } from '../eventlog/database-damage';
 import { UnavailableDrive } from '../drives/unavailable-drive';
 import { ErasureSet } from './erasure-set';
 import { reconcileLogs, type ReconciliationReport } from './log-reconciliation';
@@ -84,19 +85,20 @@ export async function openErasureSet(paths: readonly string[], options: { parity
     drives[slot] = new UnavailableDrive(slot, probe?.path ?? `(slot ${slot + 1})`, probe ? describeProbe(probe) : 'not given');
   }
 
-  const offline = drives.filter((d) => d.state !== 'online');
-  if (offline.length > layout.parityShards) {
-    await Promise.all(drives.map((d) => d.close()));
-    await Promise.all(unlocks.map((unlock) => unlock()));
-    const list = offline.map((d) => `${d.label} (${d.offlineReason})`).join(', ');
-    throw new StartupRefusal(`${offline.length} of ${layout.drives} drives are offline, at most ${layout.parityShards} may be: ${list}`);
-  }
+  await refuseTooManyOffline(drives, layout, unlocks);
   const set = new ErasureSet(drives, layout);
   // Logs first (which events exist), then each drive's staged files (decided by its log).
   const reconciliation = await reconcileLogs(set, fresh);
   for (const drive of set.online()) {
-    if (drive instanceof LocalDrive) await recoverStagedShards(drive);
+    if (!(drive instanceof LocalDrive)) continue;
+    try {
+      await recoverStagedShards(drive);
+    } catch (error) {
+      // It read a damaged value and took itself offline: the set goes on without it, if it can.
+      if (!(error instanceof DatabaseDamagedError)) throw error;
+    }
   }
+  await refuseTooManyOffline(drives, layout, unlocks);
   return {
     set,
     deploymentId,
@@ -107,6 +109,16 @@ export async function openErasureSet(paths: readonly string[], options: { parity
       await Promise.all(unlocks.map((unlock) => unlock()));
     },
   };
+}
+
+/** More drives offline than the parity allows: nothing could be read or written safely. */
+async function refuseTooManyOffline(drives: readonly Drive[], layout: ErasureLayout, unlocks: ReadonlyArray<() => Promise<void>>): Promise<void> {
+  const offline = drives.filter((d) => d.state !== 'online');
+  if (offline.length <= layout.parityShards) return;
+  await Promise.all(drives.map((d) => d.close()));
+  await Promise.all(unlocks.map((unlock) => unlock()));
+  const list = offline.map((d) => `${d.label} (${d.offlineReason})`).join(', ');
+  throw new StartupRefusal(`${offline.length} of ${layout.drives} drives are offline, at most ${layout.parityShards} may be: ${list}`);
 }
 
 function describeProbe(probe: DriveProbe): string {

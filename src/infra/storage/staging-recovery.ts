@@ -8,6 +8,9 @@
  * is still referenced (by a version or by an upload's part) was committed: its rename into
  * place is finished. Any other staged file belongs to an upload that never committed (nothing
  * was acknowledged) or to data superseded since, and is deleted.
+ *
+ * This reads every version and part on the drive: a value damaged on disk is found here, and
+ * takes the drive offline (DatabaseDamagedError) before anything is served.
  */
 import type { LocalDrive } from '../drives/local-drive';
 import { upcastEvent } from '../../../migrations/upcasters';
@@ -24,7 +27,7 @@ export interface RecoveryReport {
 }
 
 export async function recoverStagedShards(drive: LocalDrive): Promise<RecoveryReport> {
-  const referenced = drive.projections.referencedDataDirs();
+  const referenced = await drive.referencedDataDirs();
   await drive.shards.dropUnreferencedPlacements((dataDir) => referenced.has(dataDir));
   await drive.shards.removeStrays();
   const staged = new Set(await drive.shards.stagedDataDirs());
@@ -38,7 +41,7 @@ export async function recoverStagedShards(drive: LocalDrive): Promise<RecoveryRe
     const event = upcastEvent(JSON.parse(record.json));
     for (const dataDir of stagedDataOf(event)) {
       if (!staged.has(dataDir)) continue;
-      if (isReferenced(drive, event, dataDir)) {
+      if (await isReferenced(drive, event, dataDir)) {
         await drive.shards.commit(dataDir);
         rolledForward++;
       } else {
@@ -59,9 +62,9 @@ function stagedDataOf(event: CairnEvent): string[] {
 }
 
 /** Whether committed state still uses the data (it may have been overwritten or aborted since). */
-function isReferenced(drive: LocalDrive, event: CairnEvent, dataDir: string): boolean {
+async function isReferenced(drive: LocalDrive, event: CairnEvent, dataDir: string): Promise<boolean> {
   if (event.type !== 'ObjectPut' && event.type !== 'MultipartPartUploaded') return false;
-  const inVersion = drive.projections.versionsOf(event.bucket, event.key).some((v) => dataDirsOf(v.data).includes(dataDir));
+  const inVersion = (await drive.versionsOf(event.bucket, event.key)).some((v) => dataDirsOf(v.data).includes(dataDir));
   if (inVersion || event.type !== 'MultipartPartUploaded') return inVersion;
-  return drive.projections.partsOf(event.uploadId).some((part) => dataDirsOf(part.data).includes(dataDir));
+  return (await drive.partsOf(event.uploadId)).some((part) => dataDirsOf(part.data).includes(dataDir));
 }

@@ -26,14 +26,14 @@ export class BucketConfigService {
   ) {}
 
   async getBucket(name: string): Promise<BucketRecord> {
-    const bucket = await this.set.metadataDrive().getBucket(name);
+    const bucket = await this.set.metadata().getBucket(name);
     assertBucketExists(bucket, name);
     return bucket;
   }
 
   /** The bucket's record if it exists (no error): for CORS headers on any request. */
   findBucket(name: string): Promise<BucketRecord | undefined> {
-    return this.set.metadataDrive().getBucket(name);
+    return this.set.metadata().getBucket(name);
   }
 
   async getBucketTagging(name: string): Promise<readonly Tag[]> {
@@ -81,7 +81,7 @@ export class BucketConfigService {
   private async decide(name: string, decide: (bucket: BucketRecord | undefined, stamp: Pick<DecisionContext, 'id' | 'time'>) => CairnEvent | undefined): Promise<void> {
     const release = await this.locks.lockBucket(name);
     try {
-      const existing = await this.set.metadataDrive().getBucket(name);
+      const existing = await this.set.metadata().getBucket(name);
       await this.set.appendEvent((stamp) => decide(existing, stamp), { state: decisionState(name, existing) });
     } finally {
       release();

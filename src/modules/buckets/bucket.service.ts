@@ -21,7 +21,7 @@ export class BucketService {
   async createBucket(context: RequestContext, name: string, options: { objectLockEnabled?: boolean } = {}): Promise<void> {
     const release = await this.locks.lockBucket(name);
     try {
-      const existing = await this.set.metadataDrive().getBucket(name);
+      const existing = await this.set.metadata().getBucket(name);
       await this.set.appendEvent((stamp) => decideCreateBucket(existing, { bucket: name, region: this.config.region, ...options }, decisionContext(stamp, context)), {
         state: decisionState(name, existing),
       });
@@ -33,12 +33,12 @@ export class BucketService {
   async deleteBucket(context: RequestContext, name: string): Promise<void> {
     const release = await this.locks.lockBucket(name);
     try {
-      const drive = this.set.metadataDrive();
-      const existing = await drive.getBucket(name);
-      const hasObjects = existing ? await drive.hasObjects(name) : false;
+      const metadata = this.set.metadata();
+      const existing = await metadata.getBucket(name);
+      const hasObjects = existing ? await metadata.hasObjects(name) : false;
       // Uploads in progress are deleted with the bucket (their parts' shards reclaimed after).
-      const uploads = existing ? await drive.uploadsIn(name) : [];
-      const parts = new Map(await Promise.all(uploads.map(async (u) => [u.uploadId, await drive.partsOf(u.uploadId)] as const)));
+      const uploads = existing ? await metadata.uploadsIn(name) : [];
+      const parts = new Map(await Promise.all(uploads.map(async (u) => [u.uploadId, await metadata.partsOf(u.uploadId)] as const)));
       const appended = await this.set.appendEvent((stamp) => decideDeleteBucket(existing, { hasObjects }, { bucket: name }, decisionContext(stamp, context)), {
         state: { ...decisionState(name, existing), uploadsIn: () => uploads, partsOf: (id) => [...(parts.get(id) ?? [])] },
       });
@@ -49,12 +49,12 @@ export class BucketService {
   }
 
   async getBucket(name: string): Promise<BucketRecord> {
-    const bucket = await this.set.metadataDrive().getBucket(name);
+    const bucket = await this.set.metadata().getBucket(name);
     if (!bucket) throw s3Error('NoSuchBucket', undefined, { BucketName: name });
     return bucket;
   }
 
   listBuckets(): Promise<BucketRecord[]> {
-    return this.set.metadataDrive().listBuckets();
+    return this.set.metadata().listBuckets();
   }
 }

@@ -94,7 +94,7 @@ export class HealService implements OnModuleInit, OnApplicationShutdown {
   async healOne(bucket: string, key: string, versionEventId: string, options: { deep: boolean; dryRun: boolean }): Promise<HealOutcome | undefined> {
     const release = await this.locks.lockObject(bucket, key);
     try {
-      const version = (await this.set.metadataDrive().versionsOf(bucket, key)).find((v) => v.eventId === versionEventId);
+      const version = (await this.set.metadata().versionsOf(bucket, key)).find((v) => v.eventId === versionEventId);
       if (!version) return undefined; // overwritten or deleted meanwhile: nothing left to heal
       const outcome = await this.healer.healVersion(version, options);
       if (outcome.healed > 0) await this.recordHealed(bucket, key, version, outcome);
@@ -108,12 +108,12 @@ export class HealService implements OnModuleInit, OnApplicationShutdown {
 
   /** How many objects a scan with these options will walk (for progress and ETA). */
   async countObjects(options: Pick<ScanOptions, 'bucket' | 'prefix'>): Promise<number> {
-    if (options.bucket && !(await this.set.metadataDrive().getBucket(options.bucket))) throw s3Error('NoSuchBucket', undefined, { BucketName: options.bucket });
+    if (options.bucket && !(await this.set.metadata().getBucket(options.bucket))) throw s3Error('NoSuchBucket', undefined, { BucketName: options.bucket });
     let count = 0;
-    const buckets = options.bucket ? [options.bucket] : (await this.set.metadataDrive().listBuckets()).map((b) => b.name);
+    const buckets = options.bucket ? [options.bucket] : (await this.set.metadata().listBuckets()).map((b) => b.name);
     for (const bucket of buckets) {
       for (let after: string | undefined; ; ) {
-        const page = await this.set.metadataDrive().listObjects(bucket, { prefix: options.prefix ?? '', after, maxKeys: 10_000 });
+        const page = await this.set.metadata().listObjects(bucket, { prefix: options.prefix ?? '', after, maxKeys: 10_000 });
         count += page.contents.length;
         if (!page.isTruncated || page.last === undefined) break;
         after = page.last;
@@ -125,15 +125,15 @@ export class HealService implements OnModuleInit, OnApplicationShutdown {
   /** Walks every version under the bucket/prefix (or everything), healing what needs it. */
   async scan(options: ScanOptions, onProgress: (progress: Readonly<ScanProgress>) => void = () => undefined, budget = DEFAULT_BUDGET): Promise<ScanProgress> {
     const progress: ScanProgress = { objects: 0, versions: 0, damaged: 0, healed: 0, failed: 0, bytes: 0 };
-    const buckets = options.bucket ? [options.bucket] : (await this.set.metadataDrive().listBuckets()).map((b) => b.name);
+    const buckets = options.bucket ? [options.bucket] : (await this.set.metadata().listBuckets()).map((b) => b.name);
     for (const bucket of buckets) {
       let after: string | undefined;
       for (;;) {
         if (this.stopping) return progress;
-        const page = await this.set.metadataDrive().listObjects(bucket, { prefix: options.prefix ?? '', after, maxKeys: PAGE });
+        const page = await this.set.metadata().listObjects(bucket, { prefix: options.prefix ?? '', after, maxKeys: PAGE });
         for (const { key } of page.contents) {
           progress.objects++;
-          for (const version of await this.set.metadataDrive().versionsOf(bucket, key)) {
+          for (const version of await this.set.metadata().versionsOf(bucket, key)) {
             const started = Date.now();
             await this.scanVersion(bucket, key, version, options, progress);
             onProgress(progress);

@@ -27,8 +27,8 @@ export async function decideOnKey<E extends CairnEvent, R>(
   assertValidObjectKey(target.key);
   const release = await locks.lockObject(target.bucket, target.key);
   try {
-    const drive = set.metadataDrive();
-    const state: KeyState = { bucket: await drive.getBucket(target.bucket), versions: await drive.versionsOf(target.bucket, target.key) };
+    const metadata = set.metadata();
+    const state: KeyState = { bucket: await metadata.getBucket(target.bucket), versions: await metadata.versionsOf(target.bucket, target.key) };
     const appended = await set.appendEvent((stamp) => decide(state, stamp), {
       state: decisionState(target.bucket, state.bucket, target.key, state.versions),
     });

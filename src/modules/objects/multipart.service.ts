@@ -68,7 +68,7 @@ export class MultipartService {
     context: RequestContext,
     command: CreateUploadCommand,
   ): Promise<string> {
-    const bucketRecord = await this.set.metadataDrive().getBucket(command.bucket);
+    const bucketRecord = await this.set.metadata().getBucket(command.bucket);
     const appended = await this.set.appendEvent((stamp) => decideCreateUpload(bucketRecord, command, decisionContext(stamp, context)), {
       state: decisionState(command.bucket, bucketRecord),
     });
@@ -177,7 +177,7 @@ export class MultipartService {
   }
 
   private async versionCompletedBy(bucket: string, key: string, uploadId: string): Promise<ObjectVersion | undefined> {
-    const versions = await this.set.metadataDrive().versionsOf(bucket, key);
+    const versions = await this.set.metadata().versionsOf(bucket, key);
     return versions.find((version) => version.data.kind === 'multipart' && version.data.uploadId === uploadId);
   }
 
@@ -191,7 +191,7 @@ export class MultipartService {
   async listParts(bucket: string, key: string, uploadId: string, options: { partNumberMarker: number; maxParts: number }): Promise<PartsPage> {
     const upload = await this.findUpload(bucket, key, uploadId);
     assertUploadExists(upload, uploadId);
-    const after = (await this.set.metadataDrive().partsOf(uploadId)).filter((part) => part.partNumber > options.partNumberMarker);
+    const after = (await this.set.metadata().partsOf(uploadId)).filter((part) => part.partNumber > options.partNumberMarker);
     const maxParts = Math.min(options.maxParts, MAX_LIST_PARTS);
     const parts = after.slice(0, maxParts);
     // max-parts=0 is an empty page, not a truncated one (as max-keys=0 in a listing).
@@ -200,9 +200,9 @@ export class MultipartService {
   }
 
   async listUploads(bucket: string, params: UploadListParams): Promise<UploadListPage> {
-    const drive = this.set.metadataDrive();
-    assertBucketExists(await drive.getBucket(bucket), bucket);
-    return drive.listUploads(bucket, { ...params, maxUploads: Math.min(params.maxUploads, MAX_LIST_UPLOADS) });
+    const metadata = this.set.metadata();
+    assertBucketExists(await metadata.getBucket(bucket), bucket);
+    return metadata.listUploads(bucket, { ...params, maxUploads: Math.min(params.maxUploads, MAX_LIST_UPLOADS) });
   }
 
   private async findUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUpload | undefined> {
@@ -211,10 +211,10 @@ export class MultipartService {
 
   private async bucketAndUpload(bucket: string, key: string, uploadId: string): Promise<{ bucketRecord: BucketRecord; upload: MultipartUpload | undefined }> {
     assertValidObjectKey(key);
-    const drive = this.set.metadataDrive();
-    const bucketRecord = await drive.getBucket(bucket);
+    const metadata = this.set.metadata();
+    const bucketRecord = await metadata.getBucket(bucket);
     assertBucketExists(bucketRecord, bucket);
-    return { bucketRecord, upload: await drive.getUpload(bucket, key, uploadId) };
+    return { bucketRecord, upload: await metadata.getUpload(bucket, key, uploadId) };
   }
 
   /** Runs `decide` under the key's lock with the upload's committed state. */
@@ -227,12 +227,12 @@ export class MultipartService {
     assertValidObjectKey(key);
     const release = await this.locks.lockObject(bucket, key);
     try {
-      const drive = this.set.metadataDrive();
-      const bucketRecord = await drive.getBucket(bucket);
+      const metadata = this.set.metadata();
+      const bucketRecord = await metadata.getBucket(bucket);
       assertBucketExists(bucketRecord, bucket);
-      const upload = await drive.getUpload(bucket, key, uploadId);
-      const parts = upload ? await drive.partsOf(uploadId) : [];
-      const versions = await drive.versionsOf(bucket, key);
+      const upload = await metadata.getUpload(bucket, key, uploadId);
+      const parts = upload ? await metadata.partsOf(uploadId) : [];
+      const versions = await metadata.versionsOf(bucket, key);
       return await decide(uploadDecisionState(decisionState(bucket, bucketRecord, key, versions), upload, parts), upload, parts);
     } finally {
       release();

@@ -48,9 +48,9 @@ export class ObjectLockService {
 
   private async find(target: ObjectTarget): Promise<ObjectVersion> {
     assertValidObjectKey(target.key);
-    const drive = this.set.metadataDrive();
-    const bucket = await drive.getBucket(target.bucket);
-    return lockTarget(bucket, target.bucket, await drive.versionsOf(target.bucket, target.key), target.key, target.versionId, 'GET');
+    const metadata = this.set.metadata();
+    const bucket = await metadata.getBucket(target.bucket);
+    return lockTarget(bucket, target.bucket, await metadata.versionsOf(target.bucket, target.key), target.key, target.versionId, 'GET');
   }
 
   private async decide(

@@ -36,10 +36,10 @@ export class ObjectTaggingService {
 
   async getObjectTagging(target: ObjectTarget): Promise<TaggedVersion> {
     assertValidObjectKey(target.key);
-    const drive = this.set.metadataDrive();
-    const bucket = await drive.getBucket(target.bucket);
+    const metadata = this.set.metadata();
+    const bucket = await metadata.getBucket(target.bucket);
     assertBucketExists(bucket, target.bucket);
-    const version = targetVersion(await drive.versionsOf(target.bucket, target.key), target, 'GET');
+    const version = targetVersion(await metadata.versionsOf(target.bucket, target.key), target, 'GET');
     return { bucket, versionId: version.versionId, tags: version.tags ?? [] };
   }
 
@@ -59,7 +59,7 @@ export class ObjectTaggingService {
   ): Promise<TaggedVersion> {
     return decideOnKey(this.set, this.locks, target, (state, stamp) => decide(state.bucket, state.versions, stamp), async (_appended, state) => {
       assertBucketExists(state.bucket, target.bucket);
-      const version = targetVersion(await this.set.metadataDrive().versionsOf(target.bucket, target.key), target, method);
+      const version = targetVersion(await this.set.metadata().versionsOf(target.bucket, target.key), target, method);
       return { bucket: state.bucket, versionId: version.versionId, tags: version.tags ?? [] };
     });
   }

@@ -135,14 +135,14 @@ export class ObjectService {
       throw s3Error('EntityTooLarge', undefined, { ProposedSize: payload.size, MaxSizeAllowed: MAX_PUT_OBJECT_SIZE });
     }
     // Refuse early, before reading a body that could not be stored.
-    const bucketRecord = await this.set.metadataDrive().getBucket(bucket);
+    const bucketRecord = await this.set.metadata().getBucket(bucket);
     assertBucketExists(bucketRecord, bucket);
     assertLockedWriteDigest(bucketRecord, input.lock, input.digestSent, 'Put Object');
     this.set.assertWritable();
     let existedAtArrival: boolean | undefined;
     if (input.conditions) {
       // Refuse before reading a body that could not be stored; the decider decides again at commit.
-      const arrival = currentVersion(await this.set.metadataDrive().versionsOf(bucket, key));
+      const arrival = currentVersion(await this.set.metadata().versionsOf(bucket, key));
       assertWriteConditions(input.conditions, arrival, input);
       existedAtArrival = arrival !== undefined;
     }
@@ -154,9 +154,9 @@ export class ObjectService {
       const { md5Hex, checksum } = await payload.finish();
       const release = await this.locks.lockObject(bucket, key);
       try {
-        const drive = this.set.metadataDrive();
-        const bucketRecord = await drive.getBucket(bucket);
-        const current = await drive.versionsOf(bucket, key);
+        const metadata = this.set.metadata();
+        const bucketRecord = await metadata.getBucket(bucket);
+        const current = await metadata.versionsOf(bucket, key);
         // Object literals without spreads: optional fields left undefined are dropped by the
         // event's JSON, and a literal of fixed shape is much cheaper to build (the hot path).
         const command: PutObjectCommand = {
@@ -199,8 +199,7 @@ export class ObjectService {
    */
   async getObject(bucket: string, key: string, options: GetObjectOptions = {}): Promise<ObjectRead> {
     assertValidObjectKey(key);
-    const drive = this.set.metadataDrive();
-    const bucketRecord = await drive.getBucket(bucket);
+    const bucketRecord = await this.set.metadata().getBucket(bucket);
     assertBucketExists(bucketRecord, bucket);
     const version = await this.findVersion(bucket, key, options.versionId);
     const outcome = options.conditions ? evaluatePreconditions(options.conditions, version) : { result: 'proceed' as const };
@@ -293,7 +292,7 @@ export class ObjectService {
   /** The version GetObjectAttributes describes. */
   async objectVersion(bucket: string, key: string, versionId?: string): Promise<{ bucket: BucketRecord; version: ObjectVersion }> {
     assertValidObjectKey(key);
-    const bucketRecord = await this.set.metadataDrive().getBucket(bucket);
+    const bucketRecord = await this.set.metadata().getBucket(bucket);
     assertBucketExists(bucketRecord, bucket);
     return { bucket: bucketRecord, version: await this.findVersion(bucket, key, versionId) };
   }
@@ -344,27 +343,27 @@ export class ObjectService {
   }
 
   async listVersions(bucket: string, params: VersionListParams): Promise<VersionListPage> {
-    const drive = this.set.metadataDrive();
-    assertBucketExists(await drive.getBucket(bucket), bucket);
-    return drive.listVersions(bucket, Object.assign({}, params, { maxKeys: Math.min(params.maxKeys, MAX_LIST_KEYS) }));
+    const metadata = this.set.metadata();
+    assertBucketExists(await metadata.getBucket(bucket), bucket);
+    return metadata.listVersions(bucket, Object.assign({}, params, { maxKeys: Math.min(params.maxKeys, MAX_LIST_KEYS) }));
   }
 
   async listObjects(bucket: string, params: ListParams): Promise<ListPage> {
-    const drive = this.set.metadataDrive();
-    assertBucketExists(await drive.getBucket(bucket), bucket);
-    return drive.listObjects(bucket, Object.assign({}, params, { maxKeys: Math.min(params.maxKeys, MAX_LIST_KEYS) }));
+    const metadata = this.set.metadata();
+    assertBucketExists(await metadata.getBucket(bucket), bucket);
+    return metadata.listObjects(bucket, Object.assign({}, params, { maxKeys: Math.min(params.maxKeys, MAX_LIST_KEYS) }));
   }
 
   private async findVersion(bucket: string, key: string, versionId: string | undefined): Promise<ObjectVersion> {
-    const drive = this.set.metadataDrive();
+    const metadata = this.set.metadata();
     if (versionId === undefined) {
-      const latest = await drive.latestVersion(bucket, key);
+      const latest = await metadata.latestVersion(bucket, key);
       if (!latest) throw s3Error('NoSuchKey', undefined, { Key: key, BucketName: bucket });
       // The key is deleted; S3 says so, and which marker did it.
       if (latest.deleteMarker) throw new S3Error('NoSuchKey', undefined, { Key: key, BucketName: bucket }, deleteMarkerHeaders(latest));
       return latest;
     }
-    const version = (await drive.versionsOf(bucket, key)).find((v) => v.versionId === versionId);
+    const version = (await metadata.versionsOf(bucket, key)).find((v) => v.versionId === versionId);
     if (!version) {
       if (versionId === NULL_VERSION_ID) throw s3Error('NoSuchKey', undefined, { Key: key, BucketName: bucket });
       throw s3Error('NoSuchVersion', undefined, { Key: key, VersionId: versionId });
@@ -387,7 +386,7 @@ export class ObjectService {
       if (!(error instanceof NotEnoughShardsError)) throw error;
       // The version may have been overwritten or deleted while we read it: then its shards
       // are gone on purpose and the answer is the current state, not a read-quorum error.
-      const latest = await this.set.metadataDrive().latestVersion(bucket, key);
+      const latest = await this.set.metadata().latestVersion(bucket, key);
       if (!latest || latest.deleteMarker) throw s3Error('NoSuchKey', undefined, { Key: key, BucketName: bucket });
       throw s3Error('SlowDownRead');
     }
