@@ -97,7 +97,7 @@ export class LocalDrive implements Drive {
   }
 
   async entryFor(event: CairnEvent, json: string): Promise<LogEntry> {
-    return this.readState(`the state event ${event.id} applies to`, () => logEntry(event, json, this.projections));
+    return this.readState(() => logEntry(event, json, this.projections), () => `the state event ${event.id} applies to`);
   }
 
   lastEventId(): string | undefined {
@@ -129,67 +129,69 @@ export class LocalDrive implements Drive {
   }
 
   async getBucket(name: string): Promise<BucketRecord | undefined> {
-    return this.readState(`bucket ${name}`, () => this.projections.getBucket(name));
+    return this.readState(() => this.projections.getBucket(name), () => `bucket ${name}`);
   }
 
   async listBuckets(): Promise<BucketRecord[]> {
-    return this.readState('the buckets', () => this.projections.listBuckets());
+    return this.readState(() => this.projections.listBuckets(), () => 'the buckets');
   }
 
   async versionsOf(bucket: string, key: string): Promise<ObjectVersion[]> {
-    return this.readState(`the versions of ${bucket}/${key}`, () => this.projections.versionsOf(bucket, key));
+    return this.readState(() => this.projections.versionsOf(bucket, key), () => `the versions of ${bucket}/${key}`);
   }
 
   async latestVersion(bucket: string, key: string): Promise<ObjectVersion | undefined> {
-    return this.readState(`the versions of ${bucket}/${key}`, () => this.projections.latestVersion(bucket, key));
+    return this.readState(() => this.projections.latestVersion(bucket, key), () => `the versions of ${bucket}/${key}`);
   }
 
   async hasObjects(bucket: string): Promise<boolean> {
-    return this.readState(`the objects of ${bucket}`, () => this.projections.hasObjects(bucket));
+    return this.readState(() => this.projections.hasObjects(bucket), () => `the objects of ${bucket}`);
   }
 
   async listObjects(bucket: string, params: ListParams): Promise<ListPage> {
-    return this.readState(`the objects of ${bucket}`, () => listPage(this.projections.cursor(bucket), params));
+    return this.readState(() => listPage(this.projections.cursor(bucket), params), () => `the objects of ${bucket}`);
   }
 
   async listVersions(bucket: string, params: VersionListParams): Promise<VersionListPage> {
-    return this.readState(`the versions in ${bucket}`, () => listVersionsPage(this.projections.versionCursor(bucket), params));
+    return this.readState(() => listVersionsPage(this.projections.versionCursor(bucket), params), () => `the versions in ${bucket}`);
   }
 
   async getUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUpload | undefined> {
-    return this.readState(`upload ${uploadId}`, () => this.projections.getUpload(bucket, key, uploadId));
+    return this.readState(() => this.projections.getUpload(bucket, key, uploadId), () => `upload ${uploadId}`);
   }
 
   async partsOf(uploadId: string): Promise<UploadedPart[]> {
-    return this.readState(`the parts of upload ${uploadId}`, () => this.projections.partsOf(uploadId));
+    return this.readState(() => this.projections.partsOf(uploadId), () => `the parts of upload ${uploadId}`);
   }
 
   async listUploads(bucket: string, params: UploadListParams): Promise<UploadListPage> {
-    return this.readState(`the uploads in ${bucket}`, () => listUploadsPage(this.projections.uploadsFrom(bucket, uploadScanStart(params)), params));
+    return this.readState(() => listUploadsPage(this.projections.uploadsFrom(bucket, uploadScanStart(params)), params), () => `the uploads in ${bucket}`);
   }
 
   async uploadsIn(bucket: string): Promise<MultipartUpload[]> {
-    return this.readState(`the uploads in ${bucket}`, () => this.projections.uploadsIn(bucket));
+    return this.readState(() => this.projections.uploadsIn(bucket), () => `the uploads in ${bucket}`);
   }
 
   /** Every data directory a version or an uploaded part references (start-up's staged-shard recovery). */
   async referencedDataDirs(): Promise<Set<string>> {
-    return this.readState('every version and part', () => this.projections.referencedDataDirs());
+    return this.readState(() => this.projections.referencedDataDirs(), () => 'every version and part');
   }
 
   /**
    * Runs a read of the projections. One that finds the database damaged takes the drive
-   * offline (its peers hold the same state) and rejects with DatabaseDamagedError.
+   * offline (its peers hold the same state) and rejects with DatabaseDamagedError. `what`
+   * names the read for the operator; it is only called then, off the path of every request.
    */
-  private readState<T>(what: string, read: () => T): T {
+  private readState<T>(read: () => T, what: () => string): T {
     try {
       return read();
     } catch (error) {
       if (!isDamageSymptom(error)) throw error;
       // A value's bytes are not worth quoting: they are what the damage left.
       const symptom = error instanceof SyntaxError ? 'a stored value is not valid JSON' : (error as Error).message;
-      this.markOffline(damageReason(`reading ${what} failed: ${symptom}`));
-      throw new DatabaseDamagedError(this.reason!);
+      const reason = damageReason(`reading ${what()} failed: ${symptom}`);
+      this.markOffline(reason);
+      throw new DatabaseDamagedError(reason);
     }
   }
 

@@ -24,3 +24,15 @@ export function isDamageSymptom(error: unknown): boolean {
 
 /** A read of a drive's database found it damaged; the drive has taken itself offline. */
 export class DatabaseDamagedError extends Error {}
+
+/**
+ * Runs `work` on one drive. A drive that finds its database damaged meanwhile has taken itself
+ * offline, and the caller goes on without it; any other failure is the caller's.
+ */
+export async function unlessDamaged(drive: { readonly state: string }, work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (!(error instanceof DatabaseDamagedError) || drive.state === 'online') throw error;
+  }
+}

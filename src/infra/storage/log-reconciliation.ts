@@ -23,7 +23,7 @@
 import { upcastEvent } from '../../../migrations/upcasters';
 import type { CairnEvent } from '../../domain/events';
 import type { Drive } from '../drives/drive';
-import { DatabaseDamagedError } from '../eventlog/database-damage';
+import { unlessDamaged } from '../eventlog/database-damage';
 import type { ErasureSet } from './erasure-set';
 import { rebuildShardStream } from './shard-rebuild';
 
@@ -101,18 +101,6 @@ async function reconcileVoters(set: ErasureSet, drives: Drive[], report: { rolle
         if (shardMissing) report.missingShards++;
       }
     });
-  }
-}
-
-/**
- * Runs `work` on one drive; a drive that finds its database damaged meanwhile (reading the
- * state an event applies to) has taken itself offline, and the others go on without it.
- */
-async function unlessDamaged(drive: Drive, work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    if (!(error instanceof DatabaseDamagedError) || drive.state === 'online') throw error;
   }
 }
 

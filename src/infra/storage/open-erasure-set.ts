@@ -12,7 +12,7 @@ import { isHealPending, markHealPending } from '../drives/heal-marker';
 import { probeDrive, type DriveProbe } from '../drives/drive-probe';
 import { LocalDrive } from '../drives/local-drive';
 import { findUnusableDatabases } from '../eventlog/database-check';
-import { DatabaseDamagedError } from '../eventlog/database-damage';
+import { unlessDamaged } from '../eventlog/database-damage';
 import { UnavailableDrive } from '../drives/unavailable-drive';
 import { ErasureSet } from './erasure-set';
 import { reconcileLogs, type ReconciliationReport } from './log-reconciliation';
@@ -89,14 +89,9 @@ export async function openErasureSet(paths: readonly string[], options: { parity
   const set = new ErasureSet(drives, layout);
   // Logs first (which events exist), then each drive's staged files (decided by its log).
   const reconciliation = await reconcileLogs(set, fresh);
+  // A drive that reads a damaged value here goes offline: the set goes on without it, if it can.
   for (const drive of set.online()) {
-    if (!(drive instanceof LocalDrive)) continue;
-    try {
-      await recoverStagedShards(drive);
-    } catch (error) {
-      // It read a damaged value and took itself offline: the set goes on without it, if it can.
-      if (!(error instanceof DatabaseDamagedError)) throw error;
-    }
+    if (drive instanceof LocalDrive) await unlessDamaged(drive, () => recoverStagedShards(drive));
   }
   await refuseTooManyOffline(drives, layout, unlocks);
   return {
