@@ -109,7 +109,10 @@ describe('shards in segment files', () => {
     await put('healed', original);
     const damaged = store.placementOf('healed')!;
     const handle = await fs.open(store.locate('healed').file, 'r+');
-    await handle.write(Buffer.from([0xff]), 0, 1, damaged.offset + 10);
+    // The stored byte flipped (a fixed 0xff would leave a byte that already was 0xff unchanged).
+    const stored = Buffer.alloc(1);
+    await handle.read(stored, 0, 1, damaged.offset + 10);
+    await handle.write(Buffer.from([stored[0]! ^ 0xff]), 0, 1, damaged.offset + 10);
     await handle.close();
     expect((await read('healed')).equals(original)).toBe(false);
 
