@@ -13,7 +13,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client 
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DATABASE_FILE } from '../../src/infra/eventlog/drive-database';
+import { DATABASE_FILE, DriveDatabase } from '../../src/infra/eventlog/drive-database';
 import { ORDER_BYTES, versionsRange } from '../../src/infra/eventlog/object-keys';
 import { INLINE_LIMIT } from '../../src/infra/storage/object-writer';
 import { contentFor, listAll, mapLimit, receiveBody, say, seededRandom, sleep } from '../helpers/fault-tools';
@@ -43,6 +43,22 @@ async function damageFirstMetaPage(drive: string, seed: number): Promise<void> {
     await file.sync();
   } finally {
     await file.close();
+  }
+}
+
+/** Makes the drive one from before the data-references table (data-references.ts): the table dropped. */
+async function forgetDataReferences(drive: string): Promise<void> {
+  const db = DriveDatabase.open(drive);
+  db.references.dropSync();
+  await db.close();
+}
+
+function referenceKeysOf(drive: string): string[] {
+  const db = DriveDatabase.open(drive, { readOnly: true });
+  try {
+    return [...db.references.getKeys()].map((key) => Buffer.from(key).toString('hex'));
+  } finally {
+    void db.close();
   }
 }
 
@@ -235,19 +251,22 @@ describe('a drive whose database file is damaged', () => {
     expect(replayed).toEqual([...deepBodies.keys()].sort());
   });
 
-  it('takes a drive offline when a version read from it is not what was written, at start-up or while serving', async () => {
+  it('takes a drive offline when a version read from it is not what was written: at the start that builds its data references, or while serving', async () => {
     const valueDrives = drivePaths(path.join(root.path, 'values'), 4);
     const valueBodies = await deploymentWithManyObjects(valueDrives, 'values', 300);
 
     // The value's first bytes, past its key (bucket, key, separator, version order): the tree is
-    // intact, so only reading the value shows it. Start-up reads every version on every drive,
-    // and stopped on the first that did not parse.
+    // intact, so only reading the value shows it.
     const damageValueOf = async (drive: string, key: string) =>
       expect(await garbleValueAfter(path.join(drive, DATABASE_FILE), versionsRange(BUCKET, key).start, 6, ORDER_BYTES)).toBeGreaterThan(0);
+    // Drives 2 and 3 as drives from before the data-references table: their first start reads
+    // every version to build it, and on drive 2 it meets a damaged one.
+    await forgetDataReferences(valueDrives[1]);
+    await forgetDataReferences(valueDrives[2]);
     await damageValueOf(valueDrives[1], 'values/key-00100');
     const second = await startOn(valueDrives);
     expect(second.server.output).toMatch(
-      new RegExp(`${valueDrives[1]}\\s+OFFLINE \\(its database cairn\\.lmdb is damaged: reading every version and part failed: a stored value is not valid JSON;`),
+      new RegExp(`${valueDrives[1]}\\s+OFFLINE \\(its database cairn\\.lmdb is damaged: reading every version and part, building the data references failed: a stored value is not valid JSON;`),
     );
     for (const drive of [valueDrives[0], valueDrives[2], valueDrives[3]]) expect(second.server.output).toMatch(new RegExp(`${drive}\\s+online`));
     const expectedKeys = [...valueBodies.keys()].sort();
@@ -266,5 +285,9 @@ describe('a drive whose database file is damaged', () => {
     await expectEveryObject(second.s3, valueBodies);
     second.s3.destroy();
     await second.server.stop();
+    // The table built on drive 3 is the one drive 4 kept from the start: the large object's data.
+    const built = referenceKeysOf(valueDrives[2]);
+    expect(built).toHaveLength(2); // the large object's data dir, and the "complete" marker
+    expect(built).toEqual(referenceKeysOf(valueDrives[3]));
   });
 });

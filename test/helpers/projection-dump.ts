@@ -13,6 +13,7 @@ export function dumpProjections(drivePath: string): string[] {
       ['objects', db.objects],
       ['uploads', db.uploads],
       ['parts', db.parts],
+      ['references', db.references],
     ] as const) {
       for (const { key } of (database as { getRange(): Iterable<{ key: unknown }> }).getRange()) {
         const raw = (database as unknown as { getBinary(key: unknown): Buffer | undefined }).getBinary(key);

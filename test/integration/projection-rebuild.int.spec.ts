@@ -11,6 +11,7 @@ import type { CairnEvent } from '../../src/domain/events';
 import type { ErasureSet } from '../../src/infra/storage/erasure-set';
 import { decisionState } from '../../src/domain/projections/projection';
 import { readFormat } from '../../src/infra/drives/drive-format';
+import { ensureDataReferences } from '../../src/infra/eventlog/data-references';
 import { DriveDatabase } from '../../src/infra/eventlog/drive-database';
 import { EventLog } from '../../src/infra/eventlog/event-log';
 import { genesisHash } from '../../src/infra/eventlog/event-record';
@@ -170,6 +171,11 @@ describe('projection rebuild', () => {
       const hex = (text: string) => Buffer.from(text).toString('hex');
       expect(before.some((line) => line.startsWith('objects ') && line.includes(hex('tags')))).toBe(true);
       expect(before.some((line) => line.startsWith('buckets ') && line.includes(hex('cors')))).toBe(true);
+      // Versions and parts with shard data are in the data references, marked complete.
+      const referenceOwners = before.filter((line) => line.startsWith('references ')).map((line) => line.split(' ')[1]);
+      expect(referenceOwners.filter((key) => key.slice(64, 68) === `00${hex('v')}`).length).toBeGreaterThan(20);
+      expect(referenceOwners.filter((key) => key.slice(64, 68) === `00${hex('p')}`).length).toBe(12); // every part of the uploads in progress
+      expect(referenceOwners).toContain('ff');
       const format = (await readFormat(drivePath))!;
       const db = DriveDatabase.open(drivePath);
       const report = await rebuildProjections(db, new EventLog(db, genesisHash(format.deploymentId, format.driveId)));
@@ -183,6 +189,16 @@ describe('projection rebuild', () => {
         onlyRebuilt: [],
       });
       expect(after).toEqual(before);
+
+      // A drive from before the data references: built from its versions and parts, the same.
+      const old = DriveDatabase.open(drivePath);
+      old.references.dropSync();
+      await old.close();
+      const migrated = DriveDatabase.open(drivePath);
+      expect(ensureDataReferences(migrated)).toBe(referenceOwners.length - 1);
+      expect(ensureDataReferences(migrated)).toBeUndefined(); // once
+      await migrated.close();
+      expect(dumpProjections(drivePath)).toEqual(before);
     }
   });
 });

@@ -14,6 +14,7 @@ import { listPage, type ListPage, type ListParams } from '../../domain/rules/lis
 import { listVersionsPage, type VersionListPage, type VersionListParams } from '../../domain/rules/version-listing';
 import { listUploadsPage, uploadScanStart, type UploadListPage, type UploadListParams } from '../../domain/rules/upload-listing';
 import { damageReason, DatabaseDamagedError, isDamageSymptom } from '../eventlog/database-damage';
+import { ensureDataReferences } from '../eventlog/data-references';
 import { DriveDatabase, holdsDatabase } from '../eventlog/drive-database';
 import { markHealPending } from './heal-marker';
 import { EventLog } from '../eventlog/event-log';
@@ -53,7 +54,14 @@ export class LocalDrive implements Drive {
     // segments can no longer be found, so it is healed in full, like a replacement.
     if (!databaseExisted && (await shards.hasSegmentFiles())) await markHealPending(drivePath);
     const log = new EventLog(database, genesisHash(format.deploymentId, format.driveId), groupCommit);
-    return new LocalDrive(drivePath, format, database, log, new ProjectionStore(database), shards);
+    const drive = new LocalDrive(drivePath, format, database, log, new ProjectionStore(database), shards);
+    try {
+      // Once per drive written before the data-references table existed: reads every version.
+      drive.readState(() => ensureDataReferences(database), () => 'every version and part, building the data references');
+    } catch (error) {
+      if (!(error instanceof DatabaseDamagedError)) throw error; // the drive is offline, with the reason
+    }
+    return drive;
   }
 
   get state(): DriveState {
@@ -172,9 +180,9 @@ export class LocalDrive implements Drive {
     return this.readState(() => this.projections.uploadsIn(bucket), () => `the uploads in ${bucket}`);
   }
 
-  /** Every data directory a version or an uploaded part references (start-up's staged-shard recovery). */
-  async referencedDataDirs(): Promise<Set<string>> {
-    return this.readState(() => this.projections.referencedDataDirs(), () => 'every version and part');
+  /** Whether a version or an uploaded part references the data dir (start-up's staged-shard recovery). */
+  isDataReferenced(dataDir: string): boolean {
+    return this.readState(() => this.projections.isDataReferenced(dataDir), () => `the references to data ${dataDir}`);
   }
 
   /**

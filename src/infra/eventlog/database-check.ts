@@ -26,9 +26,8 @@
  * (buckets, uploads, parts, placements), parsed as JSON: about 0.2 s per start-up for a small
  * deployment, ~1 s per drive holding a million events and as many versions (architecture.md has
  * the measurements). Damage inside a value of the log is the audit's to find (its hash chain),
- * a shard's its bitrot hash's; damage inside a version's value is found when it is read
- * (start-up's staged-shard recovery reads them all), and takes the drive offline then
- * (database-damage.ts).
+ * a shard's its bitrot hash's; damage inside a version's value is found when it is read, and
+ * takes the drive offline then (database-damage.ts).
  *
  * An empty file (a crash before LMDB wrote its first pages) is a new database to a writer and
  * fatal to a reader: writers skip it, readers are told it is empty.
@@ -66,9 +65,10 @@ const ascending = (a, b) => {
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] < b[i];
   return a.length < b.length;
 };
-// The two large tables: reading every value would cost ~5 s per million entries on top of
-// ~0.8 s for the keys (lmdb-js copies each value); the log's values are the audit's business.
-const KEYS_ONLY = new Set(['events', 'objects']);
+// The large tables: reading every value would cost ~5 s per million entries on top of
+// ~0.8 s for the keys (lmdb-js copies each value); the log's values are the audit's business,
+// and the data references have none.
+const KEYS_ONLY = new Set(['events', 'objects', 'references']);
 let lastSaid = Date.now();
 function walk(index, name, table, valuesAreJson) {
   const expected = table.getStats().entryCount;

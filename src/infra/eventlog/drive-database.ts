@@ -18,7 +18,7 @@ import type { Placement } from '../shards/shard-store';
 export const DATABASE_FILE = 'cairn.lmdb';
 
 /** The named tables of the environment, opened below. */
-export const TABLE_NAMES = ['events', 'buckets', 'objects', 'uploads', 'parts', 'placements'] as const;
+export const TABLE_NAMES = ['events', 'buckets', 'objects', 'uploads', 'parts', 'references', 'placements'] as const;
 
 /** The drive's database file as stat sees it; undefined when there is none or it cannot be stat'ed. */
 export function databaseFileStat(drivePath: string): Stats | undefined {
@@ -68,6 +68,8 @@ export class DriveDatabase {
     readonly uploads: Database<MultipartUpload, Buffer>,
     /** Upload id + part number -> uploaded part. */
     readonly parts: Database<UploadedPart, Buffer>,
+    /** Data dir + the version or part using it -> nothing (data-references.ts). */
+    readonly references: Database<Buffer, Buffer>,
     /**
      * Data dir id -> where this drive keeps that shard in its segment files (ShardStore). Not a
      * projection: it says where bytes are on this drive, which no event knows; a rebuild keeps it.
@@ -84,13 +86,14 @@ export class DriveDatabase {
       root.openDB<ObjectVersion, Buffer>({ name: 'objects', keyEncoding: 'binary', encoding: 'json' }),
       root.openDB<MultipartUpload, Buffer>({ name: 'uploads', keyEncoding: 'binary', encoding: 'json' }),
       root.openDB<UploadedPart, Buffer>({ name: 'parts', keyEncoding: 'binary', encoding: 'json' }),
+      root.openDB<Buffer, Buffer>({ name: 'references', keyEncoding: 'binary', encoding: 'binary' }),
       root.openDB<Placement, string>({ name: 'placements', encoding: 'json' }),
     );
   }
 
   /** The projection databases, which `cairn admin rebuild` drops and replays. */
   projectionDatabases(): Array<{ clearSync(): void }> {
-    return [this.buckets, this.objects, this.uploads, this.parts];
+    return [this.buckets, this.objects, this.uploads, this.parts, this.references];
   }
 
   async close(): Promise<void> {

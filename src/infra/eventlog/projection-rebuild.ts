@@ -5,6 +5,7 @@
  */
 import { upcastEvent } from '../../../migrations/upcasters';
 import { project } from '../../domain/projections/projection';
+import { markDataReferencesComplete } from './data-references';
 import type { DriveDatabase } from './drive-database';
 import type { EventLog } from './event-log';
 import type { EventRecord } from './event-record';
@@ -30,6 +31,7 @@ export async function rebuildProjections(db: DriveDatabase, log: EventLog): Prom
     events += page.length;
     after = page[page.length - 1].id;
   }
+  db.root.transactionSync(() => markDataReferencesComplete(db));
   await db.root.flushed;
   return { events };
 }

@@ -5,8 +5,9 @@
  */
 import type { BucketRecord } from '../../domain/bucket';
 import type { MultipartUpload, UploadedPart } from '../../domain/multipart-upload';
-import type { ObjectVersion } from '../../domain/object-version';
-import { dataDirsOf, type KeyedWrite, type ProjectionReader, type ProjectionWrite } from '../../domain/projections/projection';
+import type { ObjectData, ObjectVersion } from '../../domain/object-version';
+import { isDataReferenced, partReferenceKeys, REFERENCE_VALUE, versionReferenceKeys } from './data-references';
+import { type KeyedWrite, type ProjectionReader, type ProjectionWrite } from '../../domain/projections/projection';
 import { VERIFY_PROJECTIONS } from './verify-projections';
 import { KeyVersionsCache } from './key-versions-cache';
 import { KnownKeys } from './known-keys';
@@ -211,12 +212,9 @@ export class ProjectionStore implements ProjectionReader {
     for (const { value } of this.db.uploads.getRange({ start: keyStart(bucket, fromKey), end: bucketEnd(bucket) })) yield value;
   }
 
-  /** Every data dir a version or an uploaded part references (start-up garbage collection). */
-  referencedDataDirs(): Set<string> {
-    const referenced = new Set<string>();
-    for (const { value } of this.db.objects.getRange()) for (const dataDir of dataDirsOf(value.data)) referenced.add(dataDir);
-    for (const { value } of this.db.parts.getRange()) for (const dataDir of dataDirsOf(value.data)) referenced.add(dataDir);
-    return referenced;
+  /** Whether a version or an uploaded part references the data dir (start-up garbage collection). */
+  isDataReferenced(dataDir: string): boolean {
+    return isDataReferenced(this.db.references, dataDir);
   }
 
   /** A cursor over the bucket's keys, each with its latest version. */
@@ -245,10 +243,29 @@ export class ProjectionStore implements ProjectionReader {
    */
   applySync(writes: readonly KeyedWrite[]): void {
     this.keyVersions.clear();
-    const encoded = encodeWrites(writes);
-    if (writesBuckets(encoded)) this.bucketsGeneration++;
-    this.addKnownKeys(encoded);
-    for (const { db, key, value } of encoded) void (value ? this.database(db).putSync(key, asBinary(value)) : this.database(db).removeSync(key));
+    for (const write of writes) {
+      // One at a time: a removal looks up the row it removes, which an earlier write may have put.
+      const encoded = encodeWrites([this.withStoredData(write)]);
+      if (writesBuckets(encoded)) this.bucketsGeneration++;
+      this.addKnownKeys(encoded);
+      for (const { db, key, value } of encoded) void (value ? this.database(db).putSync(key, asBinary(value)) : this.database(db).removeSync(key));
+    }
+  }
+
+  /**
+   * An undo's removals carry only keys (projection.ts, invertWrites): the stored row says which
+   * shard data the removed version or part used, so that its data references go with it.
+   */
+  private withStoredData(write: KeyedWrite): KeyedWrite {
+    if (write.op === 'removeVersion' && !('data' in write.version)) {
+      const stored = this.db.objects.get(versionKey(write.bucket, write.key, write.version.eventId));
+      return stored ? { ...write, version: stored } : write;
+    }
+    if (write.op === 'removePart' && !('data' in write.part)) {
+      const stored = this.db.parts.get(partKey(write.part.uploadId, write.part.partNumber));
+      return stored ? { ...write, part: stored } : write;
+    }
+    return write;
   }
 
   /**
@@ -282,7 +299,7 @@ function writesBuckets(writes: readonly EncodedWrite[]): boolean {
 
 /** A projection write as LMDB takes it: the database, the encoded key, the JSON bytes (none: remove). */
 export interface EncodedWrite {
-  readonly db: 'buckets' | 'objects' | 'uploads' | 'parts';
+  readonly db: 'buckets' | 'objects' | 'uploads' | 'parts' | 'references';
   readonly key: string | Buffer;
   readonly value: Buffer | undefined;
 }
@@ -290,29 +307,51 @@ export interface EncodedWrite {
 /**
  * Encodes writes once for every drive (an event's writes are the same on each). The value
  * bytes are what the databases' JSON encoding would write, so live and rebuilt projections
- * stay byte-identical.
+ * stay byte-identical. A version or part with shard data also writes its data references
+ * (data-references.ts), right after its own row.
  */
 export function encodeWrites(writes: readonly KeyedWrite[]): EncodedWrite[] {
-  return writes.map((write): EncodedWrite => {
+  const encoded: EncodedWrite[] = [];
+  for (const write of writes) {
     switch (write.op) {
       case 'putBucket':
-        return { db: 'buckets', key: write.bucket.name, value: json(write.bucket) };
+        encoded.push({ db: 'buckets', key: write.bucket.name, value: json(write.bucket) });
+        break;
       case 'removeBucket':
-        return { db: 'buckets', key: write.name, value: undefined };
+        encoded.push({ db: 'buckets', key: write.name, value: undefined });
+        break;
       case 'putVersion':
-        return { db: 'objects', key: versionKey(write.bucket, write.key, write.version.eventId), value: json(write.version) };
-      case 'removeVersion':
-        return { db: 'objects', key: versionKey(write.bucket, write.key, write.version.eventId), value: undefined };
+      case 'removeVersion': {
+        const key = versionKey(write.bucket, write.key, write.version.eventId);
+        const value = write.op === 'putVersion' ? json(write.version) : undefined;
+        encoded.push({ db: 'objects', key, value });
+        // A removal that carries only the key has no references to remove (applySync looks them up).
+        if ('data' in write.version && usesDataDirs(write.version.data)) {
+          for (const reference of versionReferenceKeys(key, write.version)) encoded.push({ db: 'references', key: reference, value: value && REFERENCE_VALUE });
+        }
+        break;
+      }
       case 'putUpload':
-        return { db: 'uploads', key: uploadKey(write.upload.bucket, write.upload.key, write.upload.uploadId), value: json(write.upload) };
+        encoded.push({ db: 'uploads', key: uploadKey(write.upload.bucket, write.upload.key, write.upload.uploadId), value: json(write.upload) });
+        break;
       case 'removeUpload':
-        return { db: 'uploads', key: uploadKey(write.upload.bucket, write.upload.key, write.upload.uploadId), value: undefined };
+        encoded.push({ db: 'uploads', key: uploadKey(write.upload.bucket, write.upload.key, write.upload.uploadId), value: undefined });
+        break;
       case 'putPart':
-        return { db: 'parts', key: partKey(write.part.uploadId, write.part.partNumber), value: json(write.part) };
-      case 'removePart':
-        return { db: 'parts', key: partKey(write.part.uploadId, write.part.partNumber), value: undefined };
+      case 'removePart': {
+        const value = write.op === 'putPart' ? json(write.part) : undefined;
+        encoded.push({ db: 'parts', key: partKey(write.part.uploadId, write.part.partNumber), value });
+        if ('data' in write.part) for (const reference of partReferenceKeys(write.part)) encoded.push({ db: 'references', key: reference, value: value && REFERENCE_VALUE });
+        break;
+      }
     }
-  });
+  }
+  return encoded;
+}
+
+/** Whether object data keeps shards outside the log (most small objects are inline: no references). */
+function usesDataDirs(data: ObjectData): boolean {
+  return data.kind === 'files' || data.kind === 'multipart';
 }
 
 function json(value: unknown): Buffer {

@@ -9,8 +9,8 @@
  * place is finished. Any other staged file belongs to an upload that never committed (nothing
  * was acknowledged) or to data superseded since, and is deleted.
  *
- * This reads every version and part on the drive: a value damaged on disk is found here, and
- * takes the drive offline (DatabaseDamagedError) before anything is served.
+ * Placements are judged by the drive's data references (data-references.ts), not by reading
+ * every version: start-up time does not grow with the number of objects.
  */
 import type { LocalDrive } from '../drives/local-drive';
 import { upcastEvent } from '../../../migrations/upcasters';
@@ -27,8 +27,7 @@ export interface RecoveryReport {
 }
 
 export async function recoverStagedShards(drive: LocalDrive): Promise<RecoveryReport> {
-  const referenced = await drive.referencedDataDirs();
-  await drive.shards.dropUnreferencedPlacements((dataDir) => referenced.has(dataDir));
+  await drive.shards.dropUnreferencedPlacements((dataDir) => drive.isDataReferenced(dataDir));
   await drive.shards.removeStrays();
   const staged = new Set(await drive.shards.stagedDataDirs());
   if (staged.size === 0) return { rolledForward: 0, removed: 0 };
