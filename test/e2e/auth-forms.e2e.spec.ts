@@ -3,7 +3,7 @@
  * Expect: 100-continue answered only after authentication. Real clients produce every
  * signature: SDK v3's presigner, boto3, minio-js, the aws cli.
  */
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@smithy/core/checksum';
@@ -78,6 +78,22 @@ describe('presigned URLs, SigV2 and Expect: 100-continue', () => {
       const deleteUrl = await getSignedUrl(s3, new DeleteObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 300 });
       expect((await fetch(deleteUrl, { method: 'DELETE' })).status).toBe(204);
       expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })))).name).toBe('NotFound');
+    });
+
+    it('applies the x-amz-* headers the presigner moved into the query: metadata, tagging, storage class', async () => {
+      const key = 'presigned/with-metadata';
+      const command = new PutObjectCommand({ Bucket: BUCKET, Key: key, Metadata: { Origin: 'scanner 7' }, Tagging: 'project=alpha', StorageClass: 'REDUCED_REDUNDANCY' });
+      const url = await getSignedUrl(s3, command, { expiresIn: 300 });
+      // The presigner signs only Host; the rest rides in the query, as a browser upload sends it.
+      expect(url).toContain('x-amz-meta-origin=scanner%207');
+      expect(url).toContain('x-amz-tagging=project%3Dalpha');
+      const put = await fetch(url, { method: 'PUT', body: 'scanned page' });
+      expect(put.status).toBe(200);
+
+      const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+      expect([head.Metadata, head.StorageClass, head.ContentLength]).toEqual([{ origin: 'scanner 7' }, 'REDUCED_REDUNDANCY', 12]);
+      const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: key }));
+      expect(tags.TagSet).toEqual([{ Key: 'project', Value: 'alpha' }]);
     });
 
     it('refuses an expired URL (AccessDenied) and stores nothing', async () => {

@@ -13,6 +13,7 @@ import { s3Error } from '../../domain/errors';
 import { isPresignedV2, verifyAuthorizationHeaderV2, verifyPresignedV2, type SigV2Request } from '../../infra/http/sigv2';
 import { verifyAuthorizationHeader, type VerifiedRequest } from '../../infra/http/sigv4';
 import { isPresignedV4, verifyPresignedV4 } from '../../infra/http/sigv4-presigned';
+import { applyPresignedQueryHeaders } from './presigned-query-headers';
 import type { S3Target } from './s3-request';
 import { SUB_RESOURCES } from './s3-routes';
 
@@ -48,8 +49,13 @@ export class S3Authenticator {
     const now = new Date();
     const enforcedRegion = this.config.regionEnforced ? this.config.region : undefined;
 
-    if (presignedV4) return verifyPresignedV4(signed, target.query, { lookupSecret, now, region: enforcedRegion });
-    if (presignedV2) return verifyPresignedV2(this.v2Request(signed, target), { lookupSecret, now, region: this.config.region });
+    if (presignedV4 || presignedV2) {
+      const verified = presignedV4
+        ? verifyPresignedV4(signed, target.query, { lookupSecret, now, region: enforcedRegion })
+        : verifyPresignedV2(this.v2Request(signed, target), { lookupSecret, now, region: this.config.region });
+      applyPresignedQueryHeaders(request, target.query);
+      return verified;
+    }
     if (authorization === undefined) {
       if (isBrowserFormPost(request, target)) return FORM_CREDENTIALS_PENDING;
       throw s3Error('AccessDenied', 'Anonymous requests are not allowed: sign the request with your access key.');
