@@ -80,7 +80,7 @@ export const S3_ERRORS = {
   NoSuchWebsiteConfiguration: { status: 404, message: 'The specified bucket does not have a website configuration' },
   NotImplemented: { status: 501, message: 'A header you provided implies functionality that is not implemented.' },
   ObjectLockConfigurationNotFoundError: { status: 404, message: 'Object Lock configuration does not exist for this bucket.' },
-  PreconditionFailed: { status: 412, message: 'At least one of the preconditions you specified did not hold.' },
+  PreconditionFailed: { status: 412, message: 'At least one of the pre-conditions you specified did not hold' },
   ReplicationConfigurationNotFoundError: { status: 404, message: 'The replication configuration was not found' },
   RequestHeaderSectionTooLarge: { status: 400, message: 'Your request header section exceeds the maximum allowed size.' },
   RequestTimeTooSkewed: { status: 403, message: "The difference between the request time and the server's time is too large." },

@@ -159,15 +159,21 @@ describe('CopyObject', () => {
       const etag = md5(inline);
       const lastModified = (await s3.send(new HeadObjectCommand({ Bucket: 'src', Key: 'inline.bin' }))).LastModified!;
       const before = new Date(lastModified.getTime() - 3600_000);
-      const after = new Date(lastModified.getTime() + 3600_000);
+      const now = new Date(); // after the source's last modification, and not in the future
       const copy = (extra: Partial<ConstructorParameters<typeof CopyObjectCommand>[0]>) =>
         s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'conditional', CopySource: 'src/inline.bin', ...extra }));
-      for (const failing of [{ CopySourceIfMatch: '"nope"' }, { CopySourceIfNoneMatch: etag }, { CopySourceIfUnmodifiedSince: before }, { CopySourceIfModifiedSince: after }]) {
+      for (const failing of [{ CopySourceIfMatch: '"nope"' }, { CopySourceIfNoneMatch: etag }, { CopySourceIfUnmodifiedSince: before }, { CopySourceIfModifiedSince: now }]) {
         const error = await s3ErrorOf(copy(failing));
         expect(error.name, JSON.stringify(failing)).toBe('PreconditionFailed');
         expect(error.$metadata.httpStatusCode).toBe(412);
       }
       expect((await signedRequest(server, 'HEAD', '/dst/conditional')).status).toBe(404);
+      // The error names the condition as AWS does.
+      const refused = await signedRequest(server, 'PUT', '/dst/conditional', { headers: { 'x-amz-copy-source': '/src/inline.bin', 'x-amz-copy-source-if-match': '"nope"' } });
+      expect(refused.body.toString()).toContain('<Condition>x-amz-copy-source-If-Match</Condition>');
+      // An If-Modified-Since in the future is ignored, as AWS ignores it: copied.
+      await copy({ CopySourceIfModifiedSince: new Date(Date.now() + 86400_000) });
+      expect((await signedRequest(server, 'HEAD', '/dst/conditional')).status).toBe(200);
       // If-Match true + If-Unmodified-Since false: copied.
       await copy({ CopySourceIfMatch: etag, CopySourceIfUnmodifiedSince: before });
       // If-None-Match false + If-Modified-Since true: 412.

@@ -9,8 +9,10 @@
  *    on: a false If-None-Match gives 304 even when If-Modified-Since is true.
  * 4. Otherwise If-Modified-Since: not modified since the date -> 304.
  *
- * Dates S3 cannot parse are ignored. HTTP dates have whole seconds, so the object's time is
- * compared truncated to the second. A copy source turns "not modified" into 412 as well.
+ * Dates S3 cannot parse are ignored, and so is an If-Modified-Since later than the server's
+ * clock (RFC 2616 14.25 calls it invalid; AWS copies and reads regardless). HTTP dates have
+ * whole seconds, so the object's time is compared truncated to the second. A copy source
+ * turns "not modified" into 412 as well.
  */
 import { s3Error } from '../errors';
 
@@ -33,7 +35,7 @@ export interface ObjectState {
   readonly lastModified: number;
 }
 
-/** True when the header's ETag list (or `*`) names this ETag. Quotes and W/ are ignored. */
+/** True when the header's ETag list (or `*`) names this ETag. Quotes (even one alone) and W/ are ignored. */
 export function etagListMatches(header: string, etag: string): boolean {
   return header.split(',').some((candidate) => {
     const value = candidate.trim().replace(/^W\//, '');
@@ -42,7 +44,7 @@ export function etagListMatches(header: string, etag: string): boolean {
 }
 
 function unquote(value: string): string {
-  return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+  return value.replace(/^"/, '').replace(/"$/, '');
 }
 
 /** An HTTP date in ms, or undefined when S3 would ignore it. */
@@ -52,7 +54,8 @@ export function parseHttpDate(value: string | undefined): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-export function evaluatePreconditions(conditions: Preconditions, object: ObjectState): PreconditionOutcome {
+/** @param now the server's clock (ms), against which an If-Modified-Since in the future is ignored */
+export function evaluatePreconditions(conditions: Preconditions, object: ObjectState, now: number): PreconditionOutcome {
   const modified = Math.floor(object.lastModified / 1000) * 1000;
 
   if (conditions.ifMatch !== undefined) {
@@ -66,7 +69,7 @@ export function evaluatePreconditions(conditions: Preconditions, object: ObjectS
     if (etagListMatches(conditions.ifNoneMatch, object.etag)) return { result: 'not-modified', header: 'If-None-Match' };
   } else {
     const since = parseHttpDate(conditions.ifModifiedSince);
-    if (since !== undefined && modified <= since) return { result: 'not-modified', header: 'If-Modified-Since' };
+    if (since !== undefined && since <= now && modified <= since) return { result: 'not-modified', header: 'If-Modified-Since' };
   }
   return { result: 'proceed' };
 }

@@ -202,7 +202,7 @@ export class ObjectService {
     const bucketRecord = await this.set.metadata().getBucket(bucket);
     assertBucketExists(bucketRecord, bucket);
     const version = await this.findVersion(bucket, key, options.versionId);
-    const outcome = options.conditions ? evaluatePreconditions(options.conditions, version) : { result: 'proceed' as const };
+    const outcome = options.conditions ? evaluatePreconditions(options.conditions, version, Date.now()) : { result: 'proceed' as const };
     if (outcome.result === 'failed') throw s3Error('PreconditionFailed', undefined, { Condition: outcome.header });
     const notModified = outcome.result === 'not-modified';
     const range = notModified ? undefined : this.rangeOf(version, options);
@@ -282,9 +282,9 @@ export class ObjectService {
       }
       throw error;
     });
-    const outcome = evaluatePreconditions(conditions, read.version);
+    const outcome = evaluatePreconditions(conditions, read.version, Date.now());
     if (outcome.result !== 'proceed') {
-      throw s3Error('PreconditionFailed', undefined, { Condition: `x-amz-copy-source-${outcome.header.toLowerCase()}` });
+      throw s3Error('PreconditionFailed', undefined, { Condition: `x-amz-copy-source-${outcome.header}` });
     }
     return read;
   }

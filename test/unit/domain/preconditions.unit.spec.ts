@@ -5,59 +5,66 @@ const object = { etag: 'abc123', lastModified: Date.UTC(2026, 0, 10, 12, 0, 0, 5
 const before = 'Fri, 09 Jan 2026 12:00:00 GMT';
 const after = 'Sun, 11 Jan 2026 12:00:00 GMT';
 const exactly = 'Sat, 10 Jan 2026 12:00:00 GMT'; // the object's second, without its milliseconds
+const NOW = Date.UTC(2026, 0, 12);
 
 describe('read preconditions (GET, HEAD, copy source)', () => {
   it('proceeds with no conditions', () => {
-    expect(evaluatePreconditions({}, object)).toEqual({ result: 'proceed' });
+    expect(evaluatePreconditions({}, object, NOW)).toEqual({ result: 'proceed' });
   });
 
-  it('If-Match: proceeds on the ETag (quoted or not, in a list, or *), fails otherwise', () => {
-    for (const ifMatch of ['"abc123"', 'abc123', '"x", "abc123"', '*', 'W/"abc123"']) {
-      expect(evaluatePreconditions({ ifMatch }, object).result, ifMatch).toBe('proceed');
+  it('If-Match: proceeds on the ETag (quoted, half-quoted or not, in a list, or *), fails otherwise', () => {
+    for (const ifMatch of ['"abc123"', 'abc123', '"x", "abc123"', '*', 'W/"abc123"', '"abc123', 'abc123"']) {
+      expect(evaluatePreconditions({ ifMatch }, object, NOW).result, ifMatch).toBe('proceed');
     }
-    expect(evaluatePreconditions({ ifMatch: '"other"' }, object)).toEqual({ result: 'failed', header: 'If-Match' });
+    expect(evaluatePreconditions({ ifMatch: '"other"' }, object, NOW)).toEqual({ result: 'failed', header: 'If-Match' });
   });
 
   it('If-None-Match: not modified on the ETag, proceeds otherwise', () => {
-    expect(evaluatePreconditions({ ifNoneMatch: '"abc123"' }, object)).toEqual({ result: 'not-modified', header: 'If-None-Match' });
-    expect(evaluatePreconditions({ ifNoneMatch: '*' }, object).result).toBe('not-modified');
-    expect(evaluatePreconditions({ ifNoneMatch: '"other"' }, object).result).toBe('proceed');
+    expect(evaluatePreconditions({ ifNoneMatch: '"abc123"' }, object, NOW)).toEqual({ result: 'not-modified', header: 'If-None-Match' });
+    expect(evaluatePreconditions({ ifNoneMatch: '*' }, object, NOW).result).toBe('not-modified');
+    expect(evaluatePreconditions({ ifNoneMatch: '"other"' }, object, NOW).result).toBe('proceed');
   });
 
   it('If-Modified-Since: not modified at or before the date (to the second), proceeds when modified after', () => {
-    expect(evaluatePreconditions({ ifModifiedSince: after }, object).result).toBe('not-modified');
-    expect(evaluatePreconditions({ ifModifiedSince: exactly }, object).result).toBe('not-modified');
-    expect(evaluatePreconditions({ ifModifiedSince: before }, object).result).toBe('proceed');
+    expect(evaluatePreconditions({ ifModifiedSince: after }, object, NOW).result).toBe('not-modified');
+    expect(evaluatePreconditions({ ifModifiedSince: exactly }, object, NOW).result).toBe('not-modified');
+    expect(evaluatePreconditions({ ifModifiedSince: before }, object, NOW).result).toBe('proceed');
   });
 
   it('If-Unmodified-Since: fails when modified after the date, proceeds at or after', () => {
-    expect(evaluatePreconditions({ ifUnmodifiedSince: before }, object)).toEqual({ result: 'failed', header: 'If-Unmodified-Since' });
-    expect(evaluatePreconditions({ ifUnmodifiedSince: exactly }, object).result).toBe('proceed');
-    expect(evaluatePreconditions({ ifUnmodifiedSince: after }, object).result).toBe('proceed');
+    expect(evaluatePreconditions({ ifUnmodifiedSince: before }, object, NOW)).toEqual({ result: 'failed', header: 'If-Unmodified-Since' });
+    expect(evaluatePreconditions({ ifUnmodifiedSince: exactly }, object, NOW).result).toBe('proceed');
+    expect(evaluatePreconditions({ ifUnmodifiedSince: after }, object, NOW).result).toBe('proceed');
+  });
+
+  it('ignores an If-Modified-Since later than the server clock (AWS reads and copies regardless)', () => {
+    const tomorrow = 'Tue, 13 Jan 2026 00:00:00 GMT';
+    expect(evaluatePreconditions({ ifModifiedSince: tomorrow }, object, NOW).result).toBe('proceed');
+    expect(evaluatePreconditions({ ifModifiedSince: after }, object, NOW).result).toBe('not-modified');
   });
 
   it('ignores dates it cannot parse', () => {
-    expect(evaluatePreconditions({ ifModifiedSince: 'yesterday', ifUnmodifiedSince: 'not a date' }, object).result).toBe('proceed');
+    expect(evaluatePreconditions({ ifModifiedSince: 'yesterday', ifUnmodifiedSince: 'not a date' }, object, NOW).result).toBe('proceed');
   });
 
   describe('AWS precedence', () => {
     it('If-Match true + If-Unmodified-Since false -> proceed (200)', () => {
-      expect(evaluatePreconditions({ ifMatch: '"abc123"', ifUnmodifiedSince: before }, object).result).toBe('proceed');
+      expect(evaluatePreconditions({ ifMatch: '"abc123"', ifUnmodifiedSince: before }, object, NOW).result).toBe('proceed');
     });
     it('If-None-Match false + If-Modified-Since true -> not modified (304)', () => {
-      expect(evaluatePreconditions({ ifNoneMatch: '"abc123"', ifModifiedSince: before }, object).result).toBe('not-modified');
+      expect(evaluatePreconditions({ ifNoneMatch: '"abc123"', ifModifiedSince: before }, object, NOW).result).toBe('not-modified');
     });
     it('If-None-Match true + If-Modified-Since false -> proceed (the ETag decides)', () => {
-      expect(evaluatePreconditions({ ifNoneMatch: '"other"', ifModifiedSince: after }, object).result).toBe('proceed');
+      expect(evaluatePreconditions({ ifNoneMatch: '"other"', ifModifiedSince: after }, object, NOW).result).toBe('proceed');
     });
     it('If-Match false wins over a 304 from If-None-Match -> failed (412)', () => {
-      expect(evaluatePreconditions({ ifMatch: '"other"', ifNoneMatch: '"abc123"' }, object)).toEqual({ result: 'failed', header: 'If-Match' });
+      expect(evaluatePreconditions({ ifMatch: '"other"', ifNoneMatch: '"abc123"' }, object, NOW)).toEqual({ result: 'failed', header: 'If-Match' });
     });
     it('If-Unmodified-Since false beats If-Modified-Since -> failed (412)', () => {
-      expect(evaluatePreconditions({ ifUnmodifiedSince: before, ifModifiedSince: after }, object).result).toBe('failed');
+      expect(evaluatePreconditions({ ifUnmodifiedSince: before, ifModifiedSince: after }, object, NOW).result).toBe('failed');
     });
     it('If-Match true + If-Modified-Since false -> not modified (304)', () => {
-      expect(evaluatePreconditions({ ifMatch: '"abc123"', ifModifiedSince: after }, object)).toEqual({ result: 'not-modified', header: 'If-Modified-Since' });
+      expect(evaluatePreconditions({ ifMatch: '"abc123"', ifModifiedSince: after }, object, NOW)).toEqual({ result: 'not-modified', header: 'If-Modified-Since' });
     });
   });
 });
