@@ -343,17 +343,25 @@ describe('multipart uploads', () => {
       const { ETag, ChecksumCRC32 } = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: created.UploadId, PartNumber: i + 1, Body, ChecksumAlgorithm: 'CRC32' }));
       uploaded.push({ PartNumber: i + 1, ETag, ChecksumCRC32 });
     }
-    const complete = (Parts: typeof uploaded, extra: Record<string, string> = {}) =>
+    const complete = (Parts: typeof uploaded, extra: Partial<ConstructorParameters<typeof CompleteMultipartUploadCommand>[0]> = {}) =>
       s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: created.UploadId, MultipartUpload: { Parts }, ...extra }));
     const withoutChecksums = await s3ErrorOf(complete(uploaded.map(({ PartNumber, ETag }) => ({ PartNumber, ETag }))));
     expect([withoutChecksums.name, withoutChecksums.message]).toEqual([
       'InvalidRequest',
       'The upload was created using a crc32 checksum. The complete request must include the checksum for each part. It was missing for part 1 in the request.',
     ]);
-    expect((await s3ErrorOf(complete(uploaded, { ChecksumType: 'FULL_OBJECT' }))).name).toBe('BadDigest');
+    // Another checksum mode or algorithm than the upload's is a bad request, not a mismatch of values.
+    const otherMode = await s3ErrorOf(complete(uploaded, { ChecksumType: 'FULL_OBJECT' }));
+    expect([otherMode.name, otherMode.message]).toEqual(['InvalidRequest', 'The upload was created using the COMPOSITE checksum mode. The complete request must use the same checksum mode.']);
+    const otherAlgorithm = await s3ErrorOf(complete(uploaded, { ChecksumSHA256: checksumBase64('SHA256', Buffer.concat(bodies)) }));
+    expect([otherAlgorithm.name, otherAlgorithm.message]).toEqual(['InvalidRequest', 'Checksum Type mismatch occurred, expected checksum Type: crc32, actual checksum Type: sha256']);
+    // x-amz-mp-object-size must be the completed object's size.
+    const wrongSize = await s3ErrorOf(complete(uploaded, { MpuObjectSize: 5 * MiB + 98 }));
+    expect([wrongSize.name, wrongSize.message]).toEqual(['InvalidRequest', `The provided 'x-amz-mp-object-size' header value ${5 * MiB + 98} does not match what was computed: ${5 * MiB + 99}`]);
+    expect((await s3ErrorOf(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })))).name).toBe('NotFound');
     // The whole object's COMPOSITE checksum: the CRC32 of the parts' CRC32s.
     const composite = checksumBase64('CRC32', Buffer.concat(uploaded.map((part) => Buffer.from(part.ChecksumCRC32!, 'base64'))));
-    const done = await complete(uploaded, { ChecksumType: 'COMPOSITE', ChecksumCRC32: composite });
+    const done = await complete(uploaded, { ChecksumType: 'COMPOSITE', ChecksumCRC32: composite, MpuObjectSize: 5 * MiB + 99 });
     expect([done.ChecksumCRC32, done.ChecksumType]).toEqual([`${composite}-2`, 'COMPOSITE']);
     const other = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'listed-type', ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' }));
     const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: 'listed-type' }));

@@ -130,6 +130,8 @@ export function decideCompleteUpload(
     expectedChecksum?: ChecksumValue;
     /** x-amz-checksum-type sent with the request: it must be the upload's. */
     expectedChecksumType?: ChecksumType;
+    /** x-amz-mp-object-size sent with the request: it must be the completed object's size. */
+    expectedSize?: number;
     /** If-None-Match / If-Match: decided on the key's committed versions, as a PutObject's are. */
     conditions?: WriteConditions;
   },
@@ -141,12 +143,19 @@ export function decideCompleteUpload(
   assertUploadExists(upload, command.uploadId);
   if (command.conditions) assertWriteConditions(command.conditions, currentVersion(current), command);
   if (command.parts.length === 0) throw s3Error('MalformedXML', 'You must specify at least one part.');
-  const objectChecksumType = objectChecksumOf(upload).type;
-  if (command.expectedChecksumType !== undefined && command.expectedChecksumType !== objectChecksumType) {
-    throw s3Error('BadDigest', `The checksum type ${command.expectedChecksumType} does not match the upload's, ${objectChecksumType}.`);
+  const objectChecksum = objectChecksumOf(upload);
+  // A checksum of another mode or algorithm than the upload's is a bad request, not a mismatch.
+  if (command.expectedChecksumType !== undefined && command.expectedChecksumType !== objectChecksum.type) {
+    throw s3Error('InvalidRequest', `The upload was created using the ${objectChecksum.type} checksum mode. The complete request must use the same checksum mode.`);
+  }
+  if (command.expectedChecksum && command.expectedChecksum.algorithm !== objectChecksum.algorithm) {
+    throw s3Error(
+      'InvalidRequest',
+      `Checksum Type mismatch occurred, expected checksum Type: ${objectChecksum.algorithm.toLowerCase()}, actual checksum Type: ${command.expectedChecksum.algorithm.toLowerCase()}`,
+    );
   }
   // A COMPOSITE checksum is of the parts' checksums: the client names each one, as AWS requires.
-  const composite = objectChecksumType === 'COMPOSITE';
+  const composite = objectChecksum.type === 'COMPOSITE';
   const byNumber = new Map(uploaded.map((part) => [part.partNumber, part]));
   const parts: ObjectPart[] = [];
   let previousNumber = 0;
@@ -178,6 +187,11 @@ export function decideCompleteUpload(
     }
   });
 
+  const size = parts.reduce((sum, part) => sum + part.size, 0);
+  if (command.expectedSize !== undefined && command.expectedSize !== size) {
+    throw s3Error('InvalidRequest', `The provided 'x-amz-mp-object-size' header value ${command.expectedSize} does not match what was computed: ${size}`);
+  }
+
   const checksum = command.checksumOfParts?.(upload, parts);
   const expected = command.expectedChecksum;
   // A COMPOSITE value may be sent with or without its `-<parts>` suffix.
@@ -192,7 +206,7 @@ export function decideCompleteUpload(
     version: {
       versionId: bucket.versioning === 'Enabled' ? context.id : NULL_VERSION_ID,
       lastModified: context.time,
-      size: parts.reduce((sum, part) => sum + part.size, 0),
+      size,
       etag: multipartEtag(parts.map((part) => part.etag)),
       system: upload.system,
       user: upload.user,

@@ -150,6 +150,7 @@ export class MultipartService {
       parts: readonly CompletedPartRequest[];
       expectedChecksum?: ChecksumValue;
       expectedChecksumType?: ChecksumType;
+      expectedSize?: number;
       conditions?: WriteConditions;
     },
   ): Promise<{ etag: string; versionId: string; checksum?: ChecksumValue }> {

@@ -91,6 +91,7 @@ export class MultipartHandlers {
     const parts = parseCompleteMultipartUpload(await readSmallBody(call, MAX_DOCUMENT_BYTES, { checksumHeaders: false }));
     const expectedChecksum = wholeObjectChecksum(call);
     const expectedChecksumType = checksumTypeHeader(call);
+    const expectedSize = objectSizeHeader(call);
     const result = await this.multipart.completeUpload(call.context, {
       bucket,
       key,
@@ -98,6 +99,7 @@ export class MultipartHandlers {
       parts,
       ...(expectedChecksum ? { expectedChecksum } : {}),
       ...(expectedChecksumType ? { expectedChecksumType } : {}),
+      ...(expectedSize !== undefined ? { expectedSize } : {}),
       ...(conditions ? { conditions } : {}),
     });
     const response: Headers = {};
@@ -166,6 +168,14 @@ function partNumberOf(call: S3Call): number {
     throw s3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: value });
   }
   return Number(value);
+}
+
+/** x-amz-mp-object-size (CompleteMultipartUpload): the size the client expects the object to have. */
+function objectSizeHeader(call: S3Call): number | undefined {
+  const value = header(call, 'x-amz-mp-object-size');
+  if (value === undefined) return undefined;
+  if (!/^\d{1,19}$/.test(value.trim())) throw s3Error('InvalidRequest', 'Value for x-amz-mp-object-size header is invalid.');
+  return Number(value.trim());
 }
 
 /** x-amz-checksum-type (CreateMultipartUpload, CompleteMultipartUpload): COMPOSITE or FULL_OBJECT. */
