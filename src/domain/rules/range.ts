@@ -2,7 +2,8 @@
  * The HTTP Range header as S3 reads it: one byte range, `bytes=first-last`, `bytes=first-`
  * or `bytes=-suffixLength`. A header S3 cannot parse (or several ranges) is ignored and the
  * whole object is returned, as AWS does; a parsable range outside the object is
- * unsatisfiable (416 InvalidRange), except a suffix of an empty object (200, empty).
+ * unsatisfiable (416 InvalidRange), except a suffix of an empty object (200, empty); a
+ * suffix of no bytes (`bytes=-0`) is unsatisfiable on any object.
  */
 export interface ByteRange {
   readonly start: number;
@@ -22,10 +23,10 @@ export function parseRange(header: string | undefined, size: number): RangeResul
   if (first === '' && last === '') return undefined;
   if (first === '') {
     const suffix = Number(last);
+    if (suffix === 0) return 'unsatisfiable'; // no bytes at all (RFC 9110 14.1.1), whatever the size
     // The last n bytes of an empty object are the whole (empty) object: 200, as AWS answers
     // (readers of file tails, Trino's among them, rely on it).
     if (size === 0) return undefined;
-    if (suffix === 0) return 'unsatisfiable';
     return { start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(first);
