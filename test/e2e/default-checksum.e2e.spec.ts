@@ -168,6 +168,26 @@ describe('the default checksum of uploads that carry none', () => {
     expect(stored.bytes.equals(whole)).toBe(true);
   });
 
+  it('gives an upload created without an algorithm whose every part came with a CRC32 (SDK and boto3 defaults) the CRC32 of the whole', async () => {
+    const parts = [randomBytes(5 * MiB), randomBytes(777)];
+    const whole = Buffer.concat(parts);
+    const key = 'multipart-client-crc32';
+    const { UploadId } = await validating.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+    const completed = [];
+    for (const [i, body] of parts.entries()) {
+      // SDK v3's default: UploadPart carries a CRC32 although the upload named no algorithm.
+      const uploaded = await validating.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: i + 1, Body: body }));
+      expect(uploaded.ChecksumCRC32).toBe(checksumBase64('CRC32', body));
+      completed.push({ PartNumber: i + 1, ETag: uploaded.ETag });
+    }
+    const done = await validating.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId, MultipartUpload: { Parts: completed } }));
+    const expected = checksumBase64('CRC32', whole);
+    expect([done.ChecksumCRC32, done.ChecksumType]).toEqual([expected, 'FULL_OBJECT']);
+    const stored = await storedChecksum(key);
+    expect(stored.head).toEqual({ CRC64NVME: undefined, CRC32: expected, type: 'FULL_OBJECT' });
+    expect(stored.bytes.equals(whole)).toBe(true);
+  });
+
   it('a part sent without a checksum: a FULL_OBJECT upload computes its own algorithm\'s, a COMPOSITE one refuses it', async () => {
     const composite = await plain.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'needs-crc32', ChecksumAlgorithm: 'CRC32' }));
     const error = await s3ErrorOf(plain.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'needs-crc32', UploadId: composite.UploadId, PartNumber: 1, Body: randomBytes(100) })));

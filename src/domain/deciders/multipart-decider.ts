@@ -148,12 +148,6 @@ export function decideCompleteUpload(
   if (command.expectedChecksumType !== undefined && command.expectedChecksumType !== objectChecksum.type) {
     throw s3Error('InvalidRequest', `The upload was created using the ${objectChecksum.type} checksum mode. The complete request must use the same checksum mode.`);
   }
-  if (command.expectedChecksum && command.expectedChecksum.algorithm !== objectChecksum.algorithm) {
-    throw s3Error(
-      'InvalidRequest',
-      `Checksum Type mismatch occurred, expected checksum Type: ${objectChecksum.algorithm.toLowerCase()}, actual checksum Type: ${command.expectedChecksum.algorithm.toLowerCase()}`,
-    );
-  }
   // A COMPOSITE checksum is of the parts' checksums: the client names each one, as AWS requires.
   const composite = objectChecksum.type === 'COMPOSITE';
   const byNumber = new Map(uploaded.map((part) => [part.partNumber, part]));
@@ -194,9 +188,16 @@ export function decideCompleteUpload(
 
   const checksum = command.checksumOfParts?.(upload, parts);
   const expected = command.expectedChecksum;
+  const objectAlgorithm = checksum?.algorithm ?? objectChecksum.algorithm;
+  if (expected && expected.algorithm !== objectAlgorithm) {
+    throw s3Error(
+      'InvalidRequest',
+      `Checksum Type mismatch occurred, expected checksum Type: ${objectAlgorithm.toLowerCase()}, actual checksum Type: ${expected.algorithm.toLowerCase()}`,
+    );
+  }
   // A COMPOSITE value may be sent with or without its `-<parts>` suffix.
   const matches = (value: string) => value === checksum?.value || (checksum !== undefined && isComposite(checksum) && value === checksum.value.replace(/-\d+$/, ''));
-  if (expected && (expected.algorithm !== checksum?.algorithm || !matches(expected.value))) {
+  if (expected && !matches(expected.value)) {
     throw s3Error('BadDigest', `The ${expected.algorithm.toLowerCase()} you specified for the whole object did not match the calculated checksum.`);
   }
   return newEvent('MultipartUploadCompleted', context, {

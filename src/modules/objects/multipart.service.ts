@@ -243,16 +243,21 @@ export class MultipartService {
 
 /**
  * The object's checksum from its parts' checksums: FULL_OBJECT combines the parts' CRCs into
- * the CRC of the whole (for an upload created without an algorithm, only when every part has
- * the default one: a part may have come with a checksum of another algorithm); COMPOSITE is
- * the checksum of the parts' binary checksums, `-<parts>`.
+ * the CRC of the whole; COMPOSITE is the checksum of the parts' binary checksums, `-<parts>`.
+ *
+ * An upload created without an algorithm gives its parts the default CRC64NVME, unless a part
+ * came with a checksum of its own (boto3 sends a CRC32 with every part by default): when every
+ * part came with the same CRC algorithm, the object gets that CRC of the whole; with a mix,
+ * no checksum.
  */
 function checksumOfParts(upload: MultipartUpload, parts: readonly ObjectPart[]): ChecksumValue | undefined {
-  const { algorithm, type } = objectChecksumOf(upload);
+  const { algorithm: uploadAlgorithm, type } = objectChecksumOf(upload);
+  const algorithm = upload.checksumAlgorithm ? uploadAlgorithm : (parts[0]?.checksum?.algorithm ?? uploadAlgorithm);
   if (type === 'FULL_OBJECT' && isCrcAlgorithm(algorithm)) {
     if (!parts.every((part) => part.checksum?.algorithm === algorithm)) return undefined;
     return { algorithm, value: combineCrcs(algorithm, parts.map((part) => ({ value: part.checksum!.value, size: part.size }))) };
   }
+  if (!upload.checksumAlgorithm) return undefined; // parts with SHA checksums: nothing to combine
   const digests = parts.map((part) => Buffer.from(part.checksum?.value ?? '', 'base64'));
   return { algorithm, value: `${checksumBase64(algorithm, Buffer.concat(digests))}-${parts.length}` };
 }
