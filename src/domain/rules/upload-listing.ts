@@ -38,6 +38,9 @@ export function listUploadsPage(uploads: Iterable<MultipartUpload>, params: Uplo
   let isTruncated = false;
   let nextKeyMarker: string | undefined;
   let nextUploadIdMarker: string | undefined;
+  // max-uploads=0 is an empty page, not a truncated one (as max-keys=0 in a listing): a page
+  // that says "truncated" with no marker to go on from would have a client page forever.
+  if (params.maxUploads <= 0) return { uploads: page, commonPrefixes, isTruncated };
 
   for (const upload of uploads) {
     const key = upload.key;

@@ -37,6 +37,10 @@ describe('ListMultipartUploads paging', () => {
     expect(ids(page({ keyMarker: 'b/2', uploadIdMarker: '4'.padStart(32, '0') }))).toEqual(['b/2#5', 'c#6', 'd/x/1#7']);
   });
 
+  it('answers max-uploads=0 with an empty page that is not truncated (no marker to page on with)', () => {
+    expect(page({ maxUploads: 0 })).toEqual({ uploads: [], commonPrefixes: [], isTruncated: false });
+  });
+
   it('truncates at max-uploads and names the next markers, which resume exactly', () => {
     const first = page({ maxUploads: 3 });
     expect(ids(first)).toEqual(['a#1', 'a#2', 'b/1#3']);
