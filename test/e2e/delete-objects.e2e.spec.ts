@@ -101,6 +101,15 @@ describe('DeleteObjects', () => {
     expect(await keysIn('quiet-batch')).toEqual([]);
   });
 
+  it('decodes XML\'s own references in keys: &amp; and the like, &#13; (CR, as SDKs send it) and astral characters', async () => {
+    const bucket = 'referenced-keys';
+    await fill(bucket, ['cr\rkey', 'amp&key', 'quote"key', 'emoji\u{1F600}', 'kept']);
+    const body = `<Delete>${['cr&#13;key', 'amp&amp;key', 'quote&quot;key', 'emoji&#x1F600;'].map((k) => `<Object><Key>${k}</Key></Object>`).join('')}</Delete>`;
+    const response = await signedFetch(server, { method: 'POST', path: `/${bucket}`, query: { delete: '' }, headers: { 'content-md5': md5Base64(body) }, body });
+    expect(response.status).toBe(200);
+    expect(await keysIn(bucket)).toEqual(['kept']);
+  });
+
   it('echoes the version id asked for', async () => {
     await fill('version-batch', ['v']);
     const result = await s3.send(new DeleteObjectsCommand({ Bucket: 'version-batch', Delete: { Objects: [{ Key: 'v', VersionId: 'null' }] } }));
@@ -146,6 +155,15 @@ describe('DeleteObjects', () => {
       const response = await signedFetch(server, { method: 'POST', path: `/${bucket}`, query: { delete: '' }, headers: { 'content-md5': md5Base64(body) }, body });
       expect(response.status).toBe(400);
       expect(response.body).toContain('<Code>MalformedXML</Code>');
+    });
+
+    it('a reference XML does not allow, an HTML entity, a bare & or a forbidden character: MalformedXML (a reference dropped would name another key)', async () => {
+      for (const key of ['tw&#1;o', 'tw&#0;o', 'tw&#xD800;o', 'tw&#xFFFE;o', 'tw&copy;o', 'tw&nbsp;o', 'tw&bogus;o', 'tw & o', 'tw\u0001o']) {
+        const body = deleteXml([key]);
+        const response = await post(body, { 'content-md5': md5Base64(body) });
+        expect(response.status, key).toBe(400);
+        expect(response.body, key).toContain('<Code>MalformedXML</Code>');
+      }
     });
 
     it('1001 keys: MalformedXML (1000 is the limit)', async () => {

@@ -15,6 +15,25 @@ describe('XML request documents', () => {
     ]);
   });
 
+  it('refuses characters XML 1.0 forbids, by reference or literally, and entities it never declared, as MalformedXML', () => {
+    const status = (value: string) => xml(`<VersioningConfiguration><Status>${value}</Status></VersioningConfiguration>`);
+    expect(parseXmlDocument(status('Enabled'))).toEqual({ VersioningConfiguration: { Status: 'Enabled' } });
+    for (const value of ['Enab&#1;led', 'Enab&#x0;led', 'Enab&#xD800;led', 'Enab\u0002led', 'Enab\uFFFFled', 'Enab&copy;led', 'Enab & led', 'Enab&amp led']) {
+      let thrown: unknown;
+      try {
+        parseXmlDocument(status(value));
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isS3Error(thrown) && thrown.code, value).toBe('MalformedXML');
+    }
+  });
+
+  it('takes & as text inside CDATA sections and comments', () => {
+    const doc = parseXmlDocument(xml('<!-- a & b --><Delete><Object><Key><![CDATA[x & y]]></Key></Object></Delete>')) as { Delete: { Object: { Key: string } } };
+    expect(doc.Delete.Object.Key).toBe('x & y');
+  });
+
   it('keeps leading and trailing spaces in values (keys may have them) and tolerates pretty-printed documents', () => {
     const doc = parseXmlDocument(xml('<Delete>\n  <Object>\n    <Key>  spaced key &#13;</Key>\n  </Object>\n</Delete>')) as { Delete: { Object: { Key: string } } };
     expect(doc.Delete.Object.Key).toBe('  spaced key \r');

@@ -8,9 +8,10 @@ import { s3Error } from '../../../domain/errors';
 
 /**
  * XML's own references, decoded in one pass: the five predefined entities and numeric
- * character references (Go clients such as rclone write quotes as `&#34;`).
+ * character references (Go clients such as rclone write quotes as `&#34;`). Only called on
+ * documents `documentText` passed, whose every reference is one of these.
  */
-function decodeXmlReferences(text: string): string {
+export function decodeXmlReferences(text: string): string {
   return text.replace(/&(?:(amp|lt|gt|quot|apos)|#(\d{1,7})|#x([0-9a-fA-F]{1,6}));/g, (whole, named: string | undefined, dec: string | undefined, hex: string | undefined) => {
     if (named) return PREDEFINED_ENTITIES[named];
     const code = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
@@ -33,9 +34,36 @@ const parser = new XMLParser({
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Characters XML 1.0 does not allow anywhere (its Char production, section 2.2). */
+const FORBIDDEN_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+/** Where `&` is only text: CDATA sections, comments, processing instructions. */
+const LITERAL_SECTIONS = /<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>/g;
+const REFERENCE = /^&(?:(amp|lt|gt|quot|apos)|#(\d{1,7})|#x([0-9a-fA-F]{1,6}));/;
+
+function isXmlChar(code: number): boolean {
+  return code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+}
+
+/**
+ * Every `&` outside literal sections must begin one of XML's own references, to a character
+ * XML allows: no HTML entities (`&copy;`), no bare `&`, no `&#1;` or `&#xD800;`. A parser that
+ * dropped such a reference would read `x&#1;y` as the key `xy`, and DeleteObjects would delete
+ * another object than the one named.
+ */
+function assertWellFormedReferences(text: string): void {
+  const outsideLiterals = text.replace(LITERAL_SECTIONS, '');
+  for (let at = outsideLiterals.indexOf('&'); at !== -1; at = outsideLiterals.indexOf('&', at + 1)) {
+    const reference = REFERENCE.exec(outsideLiterals.slice(at, at + 12));
+    if (!reference) throw s3Error('MalformedXML');
+    const [, named, dec, hex] = reference;
+    if (!named && !isXmlChar(dec !== undefined ? Number(dec) : parseInt(hex!, 16))) throw s3Error('MalformedXML');
+  }
+}
+
 /**
  * The text of a request document: MalformedXML unless it is UTF-8 (a byte that is not would
- * otherwise become U+FFFD, and a DeleteObjects key with it another key) and free of DOCTYPEs.
+ * otherwise become U+FFFD, and a DeleteObjects key with it another key), free of DOCTYPEs,
+ * and made of characters and references XML 1.0 allows.
  */
 export function documentText(body: Buffer): string {
   let text: string;
@@ -45,6 +73,8 @@ export function documentText(body: Buffer): string {
     throw s3Error('MalformedXML');
   }
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw s3Error('MalformedXML');
+  if (FORBIDDEN_CHARACTER.test(text)) throw s3Error('MalformedXML');
+  assertWellFormedReferences(text);
   return text;
 }
 

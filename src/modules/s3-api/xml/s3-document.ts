@@ -6,7 +6,7 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { s3Error } from '../../../domain/errors';
-import { documentText } from './request-documents';
+import { decodeXmlReferences, documentText } from './request-documents';
 
 export type XmlElement = { readonly [name: string]: XmlNode };
 export type XmlNode = string | XmlElement | XmlNode[];
@@ -22,8 +22,9 @@ export function parseS3Document(body: Buffer, root: string, arrays: readonly str
     parseTagValue: false,
     parseAttributeValue: false,
     trimValues: false,
-    processEntities: true,
-    htmlEntities: true,
+    // XML's references only (documentText refused any other), decoded in one pass.
+    processEntities: false,
+    tagValueProcessor: (_name, value) => decodeXmlReferences(value),
     isArray: (_name, jpath) => repeated.has(String(jpath)),
   });
   let document: Record<string, unknown>;
