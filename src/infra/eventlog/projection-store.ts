@@ -5,7 +5,7 @@
  */
 import type { BucketRecord } from '../../domain/bucket';
 import type { MultipartUpload, UploadedPart } from '../../domain/multipart-upload';
-import type { ObjectData, ObjectVersion } from '../../domain/object-version';
+import type { ObjectVersion } from '../../domain/object-version';
 import { isDataReferenced, partReferenceKeys, REFERENCE_VALUE, versionReferenceKeys } from './data-references';
 import { type KeyedWrite, type ProjectionReader, type ProjectionWrite } from '../../domain/projections/projection';
 import { VERIFY_PROJECTIONS } from './verify-projections';
@@ -325,8 +325,9 @@ export function encodeWrites(writes: readonly KeyedWrite[]): EncodedWrite[] {
         const key = versionKey(write.bucket, write.key, write.version.eventId);
         const value = write.op === 'putVersion' ? json(write.version) : undefined;
         encoded.push({ db: 'objects', key, value });
-        // A removal that carries only the key has no references to remove (applySync looks them up).
-        if ('data' in write.version && usesDataDirs(write.version.data)) {
+        // A removal that carries only the key has no references to remove (applySync looks them up);
+        // inline and empty data have none.
+        if ('data' in write.version) {
           for (const reference of versionReferenceKeys(key, write.version)) encoded.push({ db: 'references', key: reference, value: value && REFERENCE_VALUE });
         }
         break;
@@ -349,10 +350,6 @@ export function encodeWrites(writes: readonly KeyedWrite[]): EncodedWrite[] {
   return encoded;
 }
 
-/** Whether object data keeps shards outside the log (most small objects are inline: no references). */
-function usesDataDirs(data: ObjectData): boolean {
-  return data.kind === 'files' || data.kind === 'multipart';
-}
 
 function json(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value), 'utf8');

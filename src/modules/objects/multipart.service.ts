@@ -251,8 +251,8 @@ export class MultipartService {
  * no checksum.
  */
 function checksumOfParts(upload: MultipartUpload, parts: readonly ObjectPart[]): ChecksumValue | undefined {
-  const { algorithm: uploadAlgorithm, type } = objectChecksumOf(upload);
-  const algorithm = upload.checksumAlgorithm ? uploadAlgorithm : (parts[0]?.checksum?.algorithm ?? uploadAlgorithm);
+  const { algorithm: defaultAlgorithm, type } = objectChecksumOf(upload);
+  const algorithm = upload.checksumAlgorithm ?? parts[0]?.checksum?.algorithm ?? defaultAlgorithm;
   if (type === 'FULL_OBJECT' && isCrcAlgorithm(algorithm)) {
     if (!parts.every((part) => part.checksum?.algorithm === algorithm)) return undefined;
     return { algorithm, value: combineCrcs(algorithm, parts.map((part) => ({ value: part.checksum!.value, size: part.size }))) };

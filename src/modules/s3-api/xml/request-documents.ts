@@ -6,15 +6,24 @@ import { XMLParser } from 'fast-xml-parser';
 import type { CompletedPartRequest } from '../../../domain/deciders/multipart-decider';
 import { s3Error } from '../../../domain/errors';
 
+/** One of XML's own references: a predefined entity (group 1), a decimal (2) or hex (3) character reference. */
+const XML_REFERENCE = '&(?:(amp|lt|gt|quot|apos)|#(\\d{1,7})|#x([0-9a-fA-F]{1,6}));';
+
+function referencedCodePoint(dec: string | undefined, hex: string | undefined): number {
+  return dec !== undefined ? Number(dec) : parseInt(hex!, 16);
+}
+
+const ALL_XML_REFERENCES = new RegExp(XML_REFERENCE, 'g');
+
 /**
  * XML's own references, decoded in one pass: the five predefined entities and numeric
  * character references (Go clients such as rclone write quotes as `&#34;`). Only called on
  * documents `documentText` passed, whose every reference is one of these.
  */
 export function decodeXmlReferences(text: string): string {
-  return text.replace(/&(?:(amp|lt|gt|quot|apos)|#(\d{1,7})|#x([0-9a-fA-F]{1,6}));/g, (whole, named: string | undefined, dec: string | undefined, hex: string | undefined) => {
+  return text.replace(ALL_XML_REFERENCES, (whole, named: string | undefined, dec: string | undefined, hex: string | undefined) => {
     if (named) return PREDEFINED_ENTITIES[named];
-    const code = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
+    const code = referencedCodePoint(dec, hex);
     return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
   });
 }
@@ -38,7 +47,6 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const FORBIDDEN_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 /** Where `&` is only text: CDATA sections, comments, processing instructions. */
 const LITERAL_SECTIONS = /<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>/g;
-const REFERENCE = /^&(?:(amp|lt|gt|quot|apos)|#(\d{1,7})|#x([0-9a-fA-F]{1,6}));/;
 
 function isXmlChar(code: number): boolean {
   return code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
@@ -52,11 +60,13 @@ function isXmlChar(code: number): boolean {
  */
 function assertWellFormedReferences(text: string): void {
   const outsideLiterals = text.replace(LITERAL_SECTIONS, '');
+  const referenceHere = new RegExp(XML_REFERENCE, 'y');
   for (let at = outsideLiterals.indexOf('&'); at !== -1; at = outsideLiterals.indexOf('&', at + 1)) {
-    const reference = REFERENCE.exec(outsideLiterals.slice(at, at + 12));
+    referenceHere.lastIndex = at;
+    const reference = referenceHere.exec(outsideLiterals);
     if (!reference) throw s3Error('MalformedXML');
     const [, named, dec, hex] = reference;
-    if (!named && !isXmlChar(dec !== undefined ? Number(dec) : parseInt(hex!, 16))) throw s3Error('MalformedXML');
+    if (!named && !isXmlChar(referencedCodePoint(dec, hex))) throw s3Error('MalformedXML');
   }
 }
 
