@@ -21,7 +21,9 @@
 // What it leaves out is everything cairn does beyond that: buckets, keys' locks, versioning,
 // the decision, undo records, listing order, healing, the audit fields, error handling.
 // Large bodies are hashed on one worker thread (MD5 and CRC32 from shared memory, while the
-// loop codes and writes), as cairn does. Needs `npm run build` (it loads cairn's codec,
+// loop codes and writes), as cairn does, and each 1 MiB block is hashed, coded and written as
+// soon as it has arrived, with no limit on the blocks in flight (cairn keeps one block's write
+// in flight per upload while it codes the next). Needs `npm run build` (it loads cairn's codec,
 // bitrot hash and group commit from dist/).
 // Usage: node bench/durable-server.mjs --port N --data DIR [--address 127.0.0.1]
 import http from 'node:http';
@@ -95,8 +97,9 @@ function signatureValid(req) {
 // ---- page-aligned shared memory: bodies the digest worker reads in place, and O_DIRECT writes
 
 class AlignedSlots {
-  constructor(slotSize, count) {
+  constructor(slotSize, count, bodyBytes) {
     this.slotSize = slotSize;
+    this.bodyBytes = bodyBytes;
     this.memory = new WebAssembly.Memory({ initial: (slotSize * count) / (64 * KiB), maximum: (slotSize * count) / (64 * KiB), shared: true });
     this.free = Array.from({ length: count }, (_, i) => i * slotSize);
     this.waiting = [];
@@ -116,13 +119,19 @@ class AlignedSlots {
   }
 }
 
-// A large body's slot holds it, rounded up to whole blocks, then one block's parity, then a
-// stage for a short last block's shards (O_DIRECT wants each one page-aligned).
-const SLOT_TAIL = BLOCK_SIZE + DRIVE_COUNT * (BLOCK_SIZE / DATA_SHARDS);
-const LARGE_SLOTS = { '1m': new AlignedSlots(MiB + SLOT_TAIL, 16), '32m': new AlignedSlots(32 * MiB + SLOT_TAIL, 3) };
+// A large body's slot holds it, rounded up to whole blocks, then every block's parity (blocks
+// are coded and written while later ones arrive, each into its own parity), then a stage for a
+// short last block's shards (O_DIRECT wants each one page-aligned).
+const parityBytes = (bodyBytes) => (bodyBytes / BLOCK_SIZE) * shardSizeFor(BLOCK_SIZE) * PARITY_SHARDS;
+const STAGE_BYTES = DRIVE_COUNT * (BLOCK_SIZE / DATA_SHARDS);
+const largeSlots = (bodyBytes, count) => new AlignedSlots(bodyBytes + parityBytes(bodyBytes) + STAGE_BYTES, count, bodyBytes);
+const LARGE_SLOTS = { '1m': largeSlots(MiB, 16), '32m': largeSlots(32 * MiB, 3) };
 const slotsFor = (length) => (length <= MiB ? LARGE_SLOTS['1m'] : length <= 32 * MiB ? LARGE_SLOTS['32m'] : undefined);
 
-/** MD5, CRC32 and (for signed payloads) SHA-256 of large bodies, read in place from the slots' shared memory. */
+/**
+ * MD5, CRC32 and (for signed payloads) SHA-256 of large bodies, read in place from the slots'
+ * shared memory block by block as they arrive (the last block's message asks for the digests).
+ */
 class DigestWorker {
   constructor() {
     this.pending = new Map();
@@ -132,11 +141,18 @@ class DigestWorker {
        const { createHash } = require('node:crypto');
        const { crc32 } = require('node:zlib');
        const memories = [];
+       const jobs = new Map();
        parentPort.on('message', (m) => {
          if (m.memory) return void memories.push(m.memory);
-         const body = Buffer.from(memories[m.slots], m.offset, m.length);
-         const sha256 = m.sha256 ? createHash('sha256').update(body).digest('hex') : undefined;
-         parentPort.postMessage({ id: m.id, md5: createHash('md5').update(body).digest('hex'), crc32: crc32(body), sha256 });
+         let job = jobs.get(m.id);
+         if (!job) jobs.set(m.id, (job = { md5: createHash('md5'), crc32: 0, sha256: m.sha256 ? createHash('sha256') : undefined }));
+         const bytes = Buffer.from(memories[m.slots], m.offset, m.length);
+         job.md5.update(bytes);
+         job.crc32 = crc32(bytes, job.crc32);
+         job.sha256?.update(bytes);
+         if (!m.last) return;
+         jobs.delete(m.id);
+         parentPort.postMessage({ id: m.id, md5: job.md5.digest('hex'), crc32: job.crc32, sha256: job.sha256?.digest('hex') });
        });`,
       { eval: true },
     );
@@ -151,12 +167,19 @@ class DigestWorker {
       this.pending.delete(id);
     });
   }
-  digest(slots, offset, length, sha256) {
+  /** A body's digests, fed with `update(offset, length, last)` in order; resolves after the last. */
+  open(slots, sha256) {
     const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.worker.postMessage({ id, slots: this.slotIndex.get(slots), offset, length, sha256 });
-    });
+    const slotsIndex = this.slotIndex.get(slots);
+    let done;
+    const digests = new Promise((resolve) => (done = resolve));
+    return {
+      digests,
+      update: (offset, length, last) => {
+        if (last) this.pending.set(id, done);
+        this.worker.postMessage({ id, slots: slotsIndex, offset, length, last, sha256 });
+      },
+    };
   }
 }
 const digestWorker = new DigestWorker();
@@ -243,63 +266,84 @@ async function putSmall(req, res, bucket, key, length) {
 
 async function putLarge(req, res, bucket, key, length, slots) {
   const slot = await slots.take();
-  let digests;
+  const hashing = digestWorker.open(slots, signedPayloadHash(req) !== undefined);
+  const blockCount = Math.ceil(length / BLOCK_SIZE);
+  const written = [];
   try {
     const body = slots.view(slot, alignUp(length, BLOCK_SIZE));
+    // Each block is hashed, coded and written as soon as its last byte arrives, while the
+    // next ones arrive: the least a large PUT waits for is the drives' bandwidth.
     let received = 0;
+    let nextBlock = 0;
+    const blockArrived = (index) => {
+      const offset = index * BLOCK_SIZE;
+      const blockLength = Math.min(BLOCK_SIZE, length - offset);
+      hashing.update(slot + offset, blockLength, index === blockCount - 1);
+      written.push(writeBlock(slots, slot, body, index, blockLength));
+    };
     for await (const chunk of req) {
       if (received + chunk.length <= length) chunk.copy(body, received);
       received += chunk.length;
+      while (nextBlock < blockCount && Math.min(received, length) >= Math.min((nextBlock + 1) * BLOCK_SIZE, length)) blockArrived(nextBlock++);
     }
     if (received !== length) return send(res, 400, XML, Buffer.from('<Error><Code>IncompleteBody</Code></Error>'));
-    digests = digestWorker.digest(slots, slot, length, signedPayloadHash(req) !== undefined);
-    const parity = slots.view(slot + slots.slotSize - SLOT_TAIL, BLOCK_SIZE);
-    const stage = slots.view(slot + slots.slotSize - SLOT_TAIL + BLOCK_SIZE, SLOT_TAIL - BLOCK_SIZE);
-    const blocks = [];
-    for (let offset = 0; offset < length; offset += BLOCK_SIZE) {
-      const blockLength = Math.min(BLOCK_SIZE, length - offset);
-      const shardSize = shardSizeFor(blockLength);
-      const data = body.subarray(offset, offset + shardSize * DATA_SHARDS);
-      data.fill(0, blockLength);
-      await codec.encodeParity(data, parity, shardSize);
-      const shards = Array.from({ length: DRIVE_COUNT }, (_, i) =>
-        i < DATA_SHARDS ? data.subarray(i * shardSize, (i + 1) * shardSize) : parity.subarray((i - DATA_SHARDS) * shardSize, (i - DATA_SHARDS + 1) * shardSize),
-      );
-      const hashes = shards.map((shard) => bitrotHash(shard).toString('hex'));
-      const written = alignUp(shardSize, DIRECT_IO_ALIGNMENT);
-      // Full blocks' shards sit page-aligned where they are; a short block's are staged.
-      const aligned =
-        written === shardSize
-          ? shards
-          : shards.map((shard, i) => {
-              shard.copy(stage, i * written);
-              return stage.subarray(i * written, i * written + shardSize);
-            });
-      // Settled, not raced: no write may still read the slot once it is given back.
-      const writes = await Promise.allSettled(
-        drives.map(async (drive) => {
-          const at = drive.segmentEnd;
-          drive.segmentEnd += written;
-          const shard = aligned[drive.slot];
-          await drive.segment.write(Buffer.from(shard.buffer, shard.byteOffset, written), 0, written, at);
-          return at;
-        }),
-      );
-      const failed = writes.find((write) => write.status === 'rejected');
-      if (failed) throw failed.reason;
-      blocks.push({ shardSize, hashes, offsets: writes.map((write) => write.value) });
-    }
+    // Settled, not raced: no write may still read the slot once it is given back.
+    const writes = await Promise.allSettled(written);
+    const failed = writes.find((write) => write.status === 'rejected');
+    if (failed) throw failed.reason;
     await Promise.all(drives.map((drive) => drive.segmentSync.sync()));
-    const { md5, crc32: crc, sha256 } = await digests;
+    const { md5, crc32: crc, sha256 } = await hashing.digests;
     const refused = bodyRefusal(req, received, length, crc, sha256);
     if (refused) return send(res, 400, XML, Buffer.from(`<Error><Code>${refused}</Code></Error>`));
-    const event = { type: 'ObjectPut', v: 1, id: nextEventId().toString('hex'), time: Date.now(), bucket, key, size: length, etag: md5, crc32: crc, placement: blocks };
+    const placement = writes.map((write) => write.value);
+    const event = { type: 'ObjectPut', v: 1, id: nextEventId().toString('hex'), time: Date.now(), bucket, key, size: length, etag: md5, crc32: crc, placement };
     await commitEverywhere(event, Buffer.from(`${bucket}\0${key}`), () => Buffer.alloc(0));
     answerPut(res, `"${md5}"`);
   } finally {
-    await digests; // the worker reads the slot until it answers
+    await Promise.allSettled(written);
+    // The worker reads the slot until it has hashed the last block (a body cut short never sends it).
+    if (written.length === blockCount) await hashing.digests;
     slots.give(slot);
   }
+}
+
+/** Codes block `index` of the body in slot `slot` into its own parity and writes its shards to the segments. */
+async function writeBlock(slots, slot, body, index, blockLength) {
+  const shardSize = shardSizeFor(blockLength);
+  const data = body.subarray(index * BLOCK_SIZE, index * BLOCK_SIZE + shardSize * DATA_SHARDS);
+  data.fill(0, blockLength);
+  const parityAt = slot + slots.bodyBytes + index * shardSizeFor(BLOCK_SIZE) * PARITY_SHARDS;
+  const parity = slots.view(parityAt, shardSize * PARITY_SHARDS);
+  // Every drive's extent is reserved before the first await, in the blocks' order.
+  const bytes = alignUp(shardSize, DIRECT_IO_ALIGNMENT);
+  const offsets = drives.map((drive) => {
+    const at = drive.segmentEnd;
+    drive.segmentEnd += bytes;
+    return at;
+  });
+  await codec.encodeParity(data, parity, shardSize);
+  const shards = Array.from({ length: DRIVE_COUNT }, (_, i) =>
+    i < DATA_SHARDS ? data.subarray(i * shardSize, (i + 1) * shardSize) : parity.subarray((i - DATA_SHARDS) * shardSize, (i - DATA_SHARDS + 1) * shardSize),
+  );
+  const hashes = shards.map((shard) => bitrotHash(shard).toString('hex'));
+  // Full blocks' shards sit page-aligned where they are; a short (last) block's are staged.
+  const stage = slots.view(slot + slots.slotSize - STAGE_BYTES, STAGE_BYTES);
+  const aligned =
+    bytes === shardSize
+      ? shards
+      : shards.map((shard, i) => {
+          shard.copy(stage, i * bytes);
+          return stage.subarray(i * bytes, i * bytes + shardSize);
+        });
+  const writes = await Promise.allSettled(
+    drives.map((drive) => {
+      const shard = aligned[drive.slot];
+      return drive.segment.write(Buffer.from(shard.buffer, shard.byteOffset, bytes), 0, bytes, offsets[drive.slot]);
+    }),
+  );
+  const failed = writes.find((write) => write.status === 'rejected');
+  if (failed) throw failed.reason;
+  return { shardSize, hashes, offsets };
 }
 
 /** x-amz-content-sha256 when it is the body's SHA-256 (hex), which must then be checked. */

@@ -22,7 +22,7 @@ const USAGE = `usage: node bench/run.mjs [options]   (or: npm run bench -- [opti
   --quick             smoke run: --duration 1 --warmup 0.5
   --only LIST         comma-separated substrings of workload names/ids (e.g. "4 KiB,list")
   --servers LIST      subset/order of null,durable,cairn,s3rver (default all four; durable runs only the
-                      PUT 4 KiB and 1 MiB workloads)
+                      PUT workloads)
   --signed-payload    send the body's SHA-256 as x-amz-content-sha256 (default UNSIGNED-PAYLOAD + CRC32 header)
   --client-threads N  client threads (default 1; see README)
   --client KIND       lean (default: own keep-alive HTTP/1.1 client, reused read buffers)

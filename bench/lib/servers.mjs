@@ -34,9 +34,8 @@ const DEFS = {
     // DURABLE_NODE_FLAGS: extra node flags, for profiling (as CAIRN_NODE_FLAGS for cairn).
     cmd: (port, dataDir) => [process.execPath, [...(process.env.DURABLE_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), path.join(BENCH_DIR, 'durable-server.mjs'), '--port', String(port), '--data', dataDir]],
     startTimeoutMs: 20_000,
-    // Its GETs and listings are the null server's: only its PUTs measure anything. And it codes
-    // and writes a large body's blocks one after another, which under-states a 32 MiB PUT.
-    serves: (workload) => workload.kind === 'put' && workload.label !== '32m',
+    // Its GETs and listings are the null server's: only its PUTs measure anything.
+    serves: (workload) => workload.kind === 'put',
   },
   cairn: {
     creds: { accessKey: 'benchadmin', secretKey: 'benchadmin-secret' },
@@ -68,7 +67,7 @@ const DEFS = {
   },
 };
 
-/** Whether a server is measured on a workload (the durable floor only on small and 1 MiB PUTs). */
+/** Whether a server is measured on a workload (the durable floor only on PUTs). */
 export function servesWorkload(name, workload) {
   return DEFS[name].serves?.(workload) ?? true;
 }
