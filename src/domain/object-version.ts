@@ -7,11 +7,14 @@ import type { Retention } from './rules/object-lock';
 import type { Tag } from './rules/tagging';
 
 /**
- * The storage classes a write may ask for, as MinIO takes them. cairn keeps one erasure
- * layout per set: a REDUCED_REDUNDANCY object is stored with the same parity as a STANDARD
- * one (never less redundancy than asked) and reported as the class it was written with.
+ * The storage classes a write may ask for: AWS's classes whose objects are read at once.
+ * cairn keeps one erasure layout per set, so every class is stored alike, with the set's
+ * parity (never less redundancy than asked), and reported as the class it was written with:
+ * backup and sync tools that name an infrequent-access class work unchanged. The archive
+ * classes (GLACIER, DEEP_ARCHIVE), whose objects AWS serves only after a restore, are refused
+ * (InvalidStorageClass): cairn has no archive tier to honour them.
  */
-export const STORAGE_CLASSES = ['STANDARD', 'REDUCED_REDUNDANCY'] as const;
+export const STORAGE_CLASSES = ['STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR'] as const;
 export type StorageClass = (typeof STORAGE_CLASSES)[number];
 
 /** How an object's bytes were erasure coded and where shard i of each block lives. */

@@ -142,10 +142,13 @@ describe('aws cli against cairn', () => {
     expect(head.StorageClass).toBeUndefined();
   });
 
-  it('uploads with --storage-class REDUCED_REDUNDANCY and refuses GLACIER (aws s3 cp)', async () => {
+  it('uploads with --storage-class REDUCED_REDUNDANCY or STANDARD_IA and refuses GLACIER (aws s3 cp)', async () => {
     await ok(['s3', 'cp', file('small.txt'), 's3://cli-bucket/rrs.txt', '--storage-class', 'REDUCED_REDUNDANCY']);
     const head = JSON.parse(await ok(['s3api', 'head-object', '--bucket', 'cli-bucket', '--key', 'rrs.txt']));
     expect(head.StorageClass).toBe('REDUCED_REDUNDANCY');
+    await ok(['s3', 'cp', file('small.txt'), 's3://cli-bucket/ia.txt', '--storage-class', 'STANDARD_IA']);
+    expect(JSON.parse(await ok(['s3api', 'head-object', '--bucket', 'cli-bucket', '--key', 'ia.txt'])).StorageClass).toBe('STANDARD_IA');
+    await ok(['s3', 'rm', 's3://cli-bucket/ia.txt']);
     const glacier = await aws(['s3', 'cp', file('small.txt'), 's3://cli-bucket/glacier.txt', '--storage-class', 'GLACIER']);
     expect(glacier.code).not.toBe(0);
     expect(glacier.stderr).toContain('InvalidStorageClass');

@@ -2,8 +2,8 @@
  * minio-js (the `minio` package) with its default settings against cairn. minio-js asks
  * GetBucketLocation before its first request on a bucket, signs every payload (SHA-256 over
  * plain http) and pages ListObjectsV2 at 1000 keys. It switches to multipart above its part
- * size (64 MiB for an object of known size), which cairn does not serve yet, so every object
- * here stays below that.
+ * size (64 MiB for an object of known size); multipart uploads are tested with the SDKs
+ * (multipart.e2e.spec.ts), so every object here stays below that.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -232,6 +232,15 @@ describe('minio-js against cairn', () => {
     await mc.removeBucket('mjs-remove');
     expect(await mc.bucketExists('mjs-remove')).toBe(false);
     expect((await mc.listBuckets()).map((b) => b.name)).not.toContain('mjs-remove');
+  });
+
+  it('removes objects in bulk named as strings and as { name } entries (removeObjects)', async () => {
+    await mc.makeBucket('mjs-bulk');
+    for (const key of ['keep', 'one', 'two/three', 'four']) await mc.putObject('mjs-bulk', key, Buffer.from(key));
+    // minio-js sends an empty <VersionId/> for every { name } entry.
+    expect(await mc.removeObjects('mjs-bulk', [{ name: 'one' }, { name: 'four' }, { name: 'never-existed' }])).toEqual([]);
+    expect(await mc.removeObjects('mjs-bulk', ['two/three'])).toEqual([]);
+    expect((await collect<Minio.BucketItem>(mc.listObjectsV2('mjs-bulk', '', true))).map((o) => o.name)).toEqual(['keep']);
   });
 });
 

@@ -32,6 +32,7 @@ import { bytesOf, s3ErrorOf } from '../helpers/s3-assertions';
 import { CairnServer } from '../helpers/server';
 import { signedHeaders, signedRequest } from '../helpers/signed-request';
 import { checksumBase64, type ChecksumAlgorithm } from '../../src/infra/http/checksums';
+import { boto3 } from '../helpers/cli-tools';
 import { serverForTests } from '../helpers/server-for-tests';
 import { committedShards } from '../helpers/fault-tools';
 
@@ -271,6 +272,17 @@ describe('object writes', () => {
       }
     });
 
+    it('does not store an empty system header: the object reads as if it had not been sent (boto3 included)', async () => {
+      const empty = { 'content-type': '', expires: '', 'content-language': '', 'cache-control': '', 'content-disposition': '', 'content-encoding': '' };
+      const put = await signedRequest(server, 'PUT', `/${BUCKET}/empty-headers`, { headers: empty, body: Buffer.from('x') });
+      expect(put.status).toBe(200);
+      const head = await signedRequest(server, 'HEAD', `/${BUCKET}/empty-headers`);
+      expect(head.headers['content-type']).toBe('binary/octet-stream');
+      for (const name of Object.keys(empty).filter((name) => name !== 'content-type')) expect(head.headers[name], name).toBeUndefined();
+      const read = await boto3(server, `r = s3.head_object(Bucket='${BUCKET}', Key='empty-headers')\nprint(r['ContentType'], r['ContentLength'], 'Expires' in r)`);
+      expect([read.code, read.stdout.trim()]).toEqual([0, 'binary/octet-stream 1 False']);
+    });
+
     it('folds metadata names to lowercase', async () => {
       const response = await signedRequest(server, 'PUT', `/${BUCKET}/meta-case`, { headers: { 'X-Amz-Meta-Camera-Model': 'X100V' }, body: Buffer.from('x') });
       expect(response.status).toBe(200);
@@ -327,8 +339,19 @@ describe('object writes', () => {
       expect(attributes.StorageClass).toBe('REDUCED_REDUNDANCY');
     });
 
-    it("refuses the archive and infrequent-access classes, which cairn has no tier for, and stores nothing", async () => {
-      for (const StorageClass of ['GLACIER', 'DEEP_ARCHIVE', 'STANDARD_IA'] as const) {
+    it("stores AWS's instant-access classes (STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR) and reports each as written", async () => {
+      const classes = ['STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR'] as const;
+      for (const StorageClass of classes) {
+        await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `classes/${StorageClass}`, Body: StorageClass, StorageClass }));
+        const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `classes/${StorageClass}` }));
+        expect([got.StorageClass, await got.Body!.transformToString()]).toEqual([StorageClass, StorageClass]);
+      }
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'classes/' }));
+      expect(listed.Contents?.map((c) => c.StorageClass)).toEqual([...classes].sort());
+    });
+
+    it("refuses the archive classes, whose objects AWS serves only after a restore, and stores nothing", async () => {
+      for (const StorageClass of ['GLACIER', 'DEEP_ARCHIVE'] as const) {
         const error = await s3ErrorOf(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'archive', Body: 'x', StorageClass })));
         expect(error.name).toBe('InvalidStorageClass');
       }

@@ -17,7 +17,7 @@ import type { VersionListPage, VersionListParams } from '../../domain/rules/vers
 import { assertValidObjectKey } from '../../domain/rules/names';
 import { partRange } from '../../domain/rules/object-parts';
 import { assertWriteConditions, evaluatePreconditions, type Preconditions, type WriteConditions } from '../../domain/rules/preconditions';
-import { parseRange, type ByteRange } from '../../domain/rules/range';
+import { parseRange, rangeValidatorHolds, type ByteRange } from '../../domain/rules/range';
 import { assertLockedWriteDigest, type LockRequest } from '../../domain/rules/object-lock';
 import type { Tag } from '../../domain/rules/tagging';
 import { NamespaceLocks } from '../../infra/locks/namespace-locks';
@@ -59,6 +59,8 @@ export interface GetObjectOptions {
   readonly versionId?: string;
   /** The Range header as received. */
   readonly range?: string;
+  /** The If-Range header as received: the Range holds only for the object it names. */
+  readonly ifRange?: string;
   /** The validated partNumber query parameter. */
   readonly partNumber?: number;
   readonly conditions?: Preconditions;
@@ -310,6 +312,7 @@ export class ObjectService {
       if (options.range !== undefined) throw s3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter.');
       return partRange(version, options.partNumber);
     }
+    if (options.ifRange !== undefined && !rangeValidatorHolds(options.ifRange, version)) return undefined;
     const range = parseRange(options.range, version.size);
     if (range === 'unsatisfiable') {
       throw new S3Error('InvalidRange', undefined, { RangeRequested: options.range, ActualObjectSize: version.size }, { 'content-range': `bytes */${version.size}` });

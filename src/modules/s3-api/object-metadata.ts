@@ -50,10 +50,15 @@ function storedContentEncoding(value: string | undefined): string | undefined {
   return codings.length > 0 ? codings.join(',') : undefined;
 }
 
+/**
+ * The standard headers stored with an object. An empty one is not stored: it says nothing,
+ * and returned as sent it breaks readers (boto3 fails every HEAD and GET of an object whose
+ * Expires is empty; an empty Content-Type would hide the binary/octet-stream default).
+ */
 export function systemMetadataFrom(headers: RequestHeaders): SystemMetadata {
   const system: Record<string, string> = {};
   const set = (field: keyof SystemMetadata, value: string | undefined) => {
-    if (value !== undefined) system[field] = value;
+    if (value !== undefined && value !== '') system[field] = value;
   };
   set('contentType', single(headers, 'content-type'));
   set('contentEncoding', storedContentEncoding(single(headers, 'content-encoding')));
@@ -76,10 +81,7 @@ export function websiteRedirectLocationFrom(value: string | undefined): string |
   throw s3Error('InvalidRedirectLocation');
 }
 
-/**
- * x-amz-storage-class on a write (STANDARD when absent). The classes of AWS's archive and
- * infrequent-access tiers are refused, as MinIO refuses them: cairn has no such tier.
- */
+/** x-amz-storage-class on a write (STANDARD when absent); STORAGE_CLASSES says which are taken. */
 export function storageClassFrom(headers: RequestHeaders): StorageClass {
   const value = single(headers, 'x-amz-storage-class');
   if (value === undefined) return 'STANDARD';
@@ -104,7 +106,7 @@ export function applyResponseOverrides(headers: Headers, query: ReadonlyMap<stri
   for (const [parameter, name] of RESPONSE_OVERRIDES) {
     const value = query.get(parameter);
     if (value === undefined) continue;
-    if (!HEADER_SAFE.test(value)) throw s3Error('InvalidArgument', `The ${parameter} parameter cannot be sent as a header.`, { ArgumentName: parameter });
+    if (!HEADER_SAFE.test(value)) throw s3Error('InvalidArgument', 'Header value cannot be represented using ISO-8859-1.', { ArgumentName: parameter, ArgumentValue: value });
     headers[name] = value;
   }
 }

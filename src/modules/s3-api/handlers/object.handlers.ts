@@ -152,6 +152,7 @@ export class ObjectHandlers {
     return this.objects.getObject(bucketOf(call), call.target.key, {
       versionId: requestedVersionId(call),
       range: header(call, 'range'),
+      ifRange: header(call, 'if-range'),
       partNumber,
       conditions: readPreconditions(call),
     });

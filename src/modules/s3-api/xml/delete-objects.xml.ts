@@ -18,7 +18,9 @@ export function parseDeleteRequest(body: Buffer): DeleteRequest {
   const objects = childElements(root, 'Object').map((object) => {
     const key = childText(object, 'Key');
     if (key === undefined) throw s3Error('MalformedXML');
-    const versionId = childText(object, 'VersionId');
+    // An empty <VersionId/> names no version: minio-js sends one for every `{ name }` entry of
+    // removeObjects, and MinIO reads it as absent. Read as a version id, it deleted nothing.
+    const versionId = childText(object, 'VersionId') || undefined;
     const etag = childText(object, 'ETag'); // a conditional delete of this key (If-Match)
     return { key, ...(versionId !== undefined ? { versionId } : {}), ...(etag !== undefined ? { etag } : {}) };
   });
