@@ -9,15 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3ErrorOf } from '../helpers/s3-assertions';
 import { sdkClient } from '../helpers/s3-clients';
 import { CairnServer } from '../helpers/server';
+import { signedRequest } from '../helpers/signed-request';
 
 describe('bucket regions', () => {
   const servers: CairnServer[] = [];
   const clients: S3Client[] = [];
+  const serverOf = new Map<S3Client, CairnServer>();
   async function serverIn(region: string | undefined): Promise<S3Client> {
     const server = await CairnServer.start(region ? { env: { CAIRN_REGION: region } } : {});
     servers.push(server);
     const client = sdkClient(server, { region: region ?? 'us-east-1' });
     clients.push(client);
+    serverOf.set(client, server);
     return client;
   }
   let unset: S3Client;
@@ -42,6 +45,13 @@ describe('bucket regions', () => {
     await create(unset, 'anywhere');
     await create(unset, 'named-us-east-1', 'us-east-1');
     expect(await bucketNames(unset)).toEqual(['anywhere', 'named-us-east-1']);
+  });
+
+  it('a malformed CreateBucketConfiguration is MalformedXML and creates nothing', async () => {
+    const body = Buffer.from('<CreateBucketConfiguration><LocationConstraint><x>eu-west-1</x></LocationConstraint></CreateBucketConfiguration>');
+    const response = await signedRequest(serverOf.get(unset)!, 'PUT', '/malformed-config', { body });
+    expect([response.status, response.body.toString()]).toEqual([400, expect.stringContaining('<Code>MalformedXML</Code>')]);
+    expect(await bucketNames(unset)).not.toContain('malformed-config');
   });
 
   it('with a region set: its own name is taken, another region and a non-region are refused, and nothing is created', async () => {

@@ -58,4 +58,11 @@ describe('XML request documents', () => {
       expect(s3ErrorCodeOf(() => parseCompleteMultipartUpload(xml(text))), text).toBe('MalformedXML');
     }
   });
+
+  it('refuses a CreateBucketConfiguration whose LocationConstraint is repeated or holds elements', () => {
+    for (const inner of ['<LocationConstraint><x>eu-west-1</x></LocationConstraint>', '<LocationConstraint><x/></LocationConstraint>', '<LocationConstraint>eu-west-1</LocationConstraint><LocationConstraint>us-east-2</LocationConstraint>']) {
+      expect(s3ErrorCodeOf(() => parseCreateBucketConfiguration(xml(`<CreateBucketConfiguration>${inner}</CreateBucketConfiguration>`))), inner).toBe('MalformedXML');
+    }
+    expect(parseCreateBucketConfiguration(xml('<CreateBucketConfiguration><LocationConstraint/></CreateBucketConfiguration>'))).toEqual({});
+  });
 });

@@ -104,7 +104,10 @@ export function parseCreateBucketConfiguration(body: Buffer): { locationConstrai
   const root = document.CreateBucketConfiguration;
   if (root === undefined) throw s3Error('MalformedXML');
   if (typeof root !== 'object' || root === null) return {};
-  const location = textOf((root as Record<string, unknown>).LocationConstraint);
+  const element = (root as Record<string, unknown>).LocationConstraint;
+  // Two of them, or one holding elements, name no region: refused, not read as none.
+  if (element !== undefined && typeof element !== 'string') throw s3Error('MalformedXML');
+  const location = textOf(element);
   return location ? { locationConstraint: location } : {};
 }
 
