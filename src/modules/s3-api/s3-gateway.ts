@@ -8,7 +8,7 @@
  * small request's event-loop time): front-dispatch.ts hands them to `handle` straight from
  * the HTTP server. Bodies are never parsed by Fastify; handlers stream them.
  */
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -26,6 +26,7 @@ import { ObjectHandlers } from './handlers/object.handlers';
 import { PostObjectHandlers } from './handlers/post-object.handlers';
 import { ServiceHandlers } from './handlers/service.handlers';
 import { continueOnFirstRead, deferContinue } from './expect-continue';
+import { bodyIdleTimeoutFrom, StalledBodyWatch } from './stalled-body';
 import { TaggingHandlers } from './handlers/tagging.handlers';
 import { UnsetConfigurationHandlers } from './handlers/unset-configuration.handlers';
 import { HOST_ID, newRequestId } from './request-id';
@@ -48,10 +49,13 @@ import { renderError } from './xml/error.xml';
 const METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] as const;
 
 @Injectable()
-export class S3Gateway implements OnModuleInit {
+export class S3Gateway implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('s3');
   private readonly handlers: Record<S3Operation, (call: S3Call) => Promise<void>>;
   private readonly ownerId: string;
+  private readonly stallWatch = new StalledBodyWatch(bodyIdleTimeoutFrom(process.env));
+  /** Requests answered RequestTimeout because their body stalled: whatever they fail with next is that. */
+  private readonly stalled = new WeakSet<IncomingMessage>();
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -138,6 +142,10 @@ export class S3Gateway implements OnModuleInit {
     });
   }
 
+  onModuleDestroy(): void {
+    this.stallWatch.close();
+  }
+
   private handleRouted(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     reply.hijack();
     return this.handle(request.raw, reply.raw);
@@ -162,6 +170,7 @@ export class S3Gateway implements OnModuleInit {
       assertExpectedBucketOwner(raw.headers, this.ownerId, operation);
       assertSdkChecksumSent(raw.headers, auth.payload);
       continueOnFirstRead(raw, res);
+      this.stallWatch.watch(raw, () => this.answerStalledBody(raw, response, target));
       const call: S3Call = {
         operation,
         target,
@@ -172,14 +181,36 @@ export class S3Gateway implements OnModuleInit {
       };
       if (declaresBody(raw.headers) && ignoresBody(raw.method ?? 'GET', operation)) await verifyIgnoredBody(call);
       await this.handlers[operation](call);
+      this.stallWatch.unwatch(raw); // at once: a request held until the watch's next look would outlive the young generation
     } catch (error) {
+      this.stallWatch.unwatch(raw);
       await this.fail(raw, response, error, target);
     }
   }
 
+  /**
+   * A body that stopped arriving (stalled-body.ts): RequestTimeout, and the connection closes.
+   * Then the request is destroyed with that error, which fails the body's read and so aborts
+   * whatever the request had begun, as when a client hangs up (Node itself no longer aborts a
+   * request that has been answered).
+   */
+  private answerStalledBody(request: IncomingMessage, response: S3Response, target: S3Target | undefined): void {
+    this.logger.debug(`request ${response.requestId}: its body stalled; answering RequestTimeout`);
+    const error = s3Error('RequestTimeout');
+    this.stalled.add(request);
+    const socket = request.socket;
+    socket.once('close', () => request.destroy(error));
+    if (response.headersSent) {
+      socket.destroy();
+      return;
+    }
+    response.xml(400, renderError(error, target?.rawPath ?? '/', response.requestId, HOST_ID), { connection: 'close' });
+  }
+
   private async fail(request: IncomingMessage, response: S3Response, error: unknown, target: S3Target | undefined): Promise<void> {
-    // A client that hung up mid-request is no fault of the server's, and there is nobody to answer.
-    if (clientHungUp(request, error)) {
+    // A client that hung up mid-request, or let its body stall (answered already), is no fault
+    // of the server's, and there is nobody to answer.
+    if (clientHungUp(request, error) || this.stalled.has(request)) {
       this.logger.debug(`request ${response.requestId}: the client closed the connection before the request completed`);
       response.raw.destroy();
       return;
@@ -204,6 +235,7 @@ export class S3Gateway implements OnModuleInit {
     if (s3.status === 503) headers['retry-after'] ??= '1';
     // The client gets the answer once it has sent its body (see unread-body.ts).
     if (!(await discardRestOfBody(request))) headers.connection = 'close';
+    if (response.headersSent) return; // the body stalled meanwhile, and was answered so
     response.xml(s3.status, renderError(s3, target?.rawPath ?? '/', response.requestId, HOST_ID), headers);
   }
 }
