@@ -301,5 +301,20 @@ describe('presigned URLs, SigV2 and Expect: 100-continue', () => {
       const result = await expectingPut({ ...(await signedHeaders('k', SECRET_KEY, 1)), authorization: 'AWS4-HMAC-SHA256 nonsense' }, 'k', body);
       expect([result.continued, result.status]).toEqual([false, 400]);
     });
+
+    it('an expectation other than 100-continue is ignored: the request gets its S3 answer, with a request id', async () => {
+      const body = Buffer.from('expected');
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'expect/other', Body: body }));
+      const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: 'expect/other' }));
+      const answer = await new Promise<{ status: number; requestId: unknown; body: Buffer }>((resolve, reject) => {
+        const request = http.get(url, { headers: { expect: 'something-else' } }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, requestId: response.headers['x-amz-request-id'], body: Buffer.concat(chunks) }));
+        });
+        request.on('error', reject);
+      });
+      expect([answer.status, typeof answer.requestId, answer.body.equals(body)]).toEqual([200, 'string', true]);
+    });
   });
 });

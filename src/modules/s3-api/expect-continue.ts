@@ -13,9 +13,15 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 /** Requests that asked for 100 Continue and got it. */
 const continued = new WeakSet<IncomingMessage>();
 
-/** Dispatches `Expect: 100-continue` requests like any other, without the automatic 100. */
+/**
+ * Dispatches `Expect: 100-continue` requests like any other, without the automatic 100. Other
+ * expectations are ignored (RFC 9110 10.1.1 allows it), so that the request gets S3's answer
+ * rather than Node's bare 417 without a request id.
+ */
 export function deferContinue(server: Server): void {
-  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => server.emit('request', request, response));
+  const dispatch = (request: IncomingMessage, response: ServerResponse) => server.emit('request', request, response);
+  server.on('checkContinue', dispatch);
+  server.on('checkExpectation', dispatch);
 }
 
 function expectsContinue(request: IncomingMessage): boolean {
