@@ -9,6 +9,8 @@ export const DEFAULT_ROOT_USER = 'minioadmin';
 export const DEFAULT_ROOT_PASSWORD = 'minioadmin';
 export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_PORT = 9000;
+/** AWS's idle limit for a request body, about 20 s. */
+export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 20_000;
 
 export class ServerConfig {
   constructor(
@@ -25,6 +27,8 @@ export class ServerConfig {
     readonly domains: readonly string[],
     /** Parity override (EC:n), undefined for the default by drive count. */
     readonly parity: number | undefined,
+    /** How long a request body may send nothing before RequestTimeout (stalled-body.ts). */
+    readonly bodyIdleTimeoutMs: number = DEFAULT_BODY_IDLE_TIMEOUT_MS,
   ) {}
 
   get usingDefaultCredentials(): boolean {
@@ -82,5 +86,14 @@ export function loadServerConfig(options: { drives: string[]; address?: string }
     configuredRegion !== undefined,
     domains,
     storageClass ? parseStorageClassParity(storageClass) : undefined,
+    bodyIdleTimeoutFrom(env.CAIRN_BODY_IDLE_TIMEOUT),
   );
+}
+
+/** CAIRN_BODY_IDLE_TIMEOUT: seconds a request body may send nothing (default 20). */
+function bodyIdleTimeoutFrom(setting: string | undefined): number {
+  if (setting === undefined) return DEFAULT_BODY_IDLE_TIMEOUT_MS;
+  const seconds = Number(setting);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`CAIRN_BODY_IDLE_TIMEOUT must be a positive number of seconds, not ${setting}`);
+  return seconds * 1000;
 }

@@ -47,6 +47,28 @@ function unquote(value: string): string {
   return value.replace(/^"/, '').replace(/"$/, '');
 }
 
+/** Last-Modified as HTTP dates carry it: whole seconds (ms). */
+function modifiedSecond(object: ObjectState): number {
+  return Math.floor(object.lastModified / 1000) * 1000;
+}
+
+/** An ETag as S3 writes it unquoted: an MD5 in hex, with `-N` for a multipart object. */
+const BARE_ETAG = /^[0-9a-f]{32}(-\d+)?$/i;
+
+/**
+ * If-Range (RFC 9110 13.1.5), which AWS honours: the Range applies only while the object is
+ * the one the client already holds part of. A strong ETag must equal the object's, a date its
+ * Last-Modified to the second; a weak ETag or a value that is neither never holds. When it
+ * does not hold the Range is ignored and the whole object sent (200), so that a resumed
+ * download cannot splice the bytes of two different objects.
+ */
+export function ifRangeHolds(ifRange: string, object: ObjectState): boolean {
+  const value = ifRange.trim();
+  if (value.startsWith('W/')) return false;
+  if (value.startsWith('"') || BARE_ETAG.test(value)) return unquote(value) === object.etag;
+  return parseHttpDate(value) === modifiedSecond(object);
+}
+
 /** An HTTP date in ms, or undefined when S3 would ignore it. */
 export function parseHttpDate(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
@@ -56,7 +78,7 @@ export function parseHttpDate(value: string | undefined): number | undefined {
 
 /** @param now the server's clock (ms), against which an If-Modified-Since in the future is ignored */
 export function evaluatePreconditions(conditions: Preconditions, object: ObjectState, now: number): PreconditionOutcome {
-  const modified = Math.floor(object.lastModified / 1000) * 1000;
+  const modified = modifiedSecond(object);
 
   if (conditions.ifMatch !== undefined) {
     if (!etagListMatches(conditions.ifMatch, object.etag)) return { result: 'failed', header: 'If-Match' };

@@ -13,24 +13,6 @@ export interface ByteRange {
 
 export type RangeResult = ByteRange | 'unsatisfiable' | undefined;
 
-/** An ETag as S3 writes it unquoted: an MD5 in hex, with `-N` for a multipart object. */
-const BARE_ETAG = /^[0-9a-f]{32}(-\d+)?$/i;
-
-/**
- * If-Range (RFC 9110 13.1.5), which AWS honours: the Range applies only while the object is
- * the one the client already holds part of. A strong ETag must equal the object's, a date its
- * Last-Modified to the second; a weak ETag or a value that is neither never holds. When it
- * does not hold the Range is ignored and the whole object sent (200), so that a resumed
- * download cannot splice the bytes of two different objects.
- */
-export function rangeValidatorHolds(ifRange: string, object: { readonly etag: string; readonly lastModified: number }): boolean {
-  const value = ifRange.trim();
-  if (value.startsWith('W/')) return false;
-  if (value.startsWith('"') || BARE_ETAG.test(value)) return value.replace(/^"/, '').replace(/"$/, '') === object.etag;
-  const date = Date.parse(value);
-  return !Number.isNaN(date) && date === Math.floor(object.lastModified / 1000) * 1000;
-}
-
 const SINGLE_RANGE = /^bytes=(\d*)-(\d*)$/;
 
 export function parseRange(header: string | undefined, size: number): RangeResult {

@@ -16,8 +16,8 @@ import { MAX_LIST_KEYS, type ListPage, type ListParams } from '../../domain/rule
 import type { VersionListPage, VersionListParams } from '../../domain/rules/version-listing';
 import { assertValidObjectKey } from '../../domain/rules/names';
 import { partRange } from '../../domain/rules/object-parts';
-import { assertWriteConditions, evaluatePreconditions, type Preconditions, type WriteConditions } from '../../domain/rules/preconditions';
-import { parseRange, rangeValidatorHolds, type ByteRange } from '../../domain/rules/range';
+import { assertWriteConditions, evaluatePreconditions, ifRangeHolds, type Preconditions, type WriteConditions } from '../../domain/rules/preconditions';
+import { parseRange, type ByteRange } from '../../domain/rules/range';
 import { assertLockedWriteDigest, type LockRequest } from '../../domain/rules/object-lock';
 import type { Tag } from '../../domain/rules/tagging';
 import { NamespaceLocks } from '../../infra/locks/namespace-locks';
@@ -312,7 +312,7 @@ export class ObjectService {
       if (options.range !== undefined) throw s3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter.');
       return partRange(version, options.partNumber);
     }
-    if (options.ifRange !== undefined && !rangeValidatorHolds(options.ifRange, version)) return undefined;
+    if (options.ifRange !== undefined && !ifRangeHolds(options.ifRange, version)) return undefined;
     const range = parseRange(options.range, version.size);
     if (range === 'unsatisfiable') {
       throw new S3Error('InvalidRange', undefined, { RangeRequested: options.range, ActualObjectSize: version.size }, { 'content-range': `bytes */${version.size}` });

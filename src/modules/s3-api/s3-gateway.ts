@@ -26,7 +26,7 @@ import { ObjectHandlers } from './handlers/object.handlers';
 import { PostObjectHandlers } from './handlers/post-object.handlers';
 import { ServiceHandlers } from './handlers/service.handlers';
 import { continueOnFirstRead, deferContinue } from './expect-continue';
-import { bodyIdleTimeoutFrom, StalledBodyWatch } from './stalled-body';
+import { StalledBodyWatch } from './stalled-body';
 import { TaggingHandlers } from './handlers/tagging.handlers';
 import { UnsetConfigurationHandlers } from './handlers/unset-configuration.handlers';
 import { HOST_ID, newRequestId } from './request-id';
@@ -53,7 +53,7 @@ export class S3Gateway implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('s3');
   private readonly handlers: Record<S3Operation, (call: S3Call) => Promise<void>>;
   private readonly ownerId: string;
-  private readonly stallWatch = new StalledBodyWatch(bodyIdleTimeoutFrom(process.env));
+  private readonly stallWatch: StalledBodyWatch;
   /** Requests answered RequestTimeout because their body stalled: whatever they fail with next is that. */
   private readonly stalled = new WeakSet<IncomingMessage>();
 
@@ -75,6 +75,7 @@ export class S3Gateway implements OnModuleInit, OnModuleDestroy {
     unsetConfigurations: UnsetConfigurationHandlers,
   ) {
     this.ownerId = ownerOf(config.rootUser).id;
+    this.stallWatch = new StalledBodyWatch(config.bodyIdleTimeoutMs);
     this.handlers = {
       ListBuckets: (call) => service.listBuckets(call),
       CreateBucket: (call) => buckets.createBucket(call),
@@ -235,7 +236,6 @@ export class S3Gateway implements OnModuleInit, OnModuleDestroy {
     if (s3.status === 503) headers['retry-after'] ??= '1';
     // The client gets the answer once it has sent its body (see unread-body.ts).
     if (!(await discardRestOfBody(request))) headers.connection = 'close';
-    if (response.headersSent) return; // the body stalled meanwhile, and was answered so
     response.xml(s3.status, renderError(s3, target?.rawPath ?? '/', response.requestId, HOST_ID), headers);
   }
 }

@@ -14,19 +14,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 
-/** AWS's idle limit, about 20 s. */
-const DEFAULT_BODY_IDLE_TIMEOUT_MS = 20_000;
 /** Looks per limit: a stall is answered between 1 and 1.25 limits after the last byte. */
 const LOOKS_PER_LIMIT = 4;
-
-/** CAIRN_BODY_IDLE_TIMEOUT: seconds a body may stall before RequestTimeout (default 20). */
-export function bodyIdleTimeoutFrom(env: Record<string, string | undefined>): number {
-  const setting = env.CAIRN_BODY_IDLE_TIMEOUT;
-  if (setting === undefined) return DEFAULT_BODY_IDLE_TIMEOUT_MS;
-  const seconds = Number(setting);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`CAIRN_BODY_IDLE_TIMEOUT must be a positive number of seconds, not ${setting}`);
-  return seconds * 1000;
-}
 
 interface Watched {
   readonly onStall: () => void;

@@ -46,6 +46,12 @@ describe('server configuration', () => {
     expect(() => loadServerConfig({ drives: ['/d'] }, { CAIRN_ROOT_PASSWORD: 'short' })).toThrow(/at least 8/);
   });
 
+  it('reads CAIRN_BODY_IDLE_TIMEOUT in seconds (20 by default) and refuses one that is not a positive number', () => {
+    expect(loadServerConfig({ drives: ['/d'] }, {}).bodyIdleTimeoutMs).toBe(20_000);
+    expect(loadServerConfig({ drives: ['/d'] }, { CAIRN_BODY_IDLE_TIMEOUT: '1.5' }).bodyIdleTimeoutMs).toBe(1500);
+    for (const setting of ['0', '-3', 'soon']) expect(() => loadServerConfig({ drives: ['/d'] }, { CAIRN_BODY_IDLE_TIMEOUT: setting }), setting).toThrow(/CAIRN_BODY_IDLE_TIMEOUT/);
+  });
+
   it('reads drives from CAIRN_VOLUMES / MINIO_VOLUMES when none are given', () => {
     expect(loadServerConfig({ drives: [] }, { MINIO_VOLUMES: '/mnt/d{1...2}' }).drives).toEqual(['/mnt/d1', '/mnt/d2']);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { etagListMatches, evaluatePreconditions, evaluateWriteConditions } from '../../../src/domain/rules/preconditions';
+import { etagListMatches, evaluatePreconditions, evaluateWriteConditions, ifRangeHolds } from '../../../src/domain/rules/preconditions';
 
 const object = { etag: 'abc123', lastModified: Date.UTC(2026, 0, 10, 12, 0, 0, 500) };
 const before = 'Fri, 09 Jan 2026 12:00:00 GMT';
@@ -84,5 +84,25 @@ describe('write conditions (PutObject, CopyObject destination)', () => {
   it('matches ETag lists the way S3 does', () => {
     expect(etagListMatches('"a" , "abc123"', 'abc123')).toBe(true);
     expect(etagListMatches('"abc12"', 'abc123')).toBe(false);
+  });
+});
+
+describe('If-Range', () => {
+  const object = { etag: 'd41d8cd98f00b204e9800998ecf8427e', lastModified: Date.parse('2026-12-06T10:20:30.456Z') };
+
+  it('holds for the strong ETag (quoted or bare, multipart form too) and for Last-Modified to the second', () => {
+    expect(ifRangeHolds('"d41d8cd98f00b204e9800998ecf8427e"', object)).toBe(true);
+    expect(ifRangeHolds(' d41d8cd98f00b204e9800998ecf8427e ', object)).toBe(true);
+    expect(ifRangeHolds('"0123456789abcdef0123456789abcdef-3"', { ...object, etag: '0123456789abcdef0123456789abcdef-3' })).toBe(true);
+    expect(ifRangeHolds('Sun, 06 Dec 2026 10:20:30 GMT', object)).toBe(true);
+  });
+
+  it('does not hold for a weak or other ETag, another second, or a value that is no validator', () => {
+    expect(ifRangeHolds('W/"d41d8cd98f00b204e9800998ecf8427e"', object)).toBe(false);
+    expect(ifRangeHolds('"0123456789abcdef0123456789abcdef"', object)).toBe(false);
+    expect(ifRangeHolds('Sun, 06 Dec 2026 10:20:31 GMT', object)).toBe(false);
+    expect(ifRangeHolds('Sun, 06 Dec 2026 10:20:29 GMT', object)).toBe(false);
+    expect(ifRangeHolds('yesterday', object)).toBe(false);
+    expect(ifRangeHolds('', object)).toBe(false);
   });
 });
