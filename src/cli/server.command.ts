@@ -47,7 +47,8 @@ export async function runServer(argv: string[]): Promise<number | undefined> {
   const logger = new ConsoleLogger({ logLevels });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(set, config),
-    new FastifyAdapter({ exposeHeadRoutes: false }),
+    // A request without Host gets the gateway's S3 error, not Node's bare 400 (header-section.ts).
+    new FastifyAdapter({ exposeHeadRoutes: false, http: { requireHostHeader: false } }),
     { logger },
   );
   // No app.enableShutdownHooks(): Nest would re-raise the signal after closing, killing the

@@ -103,8 +103,8 @@ describe('CopyObject', () => {
       expect(await redirectOf('src', 'redirecting')).toBe('/moved.html');
     });
 
-    it('refuses a website redirect that is neither a path nor an http(s) URL with 400 InvalidRedirectLocation, on every write, changing nothing', async () => {
-      for (const location of ['not-a-url', 'ftp://example.com/x', 'relative/path.html']) {
+    it('refuses a website redirect that is neither a path nor an http(s) URL, or is over 2 KB, with 400 InvalidRedirectLocation, on every write, changing nothing', async () => {
+      for (const location of ['not-a-url', 'ftp://example.com/x', 'relative/path.html', `/${'r'.repeat(2048)}`]) {
         // Sent one at a time: a rejection nobody awaits yet would be reported as unhandled.
         const refusals = [
           () => s3.send(new PutObjectCommand({ Bucket: 'src', Key: 'bad-redirect', Body: 'x', WebsiteRedirectLocation: location })),
@@ -121,6 +121,10 @@ describe('CopyObject', () => {
       expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: 'src', Prefix: 'bad-redirect' }))).Uploads ?? []).toEqual([]);
       await s3.send(new PutObjectCommand({ Bucket: 'src', Key: 'bad-redirect', Body: 'x', WebsiteRedirectLocation: 'HTTP://example.com/upper' }));
       expect((await s3.send(new HeadObjectCommand({ Bucket: 'src', Key: 'bad-redirect' }))).WebsiteRedirectLocation).toBe('HTTP://example.com/upper');
+      // Exactly 2 KB is stored.
+      const longest = `/${'r'.repeat(2047)}`;
+      await s3.send(new PutObjectCommand({ Bucket: 'src', Key: 'longest-redirect', Body: 'x', WebsiteRedirectLocation: longest }));
+      expect((await s3.send(new HeadObjectCommand({ Bucket: 'src', Key: 'longest-redirect' }))).WebsiteRedirectLocation).toBe(longest);
     });
 
     it('copying onto itself needs REPLACE: COPY is 400 InvalidRequest and changes nothing', async () => {

@@ -193,6 +193,55 @@ describe('object writes', () => {
     });
   });
 
+  describe('x-amz-trailer announces one checksum, as AWS requires', () => {
+    const body = Buffer.from('trailed body');
+    const crc32 = checksumBase64('CRC32', body);
+    const crc32c = checksumBase64('CRC32C', body);
+    /** An unsigned aws-chunked PUT of `body` in one chunk, with `trailers` after it. */
+    const chunkedPut = (key: string, announced: string, trailers: Array<[string, string]>, headers: Record<string, string> = {}) =>
+      signedRequest(server, 'PUT', `/${BUCKET}/${key}`, {
+        headers: {
+          'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+          'content-encoding': 'aws-chunked',
+          'x-amz-decoded-content-length': String(body.length),
+          'x-amz-trailer': announced,
+          ...headers,
+        },
+        body: Buffer.concat([
+          Buffer.from(`${body.length.toString(16)}\r\n`),
+          body,
+          Buffer.from(`\r\n0\r\n${trailers.map(([name, value]) => `${name}:${value}\r\n`).join('')}\r\n`),
+        ]),
+      });
+
+    it('one checksum trailer is verified and stored', async () => {
+      const put = await chunkedPut('trailed-ok', 'x-amz-checksum-crc32', [['x-amz-checksum-crc32', crc32]]);
+      expect(put.status, put.body.toString()).toBe(200);
+      const head = await signedRequest(server, 'HEAD', `/${BUCKET}/trailed-ok`, { headers: { 'x-amz-checksum-mode': 'ENABLED' } });
+      expect(head.headers['x-amz-checksum-crc32']).toBe(crc32);
+    });
+
+    const refusals: Array<[string, () => ReturnType<typeof chunkedPut>, string]> = [
+      ['a trailer that is not a checksum', () => chunkedPut('trailed', 'x-amz-meta-note', [['x-amz-meta-note', 'hello']]), 'The value specified in the x-amz-trailer header is not supported'],
+      [
+        'two checksum trailers',
+        () => chunkedPut('trailed', 'x-amz-checksum-crc32,x-amz-checksum-crc32c', [['x-amz-checksum-crc32', crc32], ['x-amz-checksum-crc32c', crc32c]]),
+        'Multiple checksum Types are not allowed',
+      ],
+      [
+        'a checksum header besides the trailer',
+        () => chunkedPut('trailed', 'x-amz-checksum-crc32', [['x-amz-checksum-crc32', crc32]], { 'x-amz-checksum-crc32c': crc32c }),
+        'Multiple checksum Types are not allowed',
+      ],
+    ];
+    it.each(refusals)('%s: 400 InvalidRequest and nothing stored', async (_name, send, message) => {
+      const put = await send();
+      expect([put.status, put.body.toString()]).toEqual([400, expect.stringContaining('<Code>InvalidRequest</Code>')]);
+      expect(put.body.toString()).toContain(message);
+      expect((await signedRequest(server, 'HEAD', `/${BUCKET}/trailed`)).status).toBe(404);
+    });
+  });
+
   describe('conditional PutObject', () => {
     it('If-None-Match: * creates a new key, then is 412 PreconditionFailed and leaves the object alone', async () => {
       await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'once', Body: 'first', IfNoneMatch: '*' }));

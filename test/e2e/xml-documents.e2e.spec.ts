@@ -111,6 +111,23 @@ describe('XML document roots and namespaces', () => {
     expect(garbled).toContain('<Code>BadRequest</Code>');
   });
 
+  it('an HTTP/1.1 request without Host is 400 InvalidRequest as S3 error XML, and stores nothing; HTTP/1.0 needs none', async () => {
+    const body = 'hostless';
+    const { host: _host, ...headers } = await signedHeaders(server, 'PUT', `/${BUCKET}/hostless`);
+    const lines = Object.entries(headers).map(([n, v]) => `${n}: ${v}\r\n`).join('');
+    const answer = await exchange(Buffer.from(`PUT /${BUCKET}/hostless HTTP/1.1\r\n${lines}content-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`));
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toMatch(/\r\nx-amz-request-id: [0-9A-F]{16}\r\n/);
+    expect(answer).toContain('<Code>InvalidRequest</Code>');
+    expect(answer).toContain('Missing required header for this request: Host');
+    expect((await signedRequest(server, 'HEAD', `/${BUCKET}/hostless`)).status).toBe(404);
+    // HTTP/1.0 has no Host requirement: the same request is judged by its signature, which covered a host it did not send.
+    const old = await exchange(Buffer.from(`PUT /${BUCKET}/hostless HTTP/1.0\r\n${lines}content-length: ${body.length}\r\n\r\n${body}`));
+    expect(old).toMatch(/^HTTP\/1\.1 403 /);
+    expect(old).toContain('<Code>SignatureDoesNotMatch</Code>');
+    expect((await signedRequest(server, 'HEAD', `/${BUCKET}/hostless`)).status).toBe(404);
+  });
+
   it('a header section over AWS\'s 8 KB is RequestHeaderSectionTooLarge and stores nothing; one just under it is served', async () => {
     const oversized = await signedRequest(server, 'PUT', `/${BUCKET}/padded`, { headers: { 'x-padding': 'a'.repeat(8_300) }, body: Buffer.from('data') });
     expect(oversized.status).toBe(400);

@@ -15,7 +15,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { S3Error } from '../../domain/errors';
-import { createChecksum, isValidChecksumValue, parseChecksumAlgorithm, type Checksum, type ChecksumAlgorithm } from './checksums';
+import { createChecksum, isValidChecksumValue, MULTIPLE_CHECKSUMS, parseChecksumAlgorithm, type Checksum, type ChecksumAlgorithm } from './checksums';
 import { EMPTY_SHA256, signaturesEqual, signChunk, signTrailer, type ChunkSigner, type PayloadMode } from './sigv4';
 
 export interface AwsChunkedOptions {
@@ -55,11 +55,14 @@ export function awsChunkedOptions(payload: PayloadMode, headers: Record<string, 
   }
   const options: AwsChunkedOptions = { decodedLength: Number(declared), trailer: payload.trailer };
   if (payload.kind === 'streaming-signed') options.chunkSigner = payload.chunkSigner;
-  for (const name of trailerNames(options.trailer)) {
-    if (name.startsWith('x-amz-checksum-') && parseChecksumAlgorithm(name) === undefined) {
+  // As AWS: the one trailer a request may announce is one checksum of a known algorithm.
+  const names = trailerNames(options.trailer);
+  for (const name of names) {
+    if (!name.startsWith('x-amz-checksum-') || parseChecksumAlgorithm(name) === undefined) {
       throw new S3Error('InvalidRequest', 'The value specified in the x-amz-trailer header is not supported');
     }
   }
+  if (names.length > 1) throw new S3Error('InvalidRequest', MULTIPLE_CHECKSUMS);
   return options;
 }
 

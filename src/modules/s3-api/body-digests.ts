@@ -14,7 +14,7 @@ import { s3Error } from '../../domain/errors';
 import type { ChecksumValue } from '../../domain/object-version';
 import { DigestWorkers, type DigestAlgorithm, type DigestJob } from '../../infra/hashing/digest-workers';
 import { trailerNames } from '../../infra/http/aws-chunked';
-import { createChecksum, isValidChecksumValue, parseChecksumAlgorithm, type Checksum, type ChecksumAlgorithm } from '../../infra/http/checksums';
+import { createChecksum, isValidChecksumValue, MULTIPLE_CHECKSUMS, parseChecksumAlgorithm, type Checksum, type ChecksumAlgorithm } from '../../infra/http/checksums';
 import type { PayloadMode } from '../../infra/http/sigv4';
 
 export interface DeclaredDigests {
@@ -94,7 +94,7 @@ export function declaredChecksum(entries: Iterable<readonly [string, string]>, a
     if (!isChecksumValueName(name)) continue;
     const algorithm = parseChecksumAlgorithm(name);
     if (!algorithm) throw s3Error('InvalidRequest', `The ${name} header is not a supported checksum.`);
-    if (found) throw s3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
+    if (found) throw s3Error('InvalidRequest', MULTIPLE_CHECKSUMS);
     if (!isValidChecksumValue(algorithm, value)) throw s3Error('InvalidRequest', `Value for ${name} header is invalid.`);
     found = { algorithm, value, name };
   }

@@ -70,13 +70,19 @@ export function systemMetadataFrom(headers: RequestHeaders): SystemMetadata {
   return system;
 }
 
+/** S3 stores a website redirect of at most 2 KB (a header value is one character per byte). */
+const MAX_REDIRECT_LOCATION_BYTES = 2048;
+
 /**
  * x-amz-website-redirect-location, checked as S3 checks it: a path on the same site ("/...") or
- * an http(s) URL; anything else is refused before the object is written.
+ * an http(s) URL, of at most 2 KB; anything else is refused before the object is written.
  */
 export function websiteRedirectLocationFrom(value: string | undefined): string | undefined {
   // An empty header names no redirect (MinIO and AWS's SDKs treat it as absent too).
   if (value === undefined || value === '') return undefined;
+  if (value.length > MAX_REDIRECT_LOCATION_BYTES) {
+    throw s3Error('InvalidRedirectLocation', `The website redirect location must be at most ${MAX_REDIRECT_LOCATION_BYTES} bytes long.`);
+  }
   if (value.startsWith('/') || /^https?:\/\//i.test(value)) return value;
   throw s3Error('InvalidRedirectLocation');
 }

@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import { s3Error } from '../../domain/errors';
 import { DigestWorkers } from '../../infra/hashing/digest-workers';
 import { AwsChunkedDecoder, awsChunkedOptions, trailerNames } from '../../infra/http/aws-chunked';
-import { parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../infra/http/checksums';
+import { MULTIPLE_CHECKSUMS, parseChecksumAlgorithm, type ChecksumAlgorithm } from '../../infra/http/checksums';
 import { collectChunks, type ObjectPayload } from '../objects/object-payload';
 import { BodyDigests, declaredChecksum, isChecksumValueName, parseContentMd5 } from './body-digests';
 import { header, type S3Call } from './s3-call';
@@ -57,6 +57,7 @@ export function payloadOf(
   const contentMd5 = parseContentMd5(header(call, 'content-md5'));
   const checksum = options.checksumHeaders === false ? undefined : declaredChecksum(checksumHeaderEntries(headers));
   const trailedChecksum = chunked === undefined ? undefined : trailerNames(chunked.trailer).find(isChecksumValueName);
+  if (checksum && trailedChecksum) throw s3Error('InvalidRequest', MULTIPLE_CHECKSUMS);
   const defaultChecksum = checksum || trailedChecksum ? undefined : options.defaultChecksum;
   const checksumAlgorithm = checksum?.algorithm ?? (trailedChecksum ? parseChecksumAlgorithm(trailedChecksum) : undefined) ?? defaultChecksum;
   // Trailing checksums are verified by the decoder; header checksums, Content-MD5 and a

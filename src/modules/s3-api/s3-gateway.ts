@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ServerConfig } from '../../config/server-config';
 import { isS3Error, s3Error, S3Error } from '../../domain/errors';
 import { AclHandlers } from './handlers/acl.handlers';
-import { assertHeaderSectionSize } from './header-section';
+import { assertHeaderSectionSize, assertHostSent } from './header-section';
 import { BucketHandlers } from './handlers/bucket.handlers';
 import { MultipartHandlers } from './handlers/multipart.handlers';
 import { VersioningHandlers } from './handlers/versioning.handlers';
@@ -159,6 +159,7 @@ export class S3Gateway implements OnModuleInit, OnModuleDestroy {
       // Shutting down: answer, and close the connection (see front-dispatch.ts).
       if (options.closing) throw new S3Error('ServiceUnavailable', undefined, {}, { connection: 'close' });
       assertHeaderSectionSize(raw.rawHeaders);
+      assertHostSent(raw);
       target = parseTarget(raw.url ?? '/', raw.headers.host, this.config.domains);
       if (target.bucket !== undefined) {
         // CORS preflights are unauthenticated, as in AWS; CORS headers go on every answer, errors included.

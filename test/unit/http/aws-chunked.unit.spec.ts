@@ -480,7 +480,7 @@ describe('aws-chunked: options from a verified request', () => {
     });
   });
 
-  it('refuses a missing or bad decoded length and an unsupported checksum trailer', () => {
+  it('refuses a missing or bad decoded length, and a trailer that is not one supported checksum', () => {
     const code = (fn: () => unknown): string => {
       try {
         fn();
@@ -491,9 +491,10 @@ describe('aws-chunked: options from a verified request', () => {
     };
     expect(code(() => awsChunkedOptions({ kind: 'streaming-signed', chunkSigner: signer }, {}))).toBe('MissingContentLength');
     expect(code(() => awsChunkedOptions({ kind: 'streaming-signed', chunkSigner: signer }, { 'x-amz-decoded-content-length': '-1' }))).toBe('InvalidArgument');
-    expect(
-      code(() => awsChunkedOptions({ kind: 'streaming-unsigned-trailer', trailer: 'x-amz-checksum-md5' }, { 'x-amz-decoded-content-length': '1' })),
-    ).toBe('InvalidRequest');
+    for (const trailer of ['x-amz-checksum-md5', 'x-amz-meta-note', 'x-amz-checksum-crc32, x-amz-checksum-crc32c', 'x-amz-checksum-crc32,x-amz-meta-note']) {
+      expect(code(() => awsChunkedOptions({ kind: 'streaming-unsigned-trailer', trailer }, { 'x-amz-decoded-content-length': '1' })), trailer).toBe('InvalidRequest');
+    }
+    expect(code(() => awsChunkedOptions({ kind: 'streaming-unsigned-trailer', trailer: 'X-Amz-Checksum-CRC32C' }, { 'x-amz-decoded-content-length': '1' }))).toBe('none');
   });
 });
 
