@@ -160,6 +160,35 @@ describe('object writes', () => {
     expect(server.output.slice(logBefore)).not.toMatch(/ERROR|aborted/);
   });
 
+  it.each([
+    ['small (read whole, inline)', 8192, 1000],
+    ['large (streamed into shards)', 4 * 1024 * 1024, 2 * 1024 * 1024],
+  ])('a client that ends its side of the connection mid-body of a %s PutObject is answered 400 IncompleteBody, and nothing is stored or placed', async (_kind, declared, sent) => {
+    const key = `half-closed-${declared}`;
+    const placed = async () => JSON.stringify(await storedShards());
+    const before = await placed();
+    const headers = await signedHeaders(server, 'PUT', `/${BUCKET}/${key}`);
+    const logBefore = server.output.length;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => {
+        const head = Object.entries({ ...headers, 'content-length': String(declared) }).map(([n, v]) => `${n}: ${v}\r\n`).join('');
+        socket.write(`PUT /${BUCKET}/${key} HTTP/1.1\r\n${head}\r\n`);
+        socket.write(randomBytes(sent), () => setTimeout(() => socket.end(), 200)); // FIN: no more bytes, still reading
+      });
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toMatch(/\r\nx-amz-request-id: [0-9A-F]{16}\r\n/);
+    expect(answer).toContain('<Code>IncompleteBody</Code>');
+    for (let i = 0; i < 100 && (await placed()) !== before; i++) await sleep(50);
+    expect(await placed()).toBe(before);
+    expect((await signedRequest(server, 'HEAD', `/${BUCKET}/${key}`)).status).toBe(404);
+    expect(server.output.slice(logBefore)).not.toMatch(/ERROR/);
+  });
+
   describe('x-amz-sdk-checksum-algorithm must name the checksum the request carries, as AWS requires', () => {
     const body = Buffer.from('checked body');
     const crc32 = { 'x-amz-checksum-crc32': checksumBase64('CRC32', body) };

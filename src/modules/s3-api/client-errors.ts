@@ -46,9 +46,12 @@ export function answerClientErrorsAsS3(server: Server): void {
     // Node's own pointer to the response in flight on this socket (its default handler reads it too).
     const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
     if (!inFlight || inFlight.writableFinished) return writeError(socket, s3);
-    // The error is in that request's own body (a client gone mid-upload): no answer can reach
-    // it, and destroying the socket is what aborts the request and cleans up what it staged.
+    // The error is in that request's own body. A client that only ended its side mid-body (a
+    // half-close) can still read the answer: IncompleteBody. A client gone altogether cannot.
+    // Either way the connection then closes, which is what aborts the request and cleans up
+    // what it staged.
     if (!inFlight.req.complete) {
+      if (error.code === 'HPE_INVALID_EOF_STATE' && !inFlight.headersSent) return writeError(socket, s3Error('IncompleteBody'));
       socket.destroy(error);
       return;
     }
